@@ -1,0 +1,99 @@
+/* alloc.c - counted allocation with failure injection; see alloc.h. */
+#include "alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* 16 bytes keep the user pointer aligned for any scalar type (max_align_t). */
+#define HDR 16
+
+static _Thread_local mn_alloc_stats stats;
+static _Thread_local long fail_countdown = -1;
+
+static int should_fail(void)
+{
+    if (fail_countdown < 0)
+        return 0;
+    if (fail_countdown == 0)
+        return 1;
+    fail_countdown--;
+    return 0;
+}
+
+static void account(size_t added, size_t removed)
+{
+    stats.live_bytes = stats.live_bytes + added - removed;
+    if (stats.live_bytes > stats.peak_bytes)
+        stats.peak_bytes = stats.live_bytes;
+}
+
+void *mn_alloc(size_t size)
+{
+    if (size > SIZE_MAX - HDR || should_fail())
+        return NULL;
+    unsigned char *raw = malloc(size + HDR);
+    if (!raw)
+        return NULL;
+    memcpy(raw, &size, sizeof size);
+    stats.calls++;
+    account(size, 0);
+    return raw + HDR;
+}
+
+void *mn_calloc(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    void *p = mn_alloc(count * size);
+    if (p)
+        memset(p, 0, count * size);
+    return p;
+}
+
+void *mn_realloc(void *ptr, size_t size)
+{
+    if (!ptr)
+        return mn_alloc(size);
+    if (size > SIZE_MAX - HDR || should_fail())
+        return NULL;
+    unsigned char *raw = (unsigned char *)ptr - HDR;
+    size_t old;
+    memcpy(&old, raw, sizeof old);
+    unsigned char *grown = realloc(raw, size + HDR);
+    if (!grown)
+        return NULL;
+    memcpy(grown, &size, sizeof size);
+    stats.calls++;
+    account(size, old);
+    return grown + HDR;
+}
+
+void mn_free(void *ptr)
+{
+    if (!ptr)
+        return;
+    unsigned char *raw = (unsigned char *)ptr - HDR;
+    size_t size;
+    memcpy(&size, raw, sizeof size);
+    account(0, size);
+    free(raw);
+}
+
+char *mn_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = mn_alloc(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+mn_alloc_stats mn_alloc_get_stats(void)
+{
+    return stats;
+}
+
+void mn_alloc_fail_after(long n)
+{
+    fail_countdown = n;
+}

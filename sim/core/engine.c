@@ -1,0 +1,270 @@
+/*
+ * engine.c - event pool, scheduling and the run loop; see engine.h.
+ *
+ * Cancellation is lazy: cancel frees the pool slot at once (seq = 0) and
+ * leaves the queue entry behind; an entry whose seq differs from its slot's
+ * is stale and skipped when popped. When stale entries outnumber live ones
+ * (and there are more than STALE_MIN of them) the queue is compacted in O(n),
+ * so the queue never holds more than about twice the live events and each
+ * cancel costs O(1) amortised.
+ */
+#include "engine.h"
+
+#include "alloc.h"
+
+#define STALE_MIN 4096
+#define POOL_MIN 1024
+
+typedef struct ev_slot {
+    mn_ev_fn fn;
+    union {
+        void *ctx;          /* while pending */
+        uint32_t next_free; /* while free: index of the next free slot */
+    } u;
+    uint64_t seq; /* 0 while free */
+} ev_slot;
+
+#define NO_SLOT UINT32_MAX
+
+struct mn_engine {
+    mn_time now;
+    uint64_t next_seq;
+    uint64_t events_run;
+    int stop_requested;
+    ev_slot *slots; /* owned */
+    uint32_t nslots, free_head;
+    size_t live, stale;
+    const struct mn_evq_ops *q; /* borrowed: static registry entry */
+    void *qs;                   /* owned: queue state */
+    const mn_clock *clock;      /* borrowed */
+};
+
+static void link_free_slots(mn_engine *eng, uint32_t from, uint32_t to)
+{
+    /* Lowest index first, so a fresh engine fills the pool front to back. */
+    for (uint32_t i = to; i-- > from;) {
+        eng->slots[i].seq = 0;
+        eng->slots[i].u.next_free = eng->free_head;
+        eng->free_head = i;
+    }
+}
+
+int mn_engine_create(const mn_engine_config *cfg, mn_engine **out, mn_err *err)
+{
+    mn_engine_config defaults = {0};
+    if (!cfg)
+        cfg = &defaults;
+    mn_engine *eng = mn_calloc(1, sizeof *eng);
+    if (!eng)
+        return MN_ERR(err, MN_ENOMEM, "engine: out of memory");
+    eng->next_seq = 1;
+    eng->free_head = NO_SLOT;
+    eng->q = cfg->queue ? cfg->queue : mn_evq_default();
+    eng->clock = cfg->clock ? cfg->clock : mn_clock_virtual();
+    size_t cap = cfg->capacity > POOL_MIN ? cfg->capacity : POOL_MIN;
+    if (cap > NO_SLOT - 1) {
+        mn_free(eng);
+        return MN_ERR(err, MN_ERANGE, "engine: capacity %zu exceeds %u events", cap, NO_SLOT - 1);
+    }
+    eng->slots = mn_alloc(cap * sizeof *eng->slots);
+    int rc = eng->slots ? eng->q->create(&eng->qs, cap, err)
+                        : MN_ERR(err, MN_ENOMEM, "engine: out of memory for %zu events", cap);
+    if (rc != MN_OK) {
+        mn_free(eng->slots);
+        mn_free(eng);
+        return rc;
+    }
+    eng->nslots = (uint32_t)cap;
+    link_free_slots(eng, 0, eng->nslots);
+    *out = eng;
+    return MN_OK;
+}
+
+void mn_engine_destroy(mn_engine *eng)
+{
+    if (!eng)
+        return;
+    eng->q->destroy(eng->qs);
+    mn_free(eng->slots);
+    mn_free(eng);
+}
+
+mn_time mn_engine_now(const mn_engine *eng)
+{
+    return eng->now;
+}
+
+static int grow_pool(mn_engine *eng)
+{
+    if (eng->nslots >= NO_SLOT / 2)
+        return MN_ENOMEM;
+    uint32_t n = eng->nslots * 2;
+    ev_slot *grown = mn_realloc(eng->slots, (size_t)n * sizeof *grown);
+    if (!grown)
+        return MN_ENOMEM;
+    eng->slots = grown;
+    link_free_slots(eng, eng->nslots, n);
+    eng->nslots = n;
+    return MN_OK;
+}
+
+static int keep_live(const mn_evq_entry *e, void *ctx)
+{
+    const mn_engine *eng = ctx;
+    return eng->slots[e->slot].seq == e->seq;
+}
+
+static void compact_if_stale(mn_engine *eng)
+{
+    if (eng->stale > STALE_MIN && eng->stale > eng->live) {
+        eng->q->retain(eng->qs, keep_live, eng);
+        eng->stale = 0;
+    }
+}
+
+int mn_ev_schedule_at(mn_engine *eng, mn_time t, mn_ev_fn fn, void *ctx, mn_ev_handle *handle_out)
+{
+    if (t < eng->now || !fn)
+        return MN_EINVAL;
+    if (eng->free_head == NO_SLOT && grow_pool(eng) != MN_OK)
+        return MN_ENOMEM;
+    uint32_t slot = eng->free_head;
+    mn_evq_entry e = {.t = t, .seq = eng->next_seq, .slot = slot};
+    if (eng->q->push(eng->qs, &e) != MN_OK)
+        return MN_ENOMEM;
+    ev_slot *s = &eng->slots[slot];
+    eng->free_head = s->u.next_free;
+    s->fn = fn;
+    s->u.ctx = ctx;
+    s->seq = eng->next_seq++;
+    eng->live++;
+    if (handle_out) {
+        handle_out->seq = e.seq;
+        handle_out->slot = slot;
+    }
+    return MN_OK;
+}
+
+int mn_ev_schedule_in(mn_engine *eng, mn_time delay, mn_ev_fn fn, void *ctx,
+                      mn_ev_handle *handle_out)
+{
+    if (delay < 0 || delay > MN_TIME_MAX - eng->now)
+        return MN_EINVAL;
+    return mn_ev_schedule_at(eng, eng->now + delay, fn, ctx, handle_out);
+}
+
+int mn_ev_is_pending(const mn_engine *eng, mn_ev_handle h)
+{
+    return h.seq != 0 && h.slot < eng->nslots && eng->slots[h.slot].seq == h.seq;
+}
+
+static void release_slot(mn_engine *eng, uint32_t slot)
+{
+    eng->slots[slot].seq = 0;
+    eng->slots[slot].u.next_free = eng->free_head;
+    eng->free_head = slot;
+    eng->live--;
+}
+
+int mn_ev_cancel(mn_engine *eng, mn_ev_handle *h)
+{
+    if (!mn_ev_is_pending(eng, *h))
+        return MN_ESTALE;
+    release_slot(eng, h->slot);
+    eng->stale++;
+    *h = MN_EV_NONE;
+    compact_if_stale(eng);
+    return MN_OK;
+}
+
+int mn_ev_reschedule(mn_engine *eng, mn_ev_handle *h, mn_time t)
+{
+    if (!mn_ev_is_pending(eng, *h))
+        return MN_ESTALE;
+    if (t < eng->now)
+        return MN_EINVAL;
+    /* A new entry with a new seq; the old one becomes stale. The slot is kept. */
+    mn_evq_entry e = {.t = t, .seq = eng->next_seq, .slot = h->slot};
+    if (eng->q->push(eng->qs, &e) != MN_OK)
+        return MN_ENOMEM;
+    eng->slots[h->slot].seq = eng->next_seq++;
+    h->seq = e.seq;
+    eng->stale++;
+    compact_if_stale(eng);
+    return MN_OK;
+}
+
+void mn_engine_stop(mn_engine *eng)
+{
+    eng->stop_requested = 1;
+}
+
+int mn_engine_run(mn_engine *eng, mn_time until, mn_run_end *why)
+{
+    const struct mn_evq_ops *q = eng->q;
+    void *qs = eng->qs;
+    const int wall = !mn_clock_is_virtual(eng->clock);
+    mn_run_end end = MN_RUN_EMPTY;
+    eng->stop_requested = 0;
+    for (;;) {
+        const mn_evq_entry *top = q->peek(qs);
+        if (!top) {
+            end = MN_RUN_EMPTY;
+            break;
+        }
+        if (top->t > until) {
+            end = MN_RUN_UNTIL;
+            break;
+        }
+        if (wall) {
+            int rc = eng->clock->ops->wait_until(eng->clock->state, top->t);
+            if (rc < 0)
+                return rc;
+            if (rc > 0) /* woken early: outside work may have queued events */
+                continue;
+        }
+        mn_evq_entry e;
+        q->pop(qs, &e);
+        ev_slot *s = &eng->slots[e.slot];
+        if (s->seq != e.seq) {
+            eng->stale--;
+            continue;
+        }
+        mn_ev_fn fn = s->fn;
+        void *ctx = s->u.ctx;
+        /* Free the slot before the call so the handler's next schedule reuses it hot. */
+        release_slot(eng, e.slot);
+        eng->now = e.t;
+        eng->events_run++;
+        fn(eng, ctx);
+        if (eng->stop_requested) {
+            end = MN_RUN_STOPPED;
+            break;
+        }
+    }
+    if (end != MN_RUN_STOPPED && until != MN_TIME_MAX && until > eng->now)
+        eng->now = until;
+    if (why)
+        *why = end;
+    return MN_OK;
+}
+
+uint64_t mn_engine_events_run(const mn_engine *eng)
+{
+    return eng->events_run;
+}
+
+size_t mn_engine_pending(const mn_engine *eng)
+{
+    return eng->live;
+}
+
+size_t mn_engine_bytes(const mn_engine *eng)
+{
+    return sizeof *eng + (size_t)eng->nslots * sizeof *eng->slots + eng->q->bytes(eng->qs);
+}
+
+const struct mn_evq_ops *mn_engine_queue(const mn_engine *eng)
+{
+    return eng->q;
+}

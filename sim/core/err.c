@@ -1,0 +1,58 @@
+/* err.c - error codes and messages; see err.h. */
+#include "err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *mn_strerror(int code)
+{
+    switch (code) {
+#define MN_ERR_CASE(sym, val, text)                                            \
+    case sym:                                                                  \
+        return text;
+        MN_ERR_LIST(MN_ERR_CASE)
+#undef MN_ERR_CASE
+    default:
+        return "unknown error";
+    }
+}
+
+static void vfill(mn_err *err, int code, const char *where, const char *fmt, va_list ap)
+{
+    err->code = code;
+    snprintf(err->where, sizeof err->where, "%s", where);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
+int mn_err_set(mn_err *err, int code, const char *file, int line, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    char where[128];
+    snprintf(where, sizeof where, "%s:%d", file, line);
+    va_list ap;
+    va_start(ap, fmt);
+    vfill(err, code, where, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int mn_err_set_at(mn_err *err, int code, const char *where, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vfill(err, code, where ? where : "", fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void mn_err_clear(mn_err *err)
+{
+    if (!err)
+        return;
+    err->code = MN_OK;
+    err->where[0] = '\0';
+    err->msg[0] = '\0';
+}

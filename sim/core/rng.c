@@ -1,0 +1,244 @@
+/* rng.c - named random streams and distributions; see rng.h. */
+#include "rng.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_histogram.h>
+#include <gsl/gsl_randist.h>
+
+#include "alloc.h"
+
+static uint64_t splitmix64_mix(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t mn_rng_stream_seed(uint64_t run_seed, const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ULL;
+    }
+    return splitmix64_mix(run_seed ^ h);
+}
+
+static const gsl_rng_type *find_algo(const char *algo)
+{
+    if (!algo)
+        return gsl_rng_mt19937;
+    for (const gsl_rng_type **t = gsl_rng_types_setup(); *t; t++)
+        if (strcmp((*t)->name, algo) == 0)
+            return *t;
+    return NULL;
+}
+
+int mn_rng_create(uint64_t run_seed, const char *name, const char *algo, mn_rng **out, mn_err *err)
+{
+    gsl_set_error_handler_off();
+    const gsl_rng_type *type = find_algo(algo);
+    if (!type)
+        return MN_ERR(err, MN_ENOTFOUND,
+                      "unknown random generator \"%s\"; use a GSL name such as mt19937, "
+                      "taus2 or ranlxd2",
+                      algo);
+    if (strlen(name) >= sizeof((mn_rng *)0)->name)
+        return MN_ERR(err, MN_EINVAL, "random stream name \"%s\" is longer than %zu characters",
+                      name, sizeof((mn_rng *)0)->name - 1);
+    mn_rng *r = mn_calloc(1, sizeof *r);
+    if (!r)
+        return MN_ERR(err, MN_ENOMEM, "random stream \"%s\": out of memory", name);
+    r->g = gsl_rng_alloc(type);
+    if (!r->g) {
+        mn_free(r);
+        return MN_ERR(err, MN_ENOMEM, "random stream \"%s\": out of memory", name);
+    }
+    r->seed = mn_rng_stream_seed(run_seed, name);
+    gsl_rng_set(r->g, (unsigned long)r->seed);
+    strcpy(r->name, name);
+    *out = r;
+    return MN_OK;
+}
+
+void mn_rng_destroy(mn_rng *r)
+{
+    if (!r)
+        return;
+    gsl_rng_free(r->g);
+    mn_free(r);
+}
+
+double mn_rng_uniform_range(mn_rng *r, double lo, double hi)
+{
+    return gsl_ran_flat(r->g, lo, hi);
+}
+
+double mn_rng_exponential(mn_rng *r, double mean)
+{
+    return gsl_ran_exponential(r->g, mean);
+}
+
+double mn_rng_normal(mn_rng *r, double mean, double sd)
+{
+    return mean + gsl_ran_gaussian_ziggurat(r->g, sd);
+}
+
+double mn_rng_lognormal(mn_rng *r, double mu, double sigma)
+{
+    return gsl_ran_lognormal(r->g, mu, sigma);
+}
+
+double mn_rng_pareto(mn_rng *r, double shape, double scale)
+{
+    return gsl_ran_pareto(r->g, shape, scale);
+}
+
+unsigned mn_rng_poisson(mn_rng *r, double mean)
+{
+    return gsl_ran_poisson(r->g, mean);
+}
+
+double mn_rng_weibull(mn_rng *r, double scale, double shape)
+{
+    return gsl_ran_weibull(r->g, scale, shape);
+}
+
+struct mn_empirical {
+    mn_emp_kind kind;
+    double *values;              /* owned: discrete values (DISCRETE only) */
+    gsl_ran_discrete_t *table;   /* owned (DISCRETE) */
+    gsl_histogram_pdf *pdf;      /* owned (HISTOGRAM) */
+};
+
+int mn_empirical_create(mn_emp_kind kind, const double *values, const double *weights, size_t n,
+                        mn_empirical **out, mn_err *err)
+{
+    gsl_set_error_handler_off();
+    if (n == 0)
+        return MN_ERR(err, MN_EINVAL, "empirical table is empty");
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(weights[i] >= 0) || !isfinite(weights[i]))
+            return MN_ERR(err, MN_ERANGE, "empirical table: weight %zu is %g; weights must be >= 0",
+                          i + 1, weights[i]);
+        total += weights[i];
+    }
+    if (!(total > 0))
+        return MN_ERR(err, MN_ERANGE, "empirical table: weights sum to 0; give one a positive weight");
+    if (kind == MN_EMP_HISTOGRAM)
+        for (size_t i = 0; i < n; i++)
+            if (!(values[i] < values[i + 1]))
+                return MN_ERR(err, MN_ERANGE,
+                              "empirical histogram: bin edges must increase (edge %zu is %g, "
+                              "edge %zu is %g)",
+                              i + 1, values[i], i + 2, values[i + 1]);
+    mn_empirical *e = mn_calloc(1, sizeof *e);
+    if (!e)
+        return MN_ERR(err, MN_ENOMEM, "empirical table: out of memory");
+    e->kind = kind;
+    if (kind == MN_EMP_DISCRETE) {
+        e->values = mn_alloc(n * sizeof *e->values);
+        e->table = e->values ? gsl_ran_discrete_preproc(n, weights) : NULL;
+        if (!e->table)
+            goto oom;
+        memcpy(e->values, values, n * sizeof *values);
+    } else {
+        gsl_histogram *h = gsl_histogram_alloc(n);
+        if (!h)
+            goto oom;
+        gsl_histogram_set_ranges(h, values, n + 1);
+        for (size_t i = 0; i < n; i++)
+            h->bin[i] = weights[i];
+        e->pdf = gsl_histogram_pdf_alloc(n);
+        int rc = e->pdf ? gsl_histogram_pdf_init(e->pdf, h) : GSL_ENOMEM;
+        gsl_histogram_free(h);
+        if (rc != GSL_SUCCESS)
+            goto oom;
+    }
+    *out = e;
+    return MN_OK;
+oom:
+    mn_empirical_destroy(e);
+    return MN_ERR(err, MN_ENOMEM, "empirical table: out of memory for %zu entries", n);
+}
+
+void mn_empirical_destroy(mn_empirical *e)
+{
+    if (!e)
+        return;
+    if (e->table)
+        gsl_ran_discrete_free(e->table);
+    if (e->pdf)
+        gsl_histogram_pdf_free(e->pdf);
+    mn_free(e->values);
+    mn_free(e);
+}
+
+double mn_rng_empirical(mn_rng *r, const mn_empirical *e)
+{
+    if (e->kind == MN_EMP_DISCRETE)
+        return e->values[gsl_ran_discrete(r->g, e->table)];
+    return gsl_histogram_pdf_sample(e->pdf, gsl_rng_uniform(r->g));
+}
+
+struct mn_rngset {
+    uint64_t run_seed;
+    char *algo;     /* owned; NULL for the default */
+    mn_rng **items; /* owned, each owned */
+    size_t n, cap;
+};
+
+int mn_rngset_create(uint64_t run_seed, const char *algo, mn_rngset **out, mn_err *err)
+{
+    if (algo && !find_algo(algo))
+        return MN_ERR(err, MN_ENOTFOUND,
+                      "unknown random generator \"%s\"; use a GSL name such as mt19937, "
+                      "taus2 or ranlxd2",
+                      algo);
+    mn_rngset *set = mn_calloc(1, sizeof *set);
+    if (!set || (algo && !(set->algo = mn_strdup(algo)))) {
+        mn_free(set);
+        return MN_ERR(err, MN_ENOMEM, "random streams: out of memory");
+    }
+    set->run_seed = run_seed;
+    *out = set;
+    return MN_OK;
+}
+
+void mn_rngset_destroy(mn_rngset *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->n; i++)
+        mn_rng_destroy(set->items[i]);
+    mn_free(set->items);
+    mn_free(set->algo);
+    mn_free(set);
+}
+
+mn_rng *mn_rngset_get(mn_rngset *set, const char *name, mn_err *err)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->items[i]->name, name) == 0)
+            return set->items[i];
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 8;
+        mn_rng **grown = mn_realloc(set->items, cap * sizeof *grown);
+        if (!grown) {
+            MN_ERR(err, MN_ENOMEM, "random streams: out of memory");
+            return NULL;
+        }
+        set->items = grown;
+        set->cap = cap;
+    }
+    mn_rng *r;
+    if (mn_rng_create(set->run_seed, name, set->algo, &r, err) != MN_OK)
+        return NULL;
+    set->items[set->n++] = r;
+    return r;
+}

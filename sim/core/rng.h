@@ -1,0 +1,88 @@
+/*
+ * rng.h - named, independent random streams derived from the run seed, and
+ * the distributions the models draw from (GSL underneath).
+ *
+ * Owns:      an mn_rng owns its gsl_rng; an mn_rngset owns its streams;
+ *            an mn_empirical owns its GSL lookup tables.
+ * Invariant: a stream's numbers depend only on (run seed, stream name,
+ *            algorithm): "arrivals" sees the same numbers whatever other
+ *            streams draw, so policies compared on one seed see the same
+ *            users and demands (common random numbers).
+ *
+ * Stream seed = SplitMix64 finaliser of (run seed XOR FNV-1a-64(name)).
+ * The default algorithm is MT19937 (GSL's "mt19937"), which keeps the low
+ * 32 bits of that seed; other GSL algorithms can be named.
+ */
+#ifndef MN_RNG_H
+#define MN_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "err.h"
+
+typedef struct mn_rng {
+    gsl_rng *g; /* owned */
+    uint64_t seed;
+    char name[48];
+} mn_rng;
+
+/* The per-stream seed (exposed so results can record it). */
+uint64_t mn_rng_stream_seed(uint64_t run_seed, const char *name);
+
+/*
+ * Creates the stream `name` of run `run_seed`. algo is a GSL generator name
+ * ("mt19937", "taus2", "ranlxd2", ...) or NULL for mt19937. Free with
+ * mn_rng_destroy.
+ */
+int mn_rng_create(uint64_t run_seed, const char *name, const char *algo, mn_rng **out, mn_err *err);
+void mn_rng_destroy(mn_rng *r);
+
+/* Distributions. Parameters are as in the formulas beside each. */
+static inline double mn_rng_uniform(mn_rng *r) /* [0, 1) */
+{
+    return gsl_rng_uniform(r->g);
+}
+double mn_rng_uniform_range(mn_rng *r, double lo, double hi); /* [lo, hi) */
+/* Uniform integer in [0, n); n must be in [1, 2^32]. */
+static inline uint64_t mn_rng_uniform_int(mn_rng *r, uint64_t n)
+{
+    return gsl_rng_uniform_int(r->g, n);
+}
+double mn_rng_exponential(mn_rng *r, double mean);           /* mean mu, var mu^2 */
+double mn_rng_normal(mn_rng *r, double mean, double sd);     /* N(mean, sd^2) */
+double mn_rng_lognormal(mn_rng *r, double mu, double sigma); /* exp(N(mu, sigma^2)) */
+/* Pareto type I: x >= scale, P(X > x) = (scale/x)^shape. */
+double mn_rng_pareto(mn_rng *r, double shape, double scale);
+unsigned mn_rng_poisson(mn_rng *r, double mean); /* mean = var = mean */
+/* Weibull: P(X > x) = exp(-(x/scale)^shape). */
+double mn_rng_weibull(mn_rng *r, double scale, double shape);
+
+/*
+ * Empirical distributions from a table.
+ *   MN_EMP_DISCRETE:  n values with n weights; draws values[i] with
+ *                     probability weights[i] / sum(weights).
+ *   MN_EMP_HISTOGRAM: n+1 increasing bin edges in values[0..n] and n bin
+ *                     weights; draws uniformly inside a bin chosen by weight.
+ * Weights must be >= 0 with a positive sum.
+ */
+typedef enum mn_emp_kind { MN_EMP_DISCRETE, MN_EMP_HISTOGRAM } mn_emp_kind;
+typedef struct mn_empirical mn_empirical;
+int mn_empirical_create(mn_emp_kind kind, const double *values, const double *weights, size_t n,
+                        mn_empirical **out, mn_err *err);
+void mn_empirical_destroy(mn_empirical *e);
+double mn_rng_empirical(mn_rng *r, const mn_empirical *e);
+
+/*
+ * A run's set of streams, created on first use by name. Owns its streams;
+ * pointers returned by mn_rngset_get live until mn_rngset_destroy.
+ */
+typedef struct mn_rngset mn_rngset;
+int mn_rngset_create(uint64_t run_seed, const char *algo, mn_rngset **out, mn_err *err);
+void mn_rngset_destroy(mn_rngset *set);
+/* The stream `name`, created if new; NULL with err set on failure. */
+mn_rng *mn_rngset_get(mn_rngset *set, const char *name, mn_err *err);
+
+#endif /* MN_RNG_H */

@@ -1,0 +1,66 @@
+/* test_alloc.c - counted allocation and failure injection (sim/core/alloc.c). */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "unit.h"
+
+static void test_alloc_counts_live_and_peak_bytes(void)
+{
+    mn_alloc_stats s0 = mn_alloc_get_stats();
+    char *a = mn_alloc(1000);
+    char *b = mn_calloc(10, 100);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(b[999], 0);
+    CU_ASSERT_EQUAL(mn_alloc_get_stats().live_bytes, s0.live_bytes + 2000);
+    a = mn_realloc(a, 3000);
+    CU_ASSERT_EQUAL(mn_alloc_get_stats().live_bytes, s0.live_bytes + 4000);
+    mn_free(a);
+    mn_free(b);
+    mn_free(NULL);
+    mn_alloc_stats s1 = mn_alloc_get_stats();
+    CU_ASSERT_EQUAL(s1.live_bytes, s0.live_bytes);
+    CU_ASSERT(s1.peak_bytes >= s0.live_bytes + 4000);
+    CU_ASSERT_EQUAL(s1.calls, s0.calls + 3);
+}
+
+static void test_alloc_fails_the_nth_call_until_disarmed(void)
+{
+    mn_alloc_fail_after(2);
+    void *a = mn_alloc(8), *b = mn_alloc(8), *c = mn_alloc(8), *d = mn_alloc(8);
+    mn_alloc_fail_after(-1);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    CU_ASSERT_PTR_NOT_NULL(b);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_PTR_NULL(d);
+    void *e = mn_alloc(8);
+    CU_ASSERT_PTR_NOT_NULL(e);
+    /* a failed realloc leaves the block intact */
+    strcpy(a, "keep");
+    mn_alloc_fail_after(0);
+    CU_ASSERT_PTR_NULL(mn_realloc(a, 64));
+    mn_alloc_fail_after(-1);
+    CU_ASSERT_STRING_EQUAL(a, "keep");
+    mn_free(a);
+    mn_free(b);
+    mn_free(e);
+}
+
+static void test_alloc_rejects_overflowing_sizes(void)
+{
+    CU_ASSERT_PTR_NULL(mn_calloc(SIZE_MAX / 2, 4));
+    CU_ASSERT_PTR_NULL(mn_alloc(SIZE_MAX - 4));
+    char *s = mn_strdup("metamorphic");
+    CU_ASSERT_STRING_EQUAL(s, "metamorphic");
+    mn_free(s);
+}
+
+void mn_test_register(void)
+{
+    static const struct mn_test_case cases[] = {
+        MN_TEST(test_alloc_counts_live_and_peak_bytes),
+        MN_TEST(test_alloc_fails_the_nth_call_until_disarmed),
+        MN_TEST(test_alloc_rejects_overflowing_sizes),
+    };
+    MN_SUITE("alloc", cases);
+}
