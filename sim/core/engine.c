@@ -1,7 +1,11 @@
 /*
  * engine.c - event pool, scheduling and the run loop; see engine.h.
  *
- * Cancellation is lazy: cancel frees the pool slot at once (seq = 0) and
+ * Two kinds of events. One scheduled without a handle (the common case:
+ * arrivals, packet hops, PHOLD) is a queue entry holding its handler and
+ * context, and running it reads nothing else. One scheduled with a handle
+ * gets a pool slot holding handler, context and seq; its queue entry has
+ * fn == NULL and the slot index in ctx. Cancellation is lazy: cancel frees the pool slot at once (seq = 0) and
  * leaves the queue entry behind; an entry whose seq differs from its slot's
  * is stale and skipped when popped. When stale entries outnumber live ones
  * (and there are more than STALE_MIN of them) the queue is compacted in O(n),
@@ -61,20 +65,18 @@ int mn_engine_create(const mn_engine_config *cfg, mn_engine **out, mn_err *err)
     eng->free_head = NO_SLOT;
     eng->q = cfg->queue ? cfg->queue : mn_evq_default();
     eng->clock = cfg->clock ? cfg->clock : mn_clock_virtual();
+    /* The capacity hint sizes the queue; the slot pool serves only events
+     * scheduled with a handle and grows on demand from POOL_MIN. */
     size_t cap = cfg->capacity > POOL_MIN ? cfg->capacity : POOL_MIN;
-    if (cap > NO_SLOT - 1) {
-        mn_free(eng);
-        return MN_ERR(err, MN_ERANGE, "engine: capacity %zu exceeds %u events", cap, NO_SLOT - 1);
-    }
-    eng->slots = mn_alloc(cap * sizeof *eng->slots);
+    eng->slots = mn_alloc(POOL_MIN * sizeof *eng->slots);
     int rc = eng->slots ? eng->q->create(&eng->qs, cap, err)
-                        : MN_ERR(err, MN_ENOMEM, "engine: out of memory for %zu events", cap);
+                        : MN_ERR(err, MN_ENOMEM, "engine: out of memory");
     if (rc != MN_OK) {
         mn_free(eng->slots);
         mn_free(eng);
         return rc;
     }
-    eng->nslots = (uint32_t)cap;
+    eng->nslots = POOL_MIN;
     link_free_slots(eng, 0, eng->nslots);
     *out = eng;
     return MN_OK;
@@ -108,10 +110,15 @@ static int grow_pool(mn_engine *eng)
     return MN_OK;
 }
 
+static inline uint32_t slot_of(const mn_evq_entry *e)
+{
+    return (uint32_t)(uintptr_t)e->ctx;
+}
+
 static int keep_live(const mn_evq_entry *e, void *ctx)
 {
     const mn_engine *eng = ctx;
-    return eng->slots[e->slot].seq == e->seq;
+    return e->fn != NULL || eng->slots[slot_of(e)].seq == e->seq;
 }
 
 static void compact_if_stale(mn_engine *eng)
@@ -126,10 +133,19 @@ int mn_ev_schedule_at(mn_engine *eng, mn_time t, mn_ev_fn fn, void *ctx, mn_ev_h
 {
     if (t < eng->now || !fn)
         return MN_EINVAL;
+    mn_evq_entry e = {.t = t, .seq = eng->next_seq, .fn = (mn_evq_fn)fn, .ctx = ctx};
+    if (!handle_out) {
+        if (eng->q->push(eng->qs, &e) != MN_OK)
+            return MN_ENOMEM;
+        eng->next_seq++;
+        eng->live++;
+        return MN_OK;
+    }
     if (eng->free_head == NO_SLOT && grow_pool(eng) != MN_OK)
         return MN_ENOMEM;
     uint32_t slot = eng->free_head;
-    mn_evq_entry e = {.t = t, .seq = eng->next_seq, .slot = slot};
+    e.fn = NULL;
+    e.ctx = (void *)(uintptr_t)slot;
     if (eng->q->push(eng->qs, &e) != MN_OK)
         return MN_ENOMEM;
     ev_slot *s = &eng->slots[slot];
@@ -138,10 +154,8 @@ int mn_ev_schedule_at(mn_engine *eng, mn_time t, mn_ev_fn fn, void *ctx, mn_ev_h
     s->u.ctx = ctx;
     s->seq = eng->next_seq++;
     eng->live++;
-    if (handle_out) {
-        handle_out->seq = e.seq;
-        handle_out->slot = slot;
-    }
+    handle_out->seq = e.seq;
+    handle_out->slot = slot;
     return MN_OK;
 }
 
@@ -163,7 +177,6 @@ static void release_slot(mn_engine *eng, uint32_t slot)
     eng->slots[slot].seq = 0;
     eng->slots[slot].u.next_free = eng->free_head;
     eng->free_head = slot;
-    eng->live--;
 }
 
 int mn_ev_cancel(mn_engine *eng, mn_ev_handle *h)
@@ -171,6 +184,7 @@ int mn_ev_cancel(mn_engine *eng, mn_ev_handle *h)
     if (!mn_ev_is_pending(eng, *h))
         return MN_ESTALE;
     release_slot(eng, h->slot);
+    eng->live--;
     eng->stale++;
     *h = MN_EV_NONE;
     compact_if_stale(eng);
@@ -184,7 +198,8 @@ int mn_ev_reschedule(mn_engine *eng, mn_ev_handle *h, mn_time t)
     if (t < eng->now)
         return MN_EINVAL;
     /* A new entry with a new seq; the old one becomes stale. The slot is kept. */
-    mn_evq_entry e = {.t = t, .seq = eng->next_seq, .slot = h->slot};
+    mn_evq_entry e = {.t = t, .seq = eng->next_seq, .fn = NULL,
+                      .ctx = (void *)(uintptr_t)h->slot};
     if (eng->q->push(eng->qs, &e) != MN_OK)
         return MN_ENOMEM;
     eng->slots[h->slot].seq = eng->next_seq++;
@@ -225,15 +240,20 @@ int mn_engine_run(mn_engine *eng, mn_time until, mn_run_end *why)
         }
         mn_evq_entry e;
         q->pop(qs, &e);
-        ev_slot *s = &eng->slots[e.slot];
-        if (s->seq != e.seq) {
-            eng->stale--;
-            continue;
+        mn_ev_fn fn = (mn_ev_fn)e.fn;
+        void *ctx = e.ctx;
+        if (!fn) { /* a cancellable event: its slot says whether it still stands */
+            ev_slot *s = &eng->slots[slot_of(&e)];
+            if (s->seq != e.seq) {
+                eng->stale--;
+                continue;
+            }
+            fn = s->fn;
+            ctx = s->u.ctx;
+            /* Free the slot before the call so the handler's next schedule reuses it hot. */
+            release_slot(eng, slot_of(&e));
         }
-        mn_ev_fn fn = s->fn;
-        void *ctx = s->u.ctx;
-        /* Free the slot before the call so the handler's next schedule reuses it hot. */
-        release_slot(eng, e.slot);
+        eng->live--;
         eng->now = e.t;
         eng->events_run++;
         fn(eng, ctx);

@@ -2,8 +2,8 @@
  * engine.h - the discrete-event engine: pooled events, a pluggable future
  * event list, run control.
  *
- * Owns:      the event pool (one array of slots, grown by doubling, recycled
- *            through a free list) and the queue backend's state.
+ * Owns:      the pool of cancellable events (one array of slots, grown by
+ *            doubling, recycled through a free list) and the queue's state.
  * Borrows:   each event's ctx pointer (never freed here) and the clock.
  * Invariant: events run in (time, seq) order; seq counts schedule calls, so
  *            equal times run in the order they were scheduled (a rescheduled
@@ -11,7 +11,9 @@
  *            and queue have grown to a run's peak, scheduling and running
  *            allocate nothing.
  *
- * Handles: mn_ev_schedule_* can return a handle (slot, seq). A handle stays
+ * Handles: mn_ev_schedule_* can return a handle (slot, seq); only such events
+ * can be cancelled or rescheduled, and only they take a pool slot (events
+ * without a handle live in the queue alone, the fast path). A handle stays
  * valid until its event runs or is cancelled; using it afterwards is reported
  * as MN_ESTALE, never acts on another event (seq numbers are never reused).
  */

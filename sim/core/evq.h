@@ -7,11 +7,12 @@
  *            per engine and increases with scheduling, so equal times pop in
  *            the order they were scheduled.
  *
- * The engine cancels lazily: a cancelled event's entry stays queued and is
- * recognised as stale when popped (its seq no longer matches its pool slot),
- * and the engine compacts the queue with `retain` when stale entries outnumber
- * live ones. Backends therefore need no handles into their storage, which
- * keeps entries small and the hot path free of back-pointer writes.
+ * Entries carry the handler and its context, so running an event reads
+ * nothing but the entry. The engine cancels lazily: a cancelled event's entry
+ * stays queued and is recognised as stale when popped (its seq no longer
+ * matches its pool slot), and the engine compacts the queue with `retain`
+ * when stale entries outnumber live ones. Backends therefore need no handles
+ * into their storage, which keeps the hot path free of back-pointer writes.
  */
 #ifndef MN_EVQ_H
 #define MN_EVQ_H
@@ -22,15 +23,32 @@
 #include "err.h"
 #include "time.h"
 
+/* A handler as the queue stores it; the engine casts back before calling. */
+typedef void (*mn_evq_fn)(void);
+
 typedef struct mn_evq_entry {
-    mn_time t;     /* when the event fires */
-    uint64_t seq;  /* scheduling order, unique per engine, >= 1 */
-    uint32_t slot; /* index of the event in the engine's pool */
+    mn_time t;    /* when the event fires; never negative */
+    uint64_t seq; /* scheduling order, unique per engine, >= 1 */
+    mn_evq_fn fn; /* the handler, or NULL for a cancellable event (see engine.c) */
+    void *ctx;    /* the handler's context, or the pool slot of a cancellable event */
 } mn_evq_entry;
+
+/*
+ * (t, seq) order as one unsigned 128-bit comparison: t >= 0 always (the
+ * engine starts at 0 and refuses the past), so the pair compares like
+ * t * 2^64 + seq. This compiles to a compare and a subtract-with-borrow, with
+ * no data-dependent branch for the heap's min-of-children loop to mispredict.
+ */
+typedef unsigned __int128 mn_evq_key;
+
+static inline mn_evq_key mn_evq_key_of(const mn_evq_entry *e)
+{
+    return ((mn_evq_key)(uint64_t)e->t << 64) | e->seq;
+}
 
 static inline int mn_evq_less(const mn_evq_entry *a, const mn_evq_entry *b)
 {
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+    return mn_evq_key_of(a) < mn_evq_key_of(b);
 }
 
 /* Predicate for retain: nonzero keeps the entry. */

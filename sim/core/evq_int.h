@@ -7,5 +7,6 @@
 extern const struct mn_evq_ops mn__evq_heap2;
 extern const struct mn_evq_ops mn__evq_heap4;
 extern const struct mn_evq_ops mn__evq_heap8;
+extern const struct mn_evq_ops mn__evq_radix;
 
 #endif

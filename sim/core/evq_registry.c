@@ -6,7 +6,8 @@
 #include "evq_int.h"
 
 static const struct mn_evq_ops *const evq_registry[] = {
-    &mn__evq_heap4, /* default: see docs/engine.md for the measurements */
+    &mn__evq_radix, /* default: see docs/engine.md for the measurements */
+    &mn__evq_heap4,
     &mn__evq_heap2,
     &mn__evq_heap8,
 };
