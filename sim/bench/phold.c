@@ -16,7 +16,8 @@
 
 static mn_time phold_delay(mn_rng *r)
 {
-    return LOOKAHEAD_NS + (mn_time)llround(mn_rng_exponential(r, 1.0) * 1e9);
+    /* the draw is >= 0, so adding 0.5 and truncating rounds to nearest */
+    return LOOKAHEAD_NS + (mn_time)(mn_rng_exponential(r, 1.0) * 1e9 + 0.5);
 }
 
 static double seconds_since(const struct timespec *t0)

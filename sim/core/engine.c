@@ -15,6 +15,8 @@
 #include "engine.h"
 
 #include "alloc.h"
+#include "evq_int.h"
+#include "evq_radix_int.h"
 
 #define STALE_MIN 4096
 #define POOL_MIN 1024
@@ -40,6 +42,7 @@ struct mn_engine {
     size_t live, stale;
     const struct mn_evq_ops *q; /* borrowed: static registry entry */
     void *qs;                   /* owned: queue state */
+    struct radix *radix;        /* qs when q is the radix backend, else NULL */
     const mn_clock *clock;      /* borrowed */
 };
 
@@ -76,6 +79,7 @@ int mn_engine_create(const mn_engine_config *cfg, mn_engine **out, mn_err *err)
         mn_free(eng);
         return rc;
     }
+    eng->radix = eng->q == &mn__evq_radix ? eng->qs : NULL;
     eng->nslots = POOL_MIN;
     link_free_slots(eng, 0, eng->nslots);
     *out = eng;
@@ -110,6 +114,30 @@ static int grow_pool(mn_engine *eng)
     return MN_OK;
 }
 
+/*
+ * Queue operations. The default backend is called through its inline hot
+ * path (evq_radix_int.h); any other through its ops table. The branch always
+ * goes the same way in a run, and saves three indirect calls and their frames
+ * per event: 17% of the instructions of PHOLD at N = 1000 (docs/engine.md).
+ */
+static inline __attribute__((always_inline)) int queue_push(mn_engine *eng, const mn_evq_entry *e)
+{
+    return eng->radix ? mn__radix_push(eng->radix, e) : eng->q->push(eng->qs, e);
+}
+
+static inline __attribute__((always_inline)) const mn_evq_entry *queue_peek(mn_engine *eng)
+{
+    return eng->radix ? mn__radix_peek(eng->radix) : eng->q->peek(eng->qs);
+}
+
+static inline __attribute__((always_inline)) void queue_pop(mn_engine *eng, mn_evq_entry *out)
+{
+    if (eng->radix)
+        mn__radix_pop(eng->radix, out);
+    else
+        eng->q->pop(eng->qs, out);
+}
+
 static inline uint32_t slot_of(const mn_evq_entry *e)
 {
     return (uint32_t)(uintptr_t)e->ctx;
@@ -129,13 +157,14 @@ static void compact_if_stale(mn_engine *eng)
     }
 }
 
-int mn_ev_schedule_at(mn_engine *eng, mn_time t, mn_ev_fn fn, void *ctx, mn_ev_handle *handle_out)
+static inline __attribute__((always_inline)) int schedule(mn_engine *eng, mn_time t, mn_ev_fn fn,
+                                                           void *ctx, mn_ev_handle *handle_out)
 {
     if (t < eng->now || !fn)
         return MN_EINVAL;
     mn_evq_entry e = {.t = t, .seq = eng->next_seq, .fn = (mn_evq_fn)fn, .ctx = ctx};
     if (!handle_out) {
-        if (eng->q->push(eng->qs, &e) != MN_OK)
+        if (queue_push(eng, &e) != MN_OK)
             return MN_ENOMEM;
         eng->next_seq++;
         eng->live++;
@@ -146,7 +175,7 @@ int mn_ev_schedule_at(mn_engine *eng, mn_time t, mn_ev_fn fn, void *ctx, mn_ev_h
     uint32_t slot = eng->free_head;
     e.fn = NULL;
     e.ctx = (void *)(uintptr_t)slot;
-    if (eng->q->push(eng->qs, &e) != MN_OK)
+    if (queue_push(eng, &e) != MN_OK)
         return MN_ENOMEM;
     ev_slot *s = &eng->slots[slot];
     eng->free_head = s->u.next_free;
@@ -159,12 +188,17 @@ int mn_ev_schedule_at(mn_engine *eng, mn_time t, mn_ev_fn fn, void *ctx, mn_ev_h
     return MN_OK;
 }
 
+int mn_ev_schedule_at(mn_engine *eng, mn_time t, mn_ev_fn fn, void *ctx, mn_ev_handle *handle_out)
+{
+    return schedule(eng, t, fn, ctx, handle_out);
+}
+
 int mn_ev_schedule_in(mn_engine *eng, mn_time delay, mn_ev_fn fn, void *ctx,
                       mn_ev_handle *handle_out)
 {
     if (delay < 0 || delay > MN_TIME_MAX - eng->now)
         return MN_EINVAL;
-    return mn_ev_schedule_at(eng, eng->now + delay, fn, ctx, handle_out);
+    return schedule(eng, eng->now + delay, fn, ctx, handle_out);
 }
 
 int mn_ev_is_pending(const mn_engine *eng, mn_ev_handle h)
@@ -200,7 +234,7 @@ int mn_ev_reschedule(mn_engine *eng, mn_ev_handle *h, mn_time t)
     /* A new entry with a new seq; the old one becomes stale. The slot is kept. */
     mn_evq_entry e = {.t = t, .seq = eng->next_seq, .fn = NULL,
                       .ctx = (void *)(uintptr_t)h->slot};
-    if (eng->q->push(eng->qs, &e) != MN_OK)
+    if (queue_push(eng, &e) != MN_OK)
         return MN_ENOMEM;
     eng->slots[h->slot].seq = eng->next_seq++;
     h->seq = e.seq;
@@ -216,13 +250,11 @@ void mn_engine_stop(mn_engine *eng)
 
 int mn_engine_run(mn_engine *eng, mn_time until, mn_run_end *why)
 {
-    const struct mn_evq_ops *q = eng->q;
-    void *qs = eng->qs;
     const int wall = !mn_clock_is_virtual(eng->clock);
     mn_run_end end = MN_RUN_EMPTY;
     eng->stop_requested = 0;
     for (;;) {
-        const mn_evq_entry *top = q->peek(qs);
+        const mn_evq_entry *top = queue_peek(eng);
         if (!top) {
             end = MN_RUN_EMPTY;
             break;
@@ -239,7 +271,7 @@ int mn_engine_run(mn_engine *eng, mn_time until, mn_run_end *why)
                 continue;
         }
         mn_evq_entry e;
-        q->pop(qs, &e);
+        queue_pop(eng, &e);
         mn_ev_fn fn = (mn_ev_fn)e.fn;
         void *ctx = e.ctx;
         if (!fn) { /* a cancellable event: its slot says whether it still stands */
@@ -256,6 +288,11 @@ int mn_engine_run(mn_engine *eng, mn_time until, mn_run_end *why)
         eng->live--;
         eng->now = e.t;
         eng->events_run++;
+        /* Start loading the next event's context while this one runs: with
+         * 10^6 objects, that load is a cache miss the handler would wait for. */
+        const mn_evq_entry *next = queue_peek(eng);
+        if (next)
+            __builtin_prefetch(next->ctx);
         fn(eng, ctx);
         if (eng->stop_requested) {
             end = MN_RUN_STOPPED;

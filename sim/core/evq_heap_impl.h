@@ -44,56 +44,7 @@ static void HFN(destroy_)(void *state)
     mn_free(h);
 }
 
-static inline void HFN(sift_up_)(mn_evq_entry *e, size_t i, mn_evq_entry x)
-{
-    mn_evq_key kx = mn_evq_key_of(&x);
-    while (i > 0) {
-        size_t parent = (i - 1) / HEAP_D;
-        if (kx >= mn_evq_key_of(&e[parent]))
-            break;
-        e[i] = e[parent];
-        i = parent;
-    }
-    e[i] = x;
-}
-
-/*
- * The smallest child is found with its key kept in registers and selected
- * by conditional moves: reloading e[best] after each choice would chain a
- * memory load on every comparison. Full nodes (all D children present, the
- * common case) run a loop of constant length that the compiler unrolls.
- */
-static inline void HFN(sift_down_)(mn_evq_entry *e, size_t n, size_t i, mn_evq_entry x)
-{
-    mn_evq_key kx = mn_evq_key_of(&x);
-    for (;;) {
-        size_t first = HEAP_D * i + 1;
-        if (first >= n)
-            break;
-        size_t best = first;
-        mn_evq_key kb = mn_evq_key_of(&e[first]);
-        if (first + HEAP_D <= n) {
-            for (size_t c = 1; c < HEAP_D; c++) {
-                mn_evq_key kc = mn_evq_key_of(&e[first + c]);
-                int lt = kc < kb;
-                kb = lt ? kc : kb;
-                best = lt ? first + c : best;
-            }
-        } else {
-            for (size_t c = first + 1; c < n; c++) {
-                mn_evq_key kc = mn_evq_key_of(&e[c]);
-                int lt = kc < kb;
-                kb = lt ? kc : kb;
-                best = lt ? c : best;
-            }
-        }
-        if (kb >= kx)
-            break;
-        e[i] = e[best];
-        i = best;
-    }
-    e[i] = x;
-}
+#include "evq_dheap_sift.h"
 
 static int HFN(push_)(void *state, const mn_evq_entry *x)
 {
@@ -106,7 +57,7 @@ static int HFN(push_)(void *state, const mn_evq_entry *x)
         h->e = grown;
         h->cap = cap;
     }
-    HFN(sift_up_)(h->e, h->n++, *x);
+    HFN(sift_up_)(h->e, h->n++, x);
     return MN_OK;
 }
 

@@ -1,84 +1,46 @@
 /*
- * evq_radix.c - radix heap backend of the event queue, with 256-way digits.
+ * evq_radix.c - radix heap backend of the event queue: 256-way digit buckets
+ * for the future, a small sorted array (the front) for the present.
  *
- * Owns:      its chunk pool: every entry lives in one fixed-size chunk of a
- *            bucket's chunk list; free chunks sit on one free list.
- * Invariant: every queued key k = t * 2^64 + seq is > `last`, the key of the
- *            last minimum taken out; k sits in bucket (j, v) where j is the
- *            index of the highest byte in which k and last differ (0..15) and
- *            v is k's byte j. The minimum, once found, waits in `front`.
+ * Owns:      its chunk pool (every bucketed entry lives in one fixed-size
+ *            chunk of its bucket's chunk list) and the front's array.
+ * Invariant: front[head .. nfront) is sorted and holds exactly the entries
+ *            with key < `bound`;
+ *            every other entry, with key k >= bound > `last`, sits in bucket
+ *            (j, v): j is the highest byte in which k and `last` differ
+ *            (0..15), v is k's byte j. Keys are k = t * 2^64 + seq.
  *
- * Why: the engine never schedules before `now`, so keys only grow (a monotone
- * priority queue; Ahuja, Mehlhorn, Orlin and Tarjan 1990, with the multi-level
- * buckets of Cherkassky, Goldberg and Silverstein 1999). Push appends to the
- * tail chunk of its bucket. Pop, when `front` is empty, takes the lowest
- * non-empty bucket of the lowest non-empty level (found with bit scans), scans
- * it for its minimum (which becomes `last` and goes to `front`) and re-appends
- * its other entries, which all land on lower levels. An entry therefore moves
- * at most once per level it descends through: in PHOLD, where an event is
- * about 2^30 ns ahead of `now` and events are 2^10..2^20 ns apart, that is
- * 2 or 3 moves, each a sequential copy the hardware prefetches, where a heap
- * makes log2(n) dependent random accesses per pop. docs/engine.md has the
+ * Why: in a discrete-event engine nearly every new event lies well after the
+ * current one (a monotone priority queue; radix heaps are Ahuja, Mehlhorn,
+ * Orlin and Tarjan 1990; 256-way digits as in the multi-level buckets of
+ * Cherkassky, Goldberg and Silverstein 1999). Push appends to the tail chunk
+ * of its bucket: no comparison, no random walk. When the front runs dry,
+ * pop takes the lowest non-empty bucket of the lowest non-empty level (bit
+ * scans), whose key range is [L, L + 256^j) with L = last's bytes above j,
+ * v at byte j and zeros below; `last` becomes L. A bucket of at most
+ * FRONT_MAX entries (or one at level 0) is sorted by insertion into the
+ * front, with bound = L + 256^j, and pop takes front[head++]; a larger one is
+ * spread over lower levels, where each entry lands after one sequential
+ * copy. So an event is copied about twice between push and pop whatever the
+ * queue size, and the only comparison-based structure is the small sorted
+ * front, which stays in L1. Pushes below bound (events due very soon) are
+ * inserted in order; if that makes the front longer than SPILL entries, it is
+ * spread over lower-level buckets like a large bucket. docs/engine.md has the
  * measurements that made this the default.
  *
- * Example (two 8-bit digits for brevity): last = 0x12_34. Pushing 0x12_40
- * differs first in byte 0 -> bucket (0, 0x40); pushing 0x15_00 differs in
- * byte 1 -> bucket (1, 0x15). Pop: level 0 is the lowest non-empty; its
- * bucket 0x40 holds the minimum 0x12_40, which becomes last and is returned.
- *
- * Keys below `last` are still accepted (a real-time clock may schedule at
- * "now" after a peek found a later minimum): every entry is then re-bucketed
- * relative to the new key, in O(n); the engine does this only in emulation.
+ * Example (two 8-bit digits for brevity): last = 0x12_00, front empty.
+ * Pushing 0x12_40 -> bucket (0, 0x40); pushing 0x15_07 -> bucket (1, 0x15).
+ * Pop: level 0 is the lowest non-empty; its bucket 0x40 covers
+ * [0x12_40, 0x12_41): it becomes the front heap (bound 0x12_41), and 0x12_40
+ * is popped. A push of 0x12_39 now (a real-time clock scheduling "now" after
+ * a peek) is below bound and is simply inserted at the head of the front.
  */
 #include <string.h>
 
 #include "alloc.h"
 #include "evq.h"
 #include "evq_int.h"
-
-#define LEVELS 16                   /* bytes of a 128-bit key */
-#define WAYS 256                    /* values of a byte */
-#define NB (LEVELS * WAYS)          /* buckets */
-#define CHUNK_ENTRIES 15
-#define NIL UINT32_MAX
-
-typedef struct chunk {
-    uint32_t next; /* next chunk of the same bucket, or of the free list */
-    uint32_t n;    /* entries used */
-    uint64_t pad[3];
-    mn_evq_entry e[CHUNK_ENTRIES];
-} chunk;
-
-typedef struct bucket {
-    uint32_t head, tail; /* chunk indexes; NIL when empty */
-} bucket;
-
-struct radix {
-    mn_evq_key last;
-    int has_front;
-    mn_evq_entry front;        /* the minimum, found and waiting to be popped */
-    size_t n;                  /* entries, front included */
-    uint16_t level_mask;       /* bit j: level j has a non-empty bucket */
-    uint64_t used[LEVELS][4];  /* bit v of level j: bucket (j, v) is non-empty */
-    bucket b[LEVELS][WAYS];
-    chunk *chunks;             /* owned: the chunk pool */
-    uint32_t nchunks, free_chunk;
-    int min_valid;             /* peek cache, when front is empty */
-    mn_evq_entry min;
-};
-
-static inline unsigned level_of(mn_evq_key x) /* x = k ^ last, nonzero */
-{
-    uint64_t hi = (uint64_t)(x >> 64);
-    unsigned bit = hi ? 64 + 63 - (unsigned)__builtin_clzll(hi)
-                      : 63 - (unsigned)__builtin_clzll((uint64_t)x);
-    return bit / 8;
-}
-
-static inline unsigned digit(mn_evq_key k, unsigned level)
-{
-    return (unsigned)(k >> (8 * level)) & 0xff;
-}
+#include "evq_radix_int.h"
 
 static int grow_chunks(struct radix *r)
 {
@@ -98,76 +60,87 @@ static int grow_chunks(struct radix *r)
 }
 
 /*
- * Chunks needed to hold n entries at any moment: full chunks, one partial
- * chunk per non-empty bucket, and as many again while rebucket_all re-appends
- * everything before releasing the old chunks.
+ * Makes room for n entries: chunks for the full ones plus one partial chunk
+ * per non-empty bucket (and one being emptied during a spread), and a front
+ * heap that can take any bucket of up to FRONT_MAX entries. Spreads and
+ * dumps then never allocate, so pop cannot fail.
  */
-static int reserve(struct radix *r, size_t n)
+static size_t chunks_needed(size_t n)
 {
     size_t partial = n < NB ? n : NB;
-    size_t need = n / CHUNK_ENTRIES + 2 * partial + 2;
-    while (r->nchunks < need)
+    return n / CHUNK_ENTRIES + partial + 2;
+}
+
+int mn__radix_reserve(struct radix *r, size_t n)
+{
+    while (r->nchunks < chunks_needed(n))
         if (grow_chunks(r) != MN_OK)
             return MN_ENOMEM;
+    /* the largest n the pool now covers, so push tests one number */
+    size_t have = r->nchunks, room;
+    if (have >= chunks_needed(NB)) {
+        room = (have - NB - 2) * CHUNK_ENTRIES + CHUNK_ENTRIES - 1;
+    } else {
+        room = (have - 2) * CHUNK_ENTRIES / (CHUNK_ENTRIES + 1);
+        while (room > 0 && chunks_needed(room) > have)
+            room--;
+        while (room + 1 < NB && chunks_needed(room + 1) <= have)
+            room++;
+    }
+    r->room = room;
     return MN_OK;
 }
 
-/* Never allocates: reserve() keeps the free list long enough (see above). */
-static inline void append(struct radix *r, unsigned j, unsigned v, const mn_evq_entry *e)
+/* Room for n live front entries; compacts the array to start at 0. */
+static int reserve_front(struct radix *r, size_t n)
 {
-    bucket *b = &r->b[j][v];
-    chunk *t;
-    if (b->tail == NIL) {
-        uint32_t c = r->free_chunk;
-        t = &r->chunks[c];
-        r->free_chunk = t->next;
-        t->next = NIL;
-        t->n = 0;
-        b->head = b->tail = c;
-        r->used[j][v / 64] |= 1ULL << (v % 64);
-        r->level_mask |= (uint16_t)(1u << j);
-    } else {
-        t = &r->chunks[b->tail];
-        if (t->n == CHUNK_ENTRIES) {
-            uint32_t c = r->free_chunk;
-            chunk *fresh = &r->chunks[c];
-            r->free_chunk = fresh->next;
-            fresh->next = NIL;
-            fresh->n = 0;
-            t->next = c;
-            b->tail = c;
-            t = fresh;
-        }
+    if (r->head) {
+        memmove(r->front, r->front + r->head, (r->nfront - r->head) * sizeof *r->front);
+        r->nfront -= r->head;
+        r->head = 0;
     }
-    t->e[t->n++] = *e;
+    if (n <= r->front_cap)
+        return MN_OK;
+    size_t cap = r->front_cap * 2 > n ? r->front_cap * 2 : n;
+    mn_evq_entry *grown = mn_realloc(r->front, cap * sizeof *grown);
+    if (!grown)
+        return MN_ENOMEM;
+    r->front = grown;
+    r->front_cap = cap;
+    return MN_OK;
 }
 
-/* Places e relative to r->last: in front if it is the minimum, else in its bucket. */
-static inline void place(struct radix *r, const mn_evq_entry *e)
+/*
+ * Inserts e into the sorted front (room for one more at the end is assured
+ * by the caller). Entries arrive mostly in increasing order, so the scan runs
+ * from the back.
+ */
+void mn__radix_front_insert(struct radix *r, const mn_evq_entry *e)
 {
-    mn_evq_key x = mn_evq_key_of(e) ^ r->last;
-    if (x == 0) {
-        r->front = *e;
-        r->has_front = 1;
-        return;
+    mn_evq_key k = mn_evq_key_of(e);
+    size_t i = r->nfront;
+    while (i > r->head && mn_evq_key_of(&r->front[i - 1]) > k) {
+        mn_evq_copy(&r->front[i], &r->front[i - 1]);
+        i--;
     }
-    unsigned j = level_of(x);
-    append(r, j, digit(mn_evq_key_of(e), j), e);
+    mn_evq_copy(&r->front[i], e);
+    r->nfront++;
 }
 
-/* Unlinks bucket (j, v) and returns its first chunk. */
+/* Unlinks bucket (j, v); returns its first chunk. */
 static uint32_t detach(struct radix *r, unsigned j, unsigned v)
 {
     bucket *b = &r->b[j][v];
     uint32_t c = b->head;
     b->head = b->tail = NIL;
+    b->n = 0;
     r->used[j][v / 64] &= ~(1ULL << (v % 64));
     if (!(r->used[j][0] | r->used[j][1] | r->used[j][2] | r->used[j][3]))
         r->level_mask &= (uint16_t)~(1u << j);
     return c;
 }
 
-/* Re-places every entry of a detached chunk chain for which keep() holds, releasing chunks. */
+/* Re-places the entries of a detached chain that keep() accepts; frees its chunks. */
 static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void *ctx)
 {
     while (c != NIL) {
@@ -186,32 +159,70 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
     }
 }
 
-/* The lowest non-empty bucket; call only when one exists (n > 0, no front). */
-static void lowest_bucket(const struct radix *r, unsigned *j_out, unsigned *v_out)
+/*
+ * Moves a detached chain (at most FRONT_MAX entries, all below bound) into the
+ * empty front, sorting by insertion as it copies: for the 10 to 60 entries
+ * of a bucket this costs about 45 instructions an entry, a third of placing
+ * them one by one (callgrind, docs/engine.md).
+ */
+static void dump_to_front(struct radix *r, uint32_t c)
 {
-    unsigned j = r->level_mask ? (unsigned)__builtin_ctz(r->level_mask) : 0;
-    unsigned w = 0;
-    while (w < 3 && !r->used[j][w])
-        w++;
-    *j_out = j;
-    *v_out = w * 64 + (r->used[j][w] ? (unsigned)__builtin_ctzll(r->used[j][w]) : 0);
+    mn_evq_entry *f = r->front;
+    size_t n = 0;
+    while (c != NIL) {
+        chunk *ch = &r->chunks[c];
+        for (uint32_t k = 0; k < ch->n; k++) {
+            mn_evq_key key = mn_evq_key_of(&ch->e[k]);
+            size_t i = n;
+            while (i > 0 && mn_evq_key_of(&f[i - 1]) > key) {
+                mn_evq_copy(&f[i], &f[i - 1]);
+                i--;
+            }
+            mn_evq_copy(&f[i], &ch->e[k]);
+            n++;
+        }
+        uint32_t next = ch->next;
+        ch->next = r->free_chunk;
+        r->free_chunk = c;
+        c = next;
+    }
+    r->head = 0;
+    r->nfront = n;
 }
 
-static const mn_evq_entry *bucket_min(const struct radix *r, unsigned j, unsigned v)
+/*
+ * Refills the empty front from the lowest bucket, spreading large buckets
+ * first. Call only when the front is empty and n > 0.
+ */
+void mn__radix_refill_front(struct radix *r)
 {
-    const mn_evq_entry *best = NULL;
-    mn_evq_key kb = 0;
-    for (uint32_t c = r->b[j][v].head; c != NIL; c = r->chunks[c].next) {
-        const chunk *ch = &r->chunks[c];
-        for (uint32_t k = 0; k < ch->n; k++) {
-            mn_evq_key kc = mn_evq_key_of(&ch->e[k]);
-            if (!best || kc < kb) {
-                best = &ch->e[k];
-                kb = kc;
-            }
+    r->head = r->nfront = 0;
+    for (;;) {
+        unsigned j = (unsigned)__builtin_ctz(r->level_mask);
+        unsigned w = 0;
+        while (!r->used[j][w])
+            w++;
+        unsigned v = w * 64 + (unsigned)__builtin_ctzll(r->used[j][w]);
+        mn_evq_key low_mask = ((mn_evq_key)1 << (8 * j)) - 1;
+        mn_evq_key span_mask = j == 15 ? ~(mn_evq_key)0 : ((mn_evq_key)1 << (8 * (j + 1))) - 1;
+        r->last = (r->last & ~span_mask) | ((mn_evq_key)v << (8 * j));
+        uint32_t count = r->b[j][v].n;
+        if (count <= FRONT_MAX || j == 0) {
+            /* the whole bucket becomes the front: keys in [last, last + 256^j) */
+            r->bound = r->last + low_mask + 1;
+            if (r->bound == 0) /* the top bucket of level 15 ends at 2^128 */
+                r->bound = ~(mn_evq_key)0;
+            dump_to_front(r, detach(r, j, v));
+            return;
         }
+        /* spread over lower levels: every key is in [last, last + 256^j); a key
+         * equal to last itself differs from it in no byte, so it goes to the
+         * front (bound = last + 1) */
+        r->bound = r->last + 1;
+        replace_chain(r, detach(r, j, v), NULL, NULL);
+        if (r->nfront)
+            return;
     }
-    return best;
 }
 
 static int create(void **state, size_t capacity, mn_err *err)
@@ -223,7 +234,7 @@ static int create(void **state, size_t capacity, mn_err *err)
         for (unsigned v = 0; v < WAYS; v++)
             r->b[j][v].head = r->b[j][v].tail = NIL;
     r->free_chunk = NIL;
-    if (reserve(r, capacity) != MN_OK) {
+    if (mn__radix_reserve(r, capacity) != MN_OK || reserve_front(r, SPILL + 1) != MN_OK) {
         mn_free(r->chunks);
         mn_free(r);
         return MN_ERR(err, MN_ENOMEM, "event queue: out of memory for %zu entries", capacity);
@@ -237,83 +248,53 @@ static void destroy(void *state)
     struct radix *r = state;
     if (!r)
         return;
+    mn_free(r->front);
     mn_free(r->chunks);
     mn_free(r);
 }
 
-/* Re-buckets everything relative to a new `last` below the current one. */
-static void rebucket_all(struct radix *r, mn_evq_key new_last)
+/*
+ * Sends a long front back to buckets (only when all of it is >= last, the
+ * normal case; keys below last come from a real-time clock and stay).
+ */
+static void spill_front(struct radix *r)
 {
-    uint32_t chain = NIL, chain_tail = NIL;
-    for (unsigned j = 0; j < LEVELS; j++)
-        for (unsigned v = 0; v < WAYS; v++)
-            if (r->b[j][v].head != NIL) {
-                uint32_t tail = r->b[j][v].tail;
-                uint32_t c = detach(r, j, v);
-                if (chain == NIL)
-                    chain = c;
-                else
-                    r->chunks[chain_tail].next = c;
-                chain_tail = tail;
-            }
-    r->last = new_last;
-    if (r->has_front) {
-        r->has_front = 0;
-        mn_evq_entry f = r->front;
-        place(r, &f);
+    if (mn_evq_key_of(&r->front[r->head]) < r->last)
+        return;
+    size_t from = r->head, to = r->nfront;
+    r->head = r->nfront = 0;
+    r->bound = r->last + 1;
+    for (size_t i = from; i < to; i++) {
+        mn_evq_entry e;
+        mn_evq_copy(&e, &r->front[i]); /* place may write to front[0] */
+        place(r, &e);
     }
-    replace_chain(r, chain, NULL, NULL);
+}
+
+int mn__radix_push_front(struct radix *r, const mn_evq_entry *e)
+{
+    if (r->nfront == r->front_cap && reserve_front(r, r->nfront - r->head + 1) != MN_OK)
+        return MN_ENOMEM;
+    mn__radix_front_insert(r, e);
+    r->n++;
+    if (r->nfront - r->head > SPILL)
+        spill_front(r);
+    return MN_OK;
 }
 
 static int push(void *state, const mn_evq_entry *e)
 {
-    struct radix *r = state;
-    if (reserve(r, r->n + 1) != MN_OK)
-        return MN_ENOMEM;
-    mn_evq_key k = mn_evq_key_of(e);
-    if (k <= r->last && r->n)
-        rebucket_all(r, k);
-    else if (!r->n)
-        r->last = k; /* empty: any key may start a new epoch */
-    place(r, e);
-    r->n++;
-    if (r->min_valid && k < mn_evq_key_of(&r->min))
-        r->min = *e;
-    return MN_OK;
+    return mn__radix_push(state, e);
 }
 
 static const mn_evq_entry *peek(void *state)
 {
-    struct radix *r = state;
-    if (!r->n)
-        return NULL;
-    if (r->has_front)
-        return &r->front;
-    if (!r->min_valid) {
-        unsigned j = 0, v = 0;
-        lowest_bucket(r, &j, &v);
-        r->min = *bucket_min(r, j, v);
-        r->min_valid = 1;
-    }
-    return &r->min;
+    return mn__radix_peek(state);
 }
 
 static int pop(void *state, mn_evq_entry *out)
 {
-    struct radix *r = state;
-    if (!r->n)
-        return 1;
-    if (!r->has_front) {
-        unsigned j = 0, v = 0;
-        lowest_bucket(r, &j, &v);
-        r->last = mn_evq_key_of(bucket_min(r, j, v));
-        replace_chain(r, detach(r, j, v), NULL, NULL);
-    }
-    *out = r->front;
-    r->has_front = 0;
-    r->n--;
-    r->min_valid = 0;
-    return 0;
+    return mn__radix_pop(state, out);
 }
 
 static size_t size(const void *state)
@@ -324,27 +305,29 @@ static size_t size(const void *state)
 static void retain(void *state, mn_evq_keep_fn keep, void *ctx)
 {
     struct radix *r = state;
-    if (r->has_front && !keep(&r->front, ctx)) {
-        r->has_front = 0;
-        r->n--;
-    }
+    size_t kept = 0;
+    for (size_t i = r->head; i < r->nfront; i++)
+        if (keep(&r->front[i], ctx))
+            r->front[kept++] = r->front[i]; /* order is kept */
+    r->n -= r->nfront - r->head - kept;
+    r->head = 0;
+    r->nfront = kept;
     /* relative to an unchanged `last`, a kept entry returns to its own bucket */
     for (unsigned j = 0; j < LEVELS; j++)
         for (unsigned v = 0; v < WAYS; v++)
             if (r->b[j][v].head != NIL)
                 replace_chain(r, detach(r, j, v), keep, ctx);
-    r->min_valid = 0;
 }
 
 static size_t bytes(const void *state)
 {
     const struct radix *r = state;
-    return sizeof *r + (size_t)r->nchunks * sizeof(chunk);
+    return sizeof *r + (size_t)r->nchunks * sizeof(chunk) + r->front_cap * sizeof *r->front;
 }
 
 const struct mn_evq_ops mn__evq_radix = {
     .name = "radix",
-    .summary = "radix heap with 256-way digits: appends and sequential scans, 2-3 moves per event",
+    .summary = "radix heap (256-way digits) with a small front heap: ~2 copies per event",
     .create = create,
     .destroy = destroy,
     .push = push,

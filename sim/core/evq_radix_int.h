@@ -1,0 +1,130 @@
+/*
+ * evq_radix_int.h - the radix-heap backend's state and hot path, inline so
+ * the engine can call its default queue without an indirect call per
+ * operation (engine.c). Private to sim/core; the algorithm and its invariant
+ * are described at the top of evq_radix.c.
+ */
+#ifndef MN_EVQ_RADIX_INT_H
+#define MN_EVQ_RADIX_INT_H
+
+#include "evq.h"
+
+#define LEVELS 16          /* bytes of a 128-bit key */
+#define WAYS 256           /* values of a byte */
+#define NB (LEVELS * WAYS) /* buckets */
+#define CHUNK_ENTRIES 15   /* 15 entries * 32 B + 32 B header = 512 B */
+#define FRONT_MAX 64       /* a bucket this small becomes the front */
+#define SPILL 256          /* a front longer than this goes back to buckets */
+#define NIL UINT32_MAX
+
+typedef struct chunk {
+    uint32_t next; /* next chunk of the same bucket, or of the free list */
+    uint32_t n;    /* entries used */
+    uint64_t pad[3];
+    mn_evq_entry e[CHUNK_ENTRIES];
+} chunk;
+
+typedef struct bucket {
+    uint32_t head, tail; /* chunk indexes; NIL when empty */
+    uint32_t n;          /* entries */
+} bucket;
+
+struct radix {
+    mn_evq_key last, bound;
+    mn_evq_entry *front;      /* owned: sorted entries with keys < bound */
+    size_t head, nfront, front_cap; /* live part: front[head .. nfront) */
+    size_t n;                 /* entries, front included */
+    size_t room;              /* entries the chunk pool can take without growing */
+    uint16_t level_mask;      /* bit j: level j has a non-empty bucket */
+    uint64_t used[LEVELS][4]; /* bit v of level j: bucket (j, v) is non-empty */
+    bucket b[LEVELS][WAYS];
+    chunk *chunks;            /* owned: the chunk pool */
+    uint32_t nchunks, free_chunk;
+};
+
+int mn__radix_reserve(struct radix *r, size_t n);
+int mn__radix_push_front(struct radix *r, const mn_evq_entry *e);
+void mn__radix_front_insert(struct radix *r, const mn_evq_entry *e);
+void mn__radix_refill_front(struct radix *r);
+
+static inline unsigned level_of(mn_evq_key x) /* x = k ^ last, nonzero */
+{
+    uint64_t hi = (uint64_t)(x >> 64);
+    unsigned bit = hi ? 64 + 63 - (unsigned)__builtin_clzll(hi)
+                      : 63 - (unsigned)__builtin_clzll((uint64_t)x);
+    return bit / 8;
+}
+
+/* Never allocates: reserve() keeps the free list long enough. */
+static inline __attribute__((always_inline)) void append(struct radix *r, unsigned j, unsigned v, const mn_evq_entry *e)
+{
+    bucket *b = &r->b[j][v];
+    chunk *t = b->tail != NIL ? &r->chunks[b->tail] : NULL;
+    if (!t || t->n == CHUNK_ENTRIES) {
+        uint32_t c = r->free_chunk;
+        chunk *fresh = &r->chunks[c];
+        r->free_chunk = fresh->next;
+        fresh->next = NIL;
+        fresh->n = 0;
+        if (t)
+            t->next = c;
+        else {
+            b->head = c;
+            r->used[j][v / 64] |= 1ULL << (v % 64);
+            r->level_mask |= (uint16_t)(1u << j);
+        }
+        b->tail = c;
+        t = fresh;
+    }
+    mn_evq_copy(&t->e[t->n++], e);
+    b->n++;
+}
+
+/* Puts e where the invariant says: the front below bound, else its bucket. */
+static inline __attribute__((always_inline)) void place(struct radix *r, const mn_evq_entry *e)
+{
+    mn_evq_key k = mn_evq_key_of(e);
+    if (k < r->bound) {
+        mn__radix_front_insert(r, e);
+        return;
+    }
+    unsigned j = level_of(k ^ r->last);
+    append(r, j, (unsigned)(k >> (8 * j)) & 0xff, e);
+}
+
+static inline __attribute__((always_inline)) int mn__radix_push(struct radix *r,
+                                                               const mn_evq_entry *e)
+{
+    if (r->n >= r->room && mn__radix_reserve(r, r->n + 1) != MN_OK)
+        return MN_ENOMEM;
+    if (mn_evq_key_of(e) < r->bound)
+        return mn__radix_push_front(r, e);
+    place(r, e);
+    r->n++;
+    return MN_OK;
+}
+
+static inline __attribute__((always_inline)) const mn_evq_entry *mn__radix_peek(struct radix *r)
+{
+    if (r->head == r->nfront) {
+        if (!r->n)
+            return NULL;
+        mn__radix_refill_front(r);
+    }
+    return &r->front[r->head];
+}
+
+static inline __attribute__((always_inline)) int mn__radix_pop(struct radix *r,
+                                                              mn_evq_entry *out)
+{
+    if (r->head == r->nfront) {
+        if (!r->n)
+            return 1;
+        mn__radix_refill_front(r);
+    }
+    mn_evq_copy(out, &r->front[r->head++]);
+    r->n--;
+    return 0;
+}
+
+#endif /* MN_EVQ_RADIX_INT_H */
