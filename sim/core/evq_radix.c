@@ -162,8 +162,11 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
 /*
  * Moves a detached chain (at most FRONT_MAX entries, all below bound) into the
  * empty front, sorting by insertion as it copies: for the 10 to 60 entries
- * of a bucket this costs about 45 instructions an entry, a third of placing
- * them one by one (callgrind, docs/engine.md).
+ * of a bucket that is a third of the instructions of placing them one by one
+ * (callgrind, docs/engine.md). The sort compares times only and is stable,
+ * which is enough because within a bucket entries of equal time are always
+ * in seq order: a push carries the largest seq yet, and spreads, spills and
+ * retain copy entries in order into buckets that were empty.
  */
 static void dump_to_front(struct radix *r, uint32_t c)
 {
@@ -172,9 +175,9 @@ static void dump_to_front(struct radix *r, uint32_t c)
     while (c != NIL) {
         chunk *ch = &r->chunks[c];
         for (uint32_t k = 0; k < ch->n; k++) {
-            mn_evq_key key = mn_evq_key_of(&ch->e[k]);
+            mn_time t = ch->e[k].t;
             size_t i = n;
-            while (i > 0 && mn_evq_key_of(&f[i - 1]) > key) {
+            while (i > 0 && f[i - 1].t > t) {
                 mn_evq_copy(&f[i], &f[i - 1]);
                 i--;
             }
