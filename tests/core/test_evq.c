@@ -20,58 +20,102 @@ static int cmp_entry(const void *a, const void *b)
     return mn_evq_less(a, b) ? -1 : mn_evq_less(b, a) ? 1 : 0;
 }
 
-/* Interleaved pushes and pops against a sorted model, with many equal times. */
-static void check_backend_orders_like_a_sort(const struct mn_evq_ops *ops)
+/*
+ * Interleaved pushes and pops on a coarse time grid (many equal times), as
+ * the engine makes them: no push below the last pop. Then pops must be
+ * non-decreasing in (t, seq) and every entry must come out exactly once;
+ * together that proves each pop returned the minimum (a smaller entry left
+ * behind would later come out below an earlier pop, or never).
+ */
+static void check_backend_orders_monotone_workload(const struct mn_evq_ops *ops)
 {
     void *q;
     CU_ASSERT_EQUAL_FATAL(ops->create(&q, 4, NULL), MN_OK); /* tiny: forces growth */
-    enum { N = 20000 };
-    mn_evq_entry *model = malloc(N * sizeof *model);
-    size_t nmodel = 0;
-    uint64_t seed = 88172645463325252ULL, seq = 1;
-    mn_time floor_t = 0;
-    size_t mismatches = 0;
-    for (int round = 0; round < N; round++) {
+    enum { ROUNDS = 200000 };
+    unsigned char *seen = calloc(2 * ROUNDS + 1, 1);
+    uint64_t seed = 88172645463325252ULL, seq = 1, popped = 0;
+    mn_evq_entry prev = {.t = 0, .seq = 0};
+    size_t bad_order = 0, duplicates = 0;
+    for (int round = 0; round < ROUNDS; round++) {
         int pushes = (int)(xs(&seed) % 3);
-        for (int k = 0; k < pushes && nmodel < N; k++) {
-            /* times on a coarse grid, so ties are frequent */
-            mn_evq_entry e = {.t = floor_t + (mn_time)(xs(&seed) % 50), .seq = seq++,
-                              .ctx = &model[nmodel]};
+        for (int k = 0; k < pushes; k++) {
+            /* delays from 0 to 2^20 ns, with a heavy share of exact ties */
+            uint64_t r = xs(&seed);
+            mn_time delay = (r & 3) == 0 ? 0 : (mn_time)((r >> 8) % (1u << 20)) / 64 * 64;
+            mn_evq_entry e = {.t = prev.t + delay, .seq = seq, .ctx = (void *)(uintptr_t)seq};
+            seq++;
             CU_ASSERT_EQUAL(ops->push(q, &e), MN_OK);
-            model[nmodel++] = e;
         }
-        if (nmodel && (xs(&seed) & 1)) {
-            qsort(model, nmodel, sizeof *model, cmp_entry);
-            const mn_evq_entry *top = ops->peek(q);
+        if (xs(&seed) & 1) {
             mn_evq_entry got;
-            CU_ASSERT_PTR_NOT_NULL_FATAL(top);
-            CU_ASSERT_EQUAL(ops->pop(q, &got), 0);
-            if (got.t != model[0].t || got.seq != model[0].seq)
-                mismatches++;
-            floor_t = got.t;
-            memmove(model, model + 1, --nmodel * sizeof *model);
+            if (ops->pop(q, &got) == 0) {
+                bad_order += !mn_evq_less(&prev, &got);
+                duplicates += seen[got.seq]++;
+                popped++;
+                prev = got;
+            }
         }
-        CU_ASSERT_EQUAL(ops->size(q), nmodel);
+        CU_ASSERT_EQUAL(ops->size(q), seq - 1 - popped);
     }
-    qsort(model, nmodel, sizeof *model, cmp_entry);
-    for (size_t i = 0; i < nmodel; i++) {
-        mn_evq_entry got;
-        CU_ASSERT_EQUAL_FATAL(ops->pop(q, &got), 0);
-        if (got.seq != model[i].seq)
-            mismatches++;
-    }
-    CU_ASSERT_EQUAL(mismatches, 0);
     mn_evq_entry got;
-    CU_ASSERT_EQUAL(ops->pop(q, &got), 1);
+    while (ops->pop(q, &got) == 0) {
+        bad_order += !mn_evq_less(&prev, &got);
+        duplicates += seen[got.seq]++;
+        popped++;
+        prev = got;
+    }
+    CU_ASSERT_EQUAL(bad_order, 0);
+    CU_ASSERT_EQUAL(duplicates, 0);
+    CU_ASSERT_EQUAL(popped, seq - 1);
     CU_ASSERT_PTR_NULL(ops->peek(q));
     ops->destroy(q);
-    free(model);
+    free(seen);
+}
+
+/*
+ * Arbitrary pushes, some below the last pop (a real-time clock schedules at
+ * "now", which can precede an entry a peek already found): each pop must
+ * still return the minimum, checked against a small sorted model.
+ */
+static void check_backend_orders_arbitrary_pushes(const struct mn_evq_ops *ops)
+{
+    void *q;
+    CU_ASSERT_EQUAL_FATAL(ops->create(&q, 0, NULL), MN_OK);
+    enum { MAXN = 300 };
+    mn_evq_entry model[MAXN];
+    size_t nmodel = 0, mismatches = 0;
+    uint64_t seed = 7, seq = 1;
+    for (int round = 0; round < 20000; round++) {
+        if (nmodel < MAXN && (xs(&seed) % 3 != 0 || nmodel == 0)) {
+            mn_evq_entry e = {.t = (mn_time)(xs(&seed) % 100000) * 1000, .seq = seq++};
+            CU_ASSERT_EQUAL(ops->push(q, &e), MN_OK);
+            model[nmodel++] = e;
+            continue;
+        }
+        qsort(model, nmodel, sizeof *model, cmp_entry);
+        const mn_evq_entry *top = ops->peek(q);
+        mn_evq_entry got;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(top);
+        mismatches += top->seq != model[0].seq;
+        CU_ASSERT_EQUAL(ops->pop(q, &got), 0);
+        mismatches += got.seq != model[0].seq;
+        memmove(model, model + 1, --nmodel * sizeof *model);
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    CU_ASSERT_EQUAL(ops->size(q), nmodel);
+    ops->destroy(q);
 }
 
 static void test_evq_every_backend_orders_by_time_then_seq(void)
 {
     for (size_t i = 0; i < mn_evq_count(); i++)
-        check_backend_orders_like_a_sort(mn_evq_at(i));
+        check_backend_orders_monotone_workload(mn_evq_at(i));
+}
+
+static void test_evq_every_backend_returns_the_minimum_of_any_pushes(void)
+{
+    for (size_t i = 0; i < mn_evq_count(); i++)
+        check_backend_orders_arbitrary_pushes(mn_evq_at(i));
 }
 
 static int keep_even_seq(const mn_evq_entry *e, void *ctx)
@@ -146,6 +190,7 @@ void mn_test_register(void)
 {
     static const struct mn_test_case cases[] = {
         MN_TEST(test_evq_every_backend_orders_by_time_then_seq),
+        MN_TEST(test_evq_every_backend_returns_the_minimum_of_any_pushes),
         MN_TEST(test_evq_every_backend_retains_and_stays_ordered),
         MN_TEST(test_evq_push_reports_out_of_memory_and_keeps_queue),
         MN_TEST(test_evq_lookup_names_valid_backends),
