@@ -42,29 +42,27 @@
 #include "evq_int.h"
 #include "evq_radix_int.h"
 
-static int grow_chunks(struct radix *r)
+/*
+ * Grows the pool to at least `want` chunks (doubling, so pushes stay O(1)
+ * amortised). New chunks are not linked into the free list: append takes
+ * never-used chunks by bumping `fresh`, so pages nobody wrote to stay out
+ * of the resident set (the kernel maps them on first touch).
+ */
+static int grow_chunks(struct radix *r, size_t want)
 {
-    uint32_t n = r->nchunks ? r->nchunks * 2 : 64;
+    size_t n = r->nchunks ? (size_t)r->nchunks * 2 : 64;
+    if (n < want)
+        n = want;
     if (n > NIL / 2)
         return MN_ENOMEM;
-    chunk *grown = mn_realloc(r->chunks, (size_t)n * sizeof *grown);
+    chunk *grown = mn_realloc(r->chunks, n * sizeof *grown);
     if (!grown)
         return MN_ENOMEM;
     r->chunks = grown;
-    for (uint32_t i = n; i-- > r->nchunks;) {
-        grown[i].next = r->free_chunk;
-        r->free_chunk = i;
-    }
-    r->nchunks = n;
+    r->nchunks = (uint32_t)n;
     return MN_OK;
 }
 
-/*
- * Makes room for n entries: chunks for the full ones plus one partial chunk
- * per non-empty bucket (and one being emptied during a spread), and a front
- * heap that can take any bucket of up to FRONT_MAX entries. Spreads and
- * dumps then never allocate, so pop cannot fail.
- */
 static size_t chunks_needed(size_t n)
 {
     size_t partial = n < NB ? n : NB;
@@ -73,9 +71,8 @@ static size_t chunks_needed(size_t n)
 
 int mn__radix_reserve(struct radix *r, size_t n)
 {
-    while (r->nchunks < chunks_needed(n))
-        if (grow_chunks(r) != MN_OK)
-            return MN_ENOMEM;
+    if (r->nchunks < chunks_needed(n) && grow_chunks(r, chunks_needed(n)) != MN_OK)
+        return MN_ENOMEM;
     /* the largest n the pool now covers, so push tests one number */
     size_t have = r->nchunks, room;
     if (have >= chunks_needed(NB)) {

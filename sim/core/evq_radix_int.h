@@ -39,7 +39,9 @@ struct radix {
     uint64_t used[LEVELS][4]; /* bit v of level j: bucket (j, v) is non-empty */
     bucket b[LEVELS][WAYS];
     chunk *chunks;            /* owned: the chunk pool */
-    uint32_t nchunks, free_chunk;
+    uint32_t nchunks;         /* allocated */
+    uint32_t fresh;           /* chunks [fresh, nchunks) were never used (never touched) */
+    uint32_t free_chunk;      /* released chunks, most recent first */
 };
 
 int mn__radix_reserve(struct radix *r, size_t n);
@@ -61,9 +63,10 @@ static inline __attribute__((always_inline)) void append(struct radix *r, unsign
     bucket *b = &r->b[j][v];
     chunk *t = b->tail != NIL ? &r->chunks[b->tail] : NULL;
     if (!t || t->n == CHUNK_ENTRIES) {
-        uint32_t c = r->free_chunk;
+        uint32_t c = r->free_chunk != NIL ? r->free_chunk : r->fresh++;
         chunk *fresh = &r->chunks[c];
-        r->free_chunk = fresh->next;
+        if (c == r->free_chunk)
+            r->free_chunk = fresh->next;
         fresh->next = NIL;
         fresh->n = 0;
         if (t)
