@@ -13,7 +13,7 @@
 #define WAYS 256           /* values of a byte */
 #define NB (LEVELS * WAYS) /* buckets */
 #define CHUNK_ENTRIES 15   /* 15 entries * 32 B + 32 B header = 512 B */
-#define FRONT_MAX 64       /* a bucket this small becomes the front */
+#define FRONT_MAX 32       /* a bucket this small becomes the front */
 #define SPILL 256          /* a front longer than this goes back to buckets */
 #define NIL UINT32_MAX
 
@@ -57,28 +57,23 @@ static inline unsigned level_of(mn_evq_key x) /* x = k ^ last, nonzero */
     return bit / 8;
 }
 
-/* Never allocates: reserve() keeps the free list long enough. */
-static inline __attribute__((always_inline)) void append(struct radix *r, unsigned j, unsigned v, const mn_evq_entry *e)
+void mn__radix_append_new_chunk(struct radix *r, unsigned j, unsigned v, const mn_evq_entry *e);
+
+/*
+ * Appends e to bucket (j, v). Never allocates: reserve() keeps enough chunks.
+ * Taking a new chunk is out of line, so the common case inlined into the
+ * engine's push stays small.
+ */
+static inline __attribute__((always_inline)) void append(struct radix *r, unsigned j, unsigned v,
+                                                         const mn_evq_entry *e)
 {
     bucket *b = &r->b[j][v];
-    chunk *t = b->tail != NIL ? &r->chunks[b->tail] : NULL;
-    if (!t || t->n == CHUNK_ENTRIES) {
-        uint32_t c = r->free_chunk != NIL ? r->free_chunk : r->fresh++;
-        chunk *fresh = &r->chunks[c];
-        if (c == r->free_chunk)
-            r->free_chunk = fresh->next;
-        fresh->next = NIL;
-        fresh->n = 0;
-        if (t)
-            t->next = c;
-        else {
-            b->head = c;
-            r->used[j][v / 64] |= 1ULL << (v % 64);
-            r->level_mask |= (uint16_t)(1u << j);
-        }
-        b->tail = c;
-        t = fresh;
+    if (__builtin_expect(b->tail == NIL, 0) ||
+        __builtin_expect(r->chunks[b->tail].n == CHUNK_ENTRIES, 0)) {
+        mn__radix_append_new_chunk(r, j, v, e);
+        return;
     }
+    chunk *t = &r->chunks[b->tail];
     mn_evq_copy(&t->e[t->n++], e);
     b->n++;
 }

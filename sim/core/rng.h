@@ -30,6 +30,8 @@ typedef struct mn_rng {
     gsl_rng *g; /* owned */
     uint64_t seed;
     int full32; /* the generator yields exactly 32 uniform bits per call */
+    uint32_t spare;        /* unused random bits, low bits first (exponential layer indexes) */
+    unsigned spare_bits;   /* how many bits of spare are unused */
     char name[48];
 } mn_rng;
 
