@@ -53,28 +53,13 @@ static inline double mn_rng_uniform(mn_rng *r) /* [0, 1) */
 }
 double mn_rng_uniform_range(mn_rng *r, double lo, double hi); /* [lo, hi) */
 /*
- * Uniform integer in [0, n), n in [1, 2^32 - 1], exactly unbiased.
- * Lemire's multiply-and-reject (ACM TOMACS 2019): with a 32-bit word x,
- * m = x * n; the high 32 bits of m are the result unless the low 32 bits fall
- * below 2^32 mod n, which happens with probability < n / 2^32, and then x is
- * drawn again. No division in the common case, where gsl_rng_uniform_int
- * divides every time (a third of the per-event cost of PHOLD at N = 1000).
- * Generators without full 32-bit words fall back to gsl_rng_uniform_int.
+ * Uniform integer in [0, n), n in [1, 2^32], unbiased (GSL's division with
+ * rejection). Lemire's multiply-and-reject was tried and measured no faster
+ * inside PHOLD (docs/engine.md), so the library's version stays.
  */
 static inline uint64_t mn_rng_uniform_int(mn_rng *r, uint64_t n)
 {
-    if (!r->full32)
-        return gsl_rng_uniform_int(r->g, n);
-    uint64_t m = (uint64_t)(uint32_t)gsl_rng_get(r->g) * n;
-    uint32_t low = (uint32_t)m;
-    if (low < n) {
-        uint32_t reject_below = (uint32_t)(-(uint32_t)n) % (uint32_t)n; /* 2^32 mod n */
-        while (low < reject_below) {
-            m = (uint64_t)(uint32_t)gsl_rng_get(r->g) * n;
-            low = (uint32_t)m;
-        }
-    }
-    return m >> 32;
+    return gsl_rng_uniform_int(r->g, n);
 }
 double mn_rng_exponential(mn_rng *r, double mean); /* mean mu, var mu^2 (ziggurat) */
 double mn_rng_normal(mn_rng *r, double mean, double sd);     /* N(mean, sd^2) */
