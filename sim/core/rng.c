@@ -59,12 +59,17 @@ static void zig_setup(void)
     }
 }
 
-/* 32 uniform bits: the generator's own word when it has exactly 32 bits. */
+/*
+ * 32 uniform bits: the generator's own word when it has exactly 32 bits,
+ * else two unbiased 16-bit draws (scaling a 24-bit word, as ranlux gives,
+ * would leave the low byte always zero).
+ */
 static inline uint32_t bits32(const mn_rng *r)
 {
     if (r->full32)
         return (uint32_t)gsl_rng_get(r->g);
-    return (uint32_t)(gsl_rng_uniform(r->g) * 4294967296.0);
+    uint32_t hi = (uint32_t)gsl_rng_uniform_int(r->g, 1UL << 16);
+    return hi << 16 | (uint32_t)gsl_rng_uniform_int(r->g, 1UL << 16);
 }
 
 /* 8 random bits, from the stream's reservoir of spare bits. */

@@ -139,6 +139,53 @@ static void test_rng_distributions_match_their_formulas(void)
     check_moments("weibull", d_weibull, 2 * g1, 4 * (g2 - g1 * g1), 0.03);
 }
 
+/*
+ * The ziggurat returns most draws from its rectangles; the wedges and the tail
+ * beyond r = 7.697 are rare paths where a slip would not show in the mean.
+ * Tail probabilities P(X > x) = e^-x, each within 5 standard errors.
+ */
+static void test_rng_exponential_tail_follows_exp_minus_x(void)
+{
+    mn_rng *r = stream(99, "tail");
+    enum { N = 2000000 };
+    double xs_[] = {0.5, 1, 3, 6, 7.7, 9};
+    long above[6] = {0};
+    for (int i = 0; i < N; i++) {
+        double x = mn_rng_exponential(r, 1.0);
+        for (int k = 0; k < 6; k++)
+            above[k] += x > xs_[k];
+    }
+    for (int k = 0; k < 6; k++) {
+        double p = exp(-xs_[k]), se = sqrt(p * (1 - p) / N);
+        double got = (double)above[k] / N;
+        if (fabs(got - p) >= 5 * se)
+            fprintf(stderr, "\nP(X > %g) = %g, want %g\n", xs_[k], got, p);
+        CU_ASSERT(fabs(got - p) < 5 * se);
+    }
+    mn_rng_destroy(r);
+}
+
+/* ranlux yields 24-bit words: the draws must not assume 32 (the fallback path). */
+static void test_rng_generators_with_short_words_still_draw_right(void)
+{
+    mn_rng *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(mn_rng_create(5, "short", "ranlux", &r, NULL), MN_OK);
+    CU_ASSERT_EQUAL(r->full32, 0);
+    mn_stat_welford e, u;
+    mn_stat_welford_init(&e);
+    mn_stat_welford_init(&u);
+    for (int i = 0; i < 200000; i++) {
+        mn_stat_welford_add(&e, mn_rng_exponential(r, 3.0));
+        mn_stat_welford_add(&u, (double)mn_rng_uniform_int(r, 7));
+    }
+    CU_ASSERT(fabs(e.mean - 3.0) < 5 * 3.0 / sqrt(200000));
+    CU_ASSERT(fabs(mn_stat_welford_var(&e) - 9.0) < 0.05 * 9.0);
+    CU_ASSERT(fabs(u.mean - 3.0) < 5 * 2.0 / sqrt(200000));
+    CU_ASSERT_EQUAL(u.max, 6);
+    CU_ASSERT_EQUAL(u.min, 0);
+    mn_rng_destroy(r);
+}
+
 static mn_empirical *emp_discrete, *emp_hist;
 static double d_emp_discrete(mn_rng *r) { return mn_rng_empirical(r, emp_discrete); }
 static double d_emp_hist(mn_rng *r) { return mn_rng_empirical(r, emp_hist); }
@@ -197,6 +244,8 @@ void mn_test_register(void)
         MN_TEST(test_rng_known_first_values_for_seed_42),
         MN_TEST(test_rng_rejects_unknown_generators_and_long_names),
         MN_TEST(test_rng_distributions_match_their_formulas),
+        MN_TEST(test_rng_exponential_tail_follows_exp_minus_x),
+        MN_TEST(test_rng_generators_with_short_words_still_draw_right),
         MN_TEST(test_rng_empirical_tables_match_their_moments),
         MN_TEST(test_rng_empirical_rejects_bad_tables),
         MN_TEST(test_rng_set_cleans_up_when_memory_runs_out),
