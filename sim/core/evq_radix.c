@@ -189,8 +189,8 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
  * At level j >= 8 all times share their bytes above j - 8, so
  * (t - base) << 6 | position fits in 64 bits (base: the bucket's lowest
  * possible time) and an insertion sort of those plain integers, followed by
- * one gather, orders the bucket: about a third of the instructions of
- * insertion-sorting the 32-byte entries themselves (callgrind,
+ * one gather, orders the bucket while moving 8 bytes per shift instead of
+ * 32 (a small gain: 461 to 458 instructions per PHOLD event, callgrind,
  * docs/engine.md). Below level 8 all times are equal: copy in order.
  */
 _Static_assert(FRONT_MAX <= 64, "dump_to_front packs a 6-bit position");
