@@ -187,13 +187,14 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
  * carries the largest seq yet; spreads, spills and retain copy entries in
  * order into buckets that were empty), so a stable sort on time is enough.
  * At level j >= 8 all times share their bytes above j - 8, so
- * (t - base) << 6 | position fits in 64 bits (base: the bucket's lowest
+ * (t - base) << 7 | position fits in 64 bits (base: the bucket's lowest
  * possible time) and an insertion sort of those plain integers, followed by
  * one gather, orders the bucket while moving 8 bytes per shift instead of
  * 32 (a small gain: 461 to 458 instructions per PHOLD event, callgrind,
  * docs/engine.md). Below level 8 all times are equal: copy in order.
  */
-_Static_assert(FRONT_MAX <= 64, "dump_to_front packs a 6-bit position");
+#define POS_BITS 7 /* (t - base) < 2^56, so 7 position bits still fit in 64 */
+_Static_assert(FRONT_MAX <= (1 << POS_BITS), "dump_to_front packs the position in POS_BITS");
 
 static void dump_to_front(struct radix *r, unsigned j, uint32_t c)
 {
@@ -210,7 +211,7 @@ static void dump_to_front(struct radix *r, unsigned j, uint32_t c)
                 mn_evq_copy(&f[n], &ch->e[k]);
                 continue;
             }
-            uint64_t key = ((uint64_t)ch->e[k].t - base) << 6 | n;
+            uint64_t key = ((uint64_t)ch->e[k].t - base) << POS_BITS | n;
             size_t i = n;
             while (i > 0 && order[i - 1] > key) {
                 order[i] = order[i - 1];
@@ -222,7 +223,7 @@ static void dump_to_front(struct radix *r, unsigned j, uint32_t c)
     }
     if (j >= 8)
         for (size_t i = 0; i < n; i++)
-            mn_evq_copy(&f[i], src[order[i] & 63]);
+            mn_evq_copy(&f[i], src[order[i] & ((1u << POS_BITS) - 1)]);
     /* release the chunks only now: src points into them */
     while (first != NIL) {
         uint32_t next = r->chunks[first].next;
