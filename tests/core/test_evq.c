@@ -27,49 +27,56 @@ static int cmp_entry(const void *a, const void *b)
  * together that proves each pop returned the minimum (a smaller entry left
  * behind would later come out below an earlier pop, or never).
  */
+/* What the pops of one workload looked like. */
+struct pop_audit {
+    mn_evq_entry prev; /* the last entry popped */
+    unsigned char *seen; /* by seq: times popped */
+    size_t bad_order, duplicates;
+    uint64_t popped;
+};
+
+/* Pops one entry into the audit; 0 if the queue was empty. */
+static int pop_and_audit(const struct mn_evq_ops *ops, void *q, struct pop_audit *a)
+{
+    mn_evq_entry got;
+    if (ops->pop(q, &got) != 0)
+        return 0;
+    a->bad_order += !mn_evq_less(&a->prev, &got);
+    a->duplicates += a->seen[got.seq]++;
+    a->popped++;
+    a->prev = got;
+    return 1;
+}
+
 static void check_backend_orders_monotone_workload(const struct mn_evq_ops *ops)
 {
     void *q;
     CU_ASSERT_EQUAL_FATAL(ops->create(&q, 4, NULL), MN_OK); /* tiny: forces growth */
     enum { ROUNDS = 200000 };
-    unsigned char *seen = calloc(2 * ROUNDS + 1, 1);
-    uint64_t seed = 88172645463325252ULL, seq = 1, popped = 0;
-    mn_evq_entry prev = {.t = 0, .seq = 0};
-    size_t bad_order = 0, duplicates = 0;
+    struct pop_audit a = {.seen = calloc(2 * ROUNDS + 1, 1)};
+    uint64_t seed = 88172645463325252ULL, seq = 1;
     for (int round = 0; round < ROUNDS; round++) {
         int pushes = (int)(xs(&seed) % 3);
         for (int k = 0; k < pushes; k++) {
             /* delays from 0 to 2^20 ns, with a heavy share of exact ties */
             uint64_t r = xs(&seed);
             mn_time delay = (r & 3) == 0 ? 0 : (mn_time)((r >> 8) % (1u << 20)) / 64 * 64;
-            mn_evq_entry e = {.t = prev.t + delay, .seq = seq, .ctx = (void *)(uintptr_t)seq};
+            mn_evq_entry e = {.t = a.prev.t + delay, .seq = seq, .ctx = (void *)(uintptr_t)seq};
             seq++;
             CU_ASSERT_EQUAL(ops->push(q, &e), MN_OK);
         }
-        if (xs(&seed) & 1) {
-            mn_evq_entry got;
-            if (ops->pop(q, &got) == 0) {
-                bad_order += !mn_evq_less(&prev, &got);
-                duplicates += seen[got.seq]++;
-                popped++;
-                prev = got;
-            }
-        }
-        CU_ASSERT_EQUAL(ops->size(q), seq - 1 - popped);
+        if (xs(&seed) & 1)
+            pop_and_audit(ops, q, &a);
+        CU_ASSERT_EQUAL(ops->size(q), seq - 1 - a.popped);
     }
-    mn_evq_entry got;
-    while (ops->pop(q, &got) == 0) {
-        bad_order += !mn_evq_less(&prev, &got);
-        duplicates += seen[got.seq]++;
-        popped++;
-        prev = got;
-    }
-    CU_ASSERT_EQUAL(bad_order, 0);
-    CU_ASSERT_EQUAL(duplicates, 0);
-    CU_ASSERT_EQUAL(popped, seq - 1);
+    while (pop_and_audit(ops, q, &a))
+        ;
+    CU_ASSERT_EQUAL(a.bad_order, 0);
+    CU_ASSERT_EQUAL(a.duplicates, 0);
+    CU_ASSERT_EQUAL(a.popped, seq - 1);
     CU_ASSERT_PTR_NULL(ops->peek(q));
     ops->destroy(q);
-    free(seen);
+    free(a.seen);
 }
 
 /*
