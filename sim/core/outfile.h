@@ -1,0 +1,43 @@
+/*
+ * outfile.h - result files written atomically: a reader sees either the
+ * whole file or none of it, even if the run is killed mid-write.
+ *
+ * Owns:      an open mn_outfile owns its stream and its temporary file until
+ *            mn_outfile_commit or mn_outfile_abort, after which it owns
+ *            nothing.
+ * Invariant: data goes to "<dir>/.<name>.XXXXXX" (same directory, so the
+ *            final rename is atomic), which commit fsyncs, renames to
+ *            "<dir>/<name>" and makes durable by fsyncing the directory.
+ *            A temporary file left by a crash starts with '.', never has the
+ *            final name, and is removed by the next commit or abort.
+ */
+#ifndef MN_OUTFILE_H
+#define MN_OUTFILE_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+typedef struct mn_outfile {
+    FILE *f;             /* write here between open and commit */
+    char final_path[4096];
+    char tmp_path[4096];
+} mn_outfile;
+
+/* Creates dir and its parents if missing (like mkdir -p). */
+int mn_mkdir_p(const char *dir, mn_err *err);
+
+/* Opens the temporary file for <dir>/<name>; dir must exist. */
+int mn_outfile_open(mn_outfile *o, const char *dir, const char *name, mn_err *err);
+
+/*
+ * Flushes, syncs and renames into place. On any failure (disk full, a write
+ * error seen late) the temporary file is removed, the final name untouched,
+ * and the error names the file and errno's text.
+ */
+int mn_outfile_commit(mn_outfile *o, mn_err *err);
+
+/* Discards everything written; safe on an outfile already committed or aborted. */
+void mn_outfile_abort(mn_outfile *o);
+
+#endif /* MN_OUTFILE_H */
