@@ -8,8 +8,8 @@
  * Invariant: data goes to "<dir>/.<name>.XXXXXX" (same directory, so the
  *            final rename is atomic), which commit fsyncs, renames to
  *            "<dir>/<name>" and makes durable by fsyncing the directory.
- *            A temporary file left by a crash starts with '.', never has the
- *            final name, and is removed by the next commit or abort.
+ *            A crash can leave a temporary file behind (hidden, never under
+ *            the final name), never an incomplete file under the final name.
  */
 #ifndef MN_OUTFILE_H
 #define MN_OUTFILE_H
