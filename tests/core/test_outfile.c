@@ -107,7 +107,7 @@ static void test_outfile_failures_name_the_file_and_clean_up(void)
     char blocker[512];
     snprintf(blocker, sizeof blocker, "%s/links.csv", root);
     CU_ASSERT_EQUAL_FATAL(mkdir(blocker, 0777), 0);
-    char inside[512];
+    char inside[600];
     snprintf(inside, sizeof inside, "%s/keep", blocker);
     FILE *k = fopen(inside, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(k);
@@ -129,7 +129,7 @@ static void test_outfile_mkdir_p_creates_parents(void)
     CU_ASSERT_EQUAL(mn_mkdir_p(deep, NULL), MN_OK); /* idempotent */
     struct stat st;
     CU_ASSERT(stat(deep, &st) == 0 && S_ISDIR(st.st_mode));
-    char file[512], below[512];
+    char file[512], below[600];
     snprintf(file, sizeof file, "%s/a/plain", root);
     FILE *f = fopen(file, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
