@@ -118,7 +118,9 @@ static int bench_phold(int argc, char **argv)
         mn_cli_print_error(&err);
         return MN_EXIT_FAIL;
     }
-    double ratio = reference && ref.mevents_per_s > 0 ? eng.mevents_per_s / ref.mevents_per_s : NAN;
+    double ratio = reference && ref.mevents_per_s > 0 && eng.mevents_per_s > 0
+                       ? eng.mevents_per_s / ref.mevents_per_s
+                       : NAN;
     int agree = !reference || ref.events == eng.events;
     if (json) {
         printf("{\"bench\":\"phold\",\"lps\":%" PRIu64 ",\"events_per_lp\":%" PRIu64
@@ -127,11 +129,15 @@ static int bench_phold(int argc, char **argv)
                "\"peak_rss_mb\":%.1f,\"alloc_calls_in_loop\":%" PRIu64,
                p.lps, p.events_per_lp, mn_time_to_sec(p.end), p.seed, p.queue->name, eng.events,
                eng.wall_s, eng.mevents_per_s, eng.peak_rss_mb, eng.alloc_calls_in_loop);
-        if (reference)
+        if (reference) {
             printf(",\"reference_events\":%" PRIu64 ",\"reference_wall_s\":%.6f,"
-                   "\"reference_mevents_per_s\":%.4f,\"reference_peak_rss_mb\":%.1f,"
-                   "\"ratio\":%.4f",
-                   ref.events, ref.wall_s, ref.mevents_per_s, ref.peak_rss_mb, ratio);
+                   "\"reference_mevents_per_s\":%.4f,\"reference_peak_rss_mb\":%.1f,",
+                   ref.events, ref.wall_s, ref.mevents_per_s, ref.peak_rss_mb);
+            if (isnan(ratio)) /* no event ran: no rate to compare */
+                printf("\"ratio\":null");
+            else
+                printf("\"ratio\":%.4f", ratio);
+        }
         printf(",\"peak_rss_isolated\":%s,\"agree\":%s}\n",
                eng.peak_rss_is_isolated ? "true" : "false", agree ? "true" : "false");
     } else {
@@ -142,7 +148,10 @@ static int bench_phold(int argc, char **argv)
         print_row("engine", &eng);
         if (reference) {
             print_row("reference", &ref);
-            printf("ratio      %.2fx (engine Mevents/s / reference Mevents/s)\n", ratio);
+            if (isnan(ratio))
+                printf("ratio      n/a (no event ran)\n");
+            else
+                printf("ratio      %.2fx (engine Mevents/s / reference Mevents/s)\n", ratio);
         }
         printf("allocations during the engine's event loop: %" PRIu64 "\n", eng.alloc_calls_in_loop);
     }

@@ -53,4 +53,11 @@ done
 if command -v python3 >/dev/null 2>&1; then
     python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/j" || { echo "FAIL: JSON does not parse"; fail=1; }
 fi
+# No event before --end: still valid JSON (ratio null), and "n/a" in the table.
+"$MNETSIM" bench phold --lps 10 --events 1 --end 0 --json >"$tmp/z" || fail=1
+grep -q '"ratio":null' "$tmp/z" || { echo "FAIL: zero-event JSON lacks \"ratio\":null"; cat "$tmp/z"; fail=1; }
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/z" || { echo "FAIL: zero-event JSON does not parse"; fail=1; }
+fi
+expect 0 "ratio      n/a" -- bench phold --lps 10 --events 1 --end 0
 exit $fail
