@@ -1,0 +1,538 @@
+/* share.c - incremental max-min sharing; see share.h for the method. */
+#include "share.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+#define EPS 1e-9          /* relative: a link is full when load >= cap (1 - EPS) */
+#define FLOW_BLOCK 4096   /* flows live in fixed blocks so engine contexts stay put */
+
+typedef struct link {
+    double cap;
+    double load;        /* sum of the rates of its flows */
+    uint32_t *flows;    /* owned: active flows crossing it */
+    uint32_t n, n_cap;
+    uint32_t mark;      /* region epoch */
+    int expanded;       /* in this region: all its flows are in the region */
+    /* progressive filling scratch */
+    double residual;
+    uint32_t unfrozen, version;
+} link;
+
+typedef struct flow {
+    mn_share *s; /* borrowed: the owner, for the completion handler */
+    uint32_t id;
+    double bytes; /* as started */
+    uint32_t path[MN_SHARE_MAX_PATH];
+    uint32_t pos[MN_SHARE_MAX_PATH]; /* index of this flow in each link's array */
+    uint8_t plen, active, frozen;
+    double rate, new_rate, rate_cap, remaining;
+    mn_time updated; /* remaining is as of this time */
+    mn_ev_handle done_ev;
+    mn_share_done_fn done;
+    void *ctx;
+    uint32_t mark, next_free;
+} flow;
+
+/* An entry of the progressive-filling heap: a link's share or a flow's cap. */
+typedef struct fill_item {
+    double level;
+    uint32_t id, version; /* version UINT32_MAX: a flow cap */
+} fill_item;
+
+struct mn_share {
+    mn_engine *eng; /* borrowed */
+    link *links;    /* owned */
+    uint32_t nlinks, links_cap;
+    flow **blocks;  /* owned: blocks of FLOW_BLOCK flows */
+    uint32_t nblocks, nflows_made, free_flow;
+    size_t active;
+    uint32_t epoch;
+    /* scratch, grown as needed */
+    uint32_t *rflows, *rlinks, *queue;
+    size_t nrflows, nrlinks, rflows_cap, rlinks_cap, queue_cap;
+    fill_item *heap;
+    size_t nheap, heap_cap;
+    mn_share_stats stats;
+    int status; /* first error inside a completion event */
+};
+
+static inline flow *F(const mn_share *s, uint32_t id)
+{
+    return &s->blocks[id / FLOW_BLOCK][id % FLOW_BLOCK];
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return MN_OK;
+    size_t n = *cap ? *cap * 2 : 64;
+    while (n < need)
+        n *= 2;
+    void *p = mn_realloc(*arr, n * elem);
+    if (!p)
+        return MN_ENOMEM;
+    *arr = p;
+    *cap = n;
+    return MN_OK;
+}
+
+int mn_share_create(mn_engine *eng, mn_share **out, mn_err *err)
+{
+    mn_share *s = mn_calloc(1, sizeof *s);
+    if (!s)
+        return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
+    s->eng = eng;
+    s->free_flow = UINT32_MAX;
+    *out = s;
+    return MN_OK;
+}
+
+void mn_share_destroy(mn_share *s)
+{
+    if (!s)
+        return;
+    for (uint32_t i = 0; i < s->nlinks; i++)
+        mn_free(s->links[i].flows);
+    mn_free(s->links);
+    for (uint32_t b = 0; b < s->nblocks; b++)
+        mn_free(s->blocks[b]);
+    mn_free(s->blocks);
+    mn_free(s->rflows);
+    mn_free(s->rlinks);
+    mn_free(s->queue);
+    mn_free(s->heap);
+    mn_free(s);
+}
+
+int mn_share_add_link(mn_share *s, double capacity, uint32_t *id_out, mn_err *err)
+{
+    if (!(capacity > 0) || !isfinite(capacity))
+        return MN_ERR(err, MN_ERANGE, "sharing: link capacity must be positive (got %g bytes/s)",
+                      capacity);
+    if (s->nlinks == s->links_cap) {
+        size_t cap = s->links_cap;
+        if (grow((void **)&s->links, &cap, (size_t)s->nlinks + 1, sizeof *s->links) != MN_OK)
+            return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for links");
+        s->links_cap = (uint32_t)cap;
+    }
+    link *l = &s->links[s->nlinks];
+    memset(l, 0, sizeof *l);
+    l->cap = capacity;
+    *id_out = s->nlinks++;
+    return MN_OK;
+}
+
+/* ---- regions ---- */
+
+static inline int saturated(const link *l)
+{
+    return l->load >= l->cap * (1 - EPS);
+}
+
+static int region_add_link(mn_share *s, uint32_t id)
+{
+    link *l = &s->links[id];
+    if (l->mark == s->epoch)
+        return MN_OK;
+    l->mark = s->epoch;
+    l->expanded = 0;
+    if (grow((void **)&s->rlinks, &s->rlinks_cap, s->nrlinks + 1, sizeof *s->rlinks) != MN_OK)
+        return MN_ENOMEM;
+    s->rlinks[s->nrlinks++] = id;
+    return MN_OK;
+}
+
+static int region_add_flow(mn_share *s, uint32_t id)
+{
+    flow *f = F(s, id);
+    if (f->mark == s->epoch)
+        return MN_OK;
+    f->mark = s->epoch;
+    if (grow((void **)&s->rflows, &s->rflows_cap, s->nrflows + 1, sizeof *s->rflows) != MN_OK)
+        return MN_ENOMEM;
+    s->rflows[s->nrflows++] = id;
+    for (uint8_t i = 0; i < f->plen; i++)
+        if (region_add_link(s, f->path[i]) != MN_OK)
+            return MN_ENOMEM;
+    return MN_OK;
+}
+
+/* Brings every flow of link `id` into the region (and their links). */
+static int region_expand(mn_share *s, uint32_t id)
+{
+    link *l = &s->links[id];
+    if (l->expanded)
+        return MN_OK;
+    l->expanded = 1;
+    for (uint32_t k = 0; k < l->n; k++)
+        if (region_add_flow(s, l->flows[k]) != MN_OK)
+            return MN_ENOMEM;
+    return MN_OK;
+}
+
+/* Expands, transitively, every saturated link of the region. */
+static int region_close(mn_share *s)
+{
+    for (size_t i = 0; i < s->nrlinks; i++) { /* nrlinks grows as we go */
+        link *l = &s->links[s->rlinks[i]];
+        if (!l->expanded && saturated(l) && region_expand(s, s->rlinks[i]) != MN_OK)
+            return MN_ENOMEM;
+    }
+    return MN_OK;
+}
+
+/* ---- progressive filling on the region ---- */
+
+static int heap_push(mn_share *s, double level, uint32_t id, uint32_t version)
+{
+    if (grow((void **)&s->heap, &s->heap_cap, s->nheap + 1, sizeof *s->heap) != MN_OK)
+        return MN_ENOMEM;
+    size_t i = s->nheap++;
+    fill_item x = {level, id, version};
+    while (i > 0 && s->heap[(i - 1) / 2].level > level) {
+        s->heap[i] = s->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    s->heap[i] = x;
+    return MN_OK;
+}
+
+static fill_item heap_pop(mn_share *s)
+{
+    fill_item top = s->heap[0], x = s->heap[--s->nheap];
+    size_t i = 0, n = s->nheap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && s->heap[c + 1].level < s->heap[c].level)
+            c++;
+        if (s->heap[c].level >= x.level)
+            break;
+        s->heap[i] = s->heap[c];
+        i = c;
+    }
+    if (n)
+        s->heap[i] = x;
+    return top;
+}
+
+#define CAP_ITEM UINT32_MAX
+
+static int freeze(mn_share *s, flow *f, double rate)
+{
+    f->frozen = 1;
+    f->new_rate = rate;
+    for (uint8_t i = 0; i < f->plen; i++) {
+        link *m = &s->links[f->path[i]];
+        m->residual -= rate;
+        m->unfrozen--;
+        m->version++;
+        if (m->unfrozen > 0) {
+            double share = m->residual > 0 ? m->residual / m->unfrozen : 0;
+            if (heap_push(s, share, f->path[i], m->version) != MN_OK)
+                return MN_ENOMEM;
+        }
+    }
+    return MN_OK;
+}
+
+/*
+ * Max-min rates for the region's flows, with the capacity used by flows
+ * outside the region taken off each link first. Writes new_rate.
+ */
+static int fill(mn_share *s)
+{
+    s->nheap = 0;
+    for (size_t i = 0; i < s->nrlinks; i++) {
+        link *l = &s->links[s->rlinks[i]];
+        double outside = 0;
+        uint32_t inside = 0;
+        for (uint32_t k = 0; k < l->n; k++) {
+            const flow *f = F(s, l->flows[k]);
+            if (f->mark == s->epoch)
+                inside++;
+            else
+                outside += f->rate;
+        }
+        l->residual = l->cap - outside;
+        l->unfrozen = inside;
+        l->version = 0;
+        if (inside && heap_push(s, l->residual > 0 ? l->residual / inside : 0, s->rlinks[i], 0) != MN_OK)
+            return MN_ENOMEM;
+    }
+    for (size_t i = 0; i < s->nrflows; i++) {
+        flow *f = F(s, s->rflows[i]);
+        f->frozen = 0;
+        if (f->rate_cap > 0 && heap_push(s, f->rate_cap, s->rflows[i], CAP_ITEM) != MN_OK)
+            return MN_ENOMEM;
+    }
+    while (s->nheap) {
+        fill_item it = heap_pop(s);
+        if (it.version == CAP_ITEM) {
+            flow *f = F(s, it.id);
+            if (!f->frozen && freeze(s, f, f->rate_cap) != MN_OK)
+                return MN_ENOMEM;
+            continue;
+        }
+        link *l = &s->links[it.id];
+        if (it.version != l->version || l->unfrozen == 0)
+            continue; /* stale: the link's share has moved since */
+        double share = l->residual > 0 ? l->residual / l->unfrozen : 0;
+        for (uint32_t k = 0; k < l->n && l->unfrozen; k++) {
+            flow *f = F(s, l->flows[k]);
+            if (f->mark == s->epoch && !f->frozen && freeze(s, f, share) != MN_OK)
+                return MN_ENOMEM;
+        }
+    }
+    return MN_OK;
+}
+
+/* ---- applying new rates ---- */
+
+static void on_flow_done(mn_engine *eng, void *ctx);
+
+/* Brings remaining up to now at the old rate. */
+static void advance(mn_share *s, flow *f)
+{
+    mn_time now = mn_engine_now(s->eng);
+    f->remaining -= f->rate * mn_time_to_sec(now - f->updated);
+    if (f->remaining < 0)
+        f->remaining = 0;
+    f->updated = now;
+}
+
+static int set_rate(mn_share *s, flow *f, double rate)
+{
+    advance(s, f);
+    for (uint8_t i = 0; i < f->plen; i++)
+        s->links[f->path[i]].load += rate - f->rate;
+    f->rate = rate;
+    s->stats.flows_rerated++;
+    if (!(rate > 0)) {
+        mn_ev_cancel(s->eng, &f->done_ev);
+        return MN_OK;
+    }
+    mn_time due = mn_engine_now(s->eng) + mn_time_from_sec(f->remaining / rate);
+    if (mn_ev_is_pending(s->eng, f->done_ev))
+        return mn_ev_reschedule(s->eng, &f->done_ev, due);
+    return mn_ev_schedule_at(s->eng, due, on_flow_done, f, &f->done_ev);
+}
+
+/*
+ * Re-solves the region around the seeds already in it, growing it while a
+ * link at its edge (with flows outside) comes out full, then applies rates.
+ */
+static int solve(mn_share *s)
+{
+    s->stats.solves++;
+    if (region_close(s) != MN_OK)
+        return MN_ENOMEM;
+    for (;;) {
+        if (fill(s) != MN_OK)
+            return MN_ENOMEM;
+        int grown = 0;
+        for (size_t i = 0; i < s->nrlinks; i++) {
+            link *l = &s->links[s->rlinks[i]];
+            if (l->expanded)
+                continue;
+            double load = 0;
+            for (uint32_t k = 0; k < l->n; k++) {
+                const flow *f = F(s, l->flows[k]);
+                load += f->mark == s->epoch ? f->new_rate : f->rate;
+            }
+            if (load >= l->cap * (1 - EPS)) {
+                if (region_expand(s, s->rlinks[i]) != MN_OK)
+                    return MN_ENOMEM;
+                grown = 1;
+            }
+        }
+        if (!grown)
+            break;
+        s->stats.region_growths++;
+        if (region_close(s) != MN_OK)
+            return MN_ENOMEM;
+    }
+    for (size_t i = 0; i < s->nrflows; i++) {
+        flow *f = F(s, s->rflows[i]);
+        if (f->new_rate != f->rate || !mn_ev_is_pending(s->eng, f->done_ev)) {
+            int rc = set_rate(s, f, f->new_rate);
+            if (rc != MN_OK)
+                return rc;
+        }
+    }
+    return MN_OK;
+}
+
+static void begin_region(mn_share *s)
+{
+    s->epoch++;
+    s->nrflows = s->nrlinks = 0;
+}
+
+/* ---- flows ---- */
+
+static int alloc_flow(mn_share *s, uint32_t *id)
+{
+    if (s->free_flow != UINT32_MAX) {
+        *id = s->free_flow;
+        s->free_flow = F(s, *id)->next_free;
+        return MN_OK;
+    }
+    if (s->nflows_made == s->nblocks * FLOW_BLOCK) {
+        flow **grown = mn_realloc(s->blocks, ((size_t)s->nblocks + 1) * sizeof *grown);
+        if (!grown)
+            return MN_ENOMEM;
+        s->blocks = grown;
+        s->blocks[s->nblocks] = mn_calloc(FLOW_BLOCK, sizeof(flow));
+        if (!s->blocks[s->nblocks])
+            return MN_ENOMEM;
+        s->nblocks++;
+    }
+    *id = s->nflows_made++;
+    return MN_OK;
+}
+
+int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double bytes,
+                        double rate_cap, mn_share_done_fn done, void *ctx, uint32_t *flow_out,
+                        mn_err *err)
+{
+    if (plen < 1 || plen > MN_SHARE_MAX_PATH)
+        return MN_ERR(err, MN_EINVAL, "sharing: a path has 1 to %d links (got %zu)",
+                      MN_SHARE_MAX_PATH, plen);
+    if (!(bytes > 0) || !isfinite(bytes) || rate_cap < 0 || !isfinite(rate_cap))
+        return MN_ERR(err, MN_ERANGE, "sharing: a flow needs bytes > 0 and a rate cap >= 0");
+    for (size_t i = 0; i < plen; i++) {
+        if (path[i] >= s->nlinks)
+            return MN_ERR(err, MN_EINVAL, "sharing: unknown link %u", path[i]);
+        for (size_t j = 0; j < i; j++)
+            if (path[j] == path[i])
+                return MN_ERR(err, MN_EINVAL, "sharing: link %u twice in a path", path[i]);
+    }
+    for (size_t i = 0; i < plen; i++) {
+        link *l = &s->links[path[i]];
+        size_t cap = l->n_cap;
+        if (grow((void **)&l->flows, &cap, (size_t)l->n + 1, sizeof *l->flows) != MN_OK)
+            return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
+        l->n_cap = (uint32_t)cap;
+    }
+    uint32_t id;
+    if (alloc_flow(s, &id) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for flows");
+    flow *f = F(s, id);
+    memset(f, 0, sizeof *f);
+    f->s = s;
+    f->id = id;
+    f->plen = (uint8_t)plen;
+    f->active = 1;
+    f->remaining = bytes;
+    f->bytes = bytes;
+    f->rate_cap = rate_cap;
+    f->updated = mn_engine_now(s->eng);
+    f->done = done;
+    f->ctx = ctx;
+    for (size_t i = 0; i < plen; i++) {
+        link *l = &s->links[path[i]];
+        f->path[i] = path[i];
+        f->pos[i] = l->n;
+        l->flows[l->n++] = id;
+    }
+    s->active++;
+    if (s->active > s->stats.max_active)
+        s->stats.max_active = s->active;
+    begin_region(s);
+    if (region_add_flow(s, id) != MN_OK || solve(s) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "sharing: out of memory while solving");
+    if (flow_out)
+        *flow_out = id;
+    return MN_OK;
+}
+
+/* Removes the flow from its links' arrays (swap with the last). */
+static void detach(mn_share *s, flow *f)
+{
+    for (uint8_t i = 0; i < f->plen; i++) {
+        link *l = &s->links[f->path[i]];
+        uint32_t moved = l->flows[--l->n];
+        uint32_t at = f->pos[i];
+        l->flows[at] = moved;
+        flow *m = F(s, moved);
+        for (uint8_t j = 0; j < m->plen; j++)
+            if (m->path[j] == f->path[i]) {
+                m->pos[j] = at;
+                break;
+            }
+        l->load -= f->rate;
+        if (l->n == 0)
+            l->load = 0; /* no drift on an empty link */
+    }
+}
+
+static void on_flow_done(mn_engine *eng, void *ctx)
+{
+    (void)eng;
+    flow *f = ctx;
+    mn_share *s = f->s;
+    f->done_ev = MN_EV_NONE;
+    advance(s, f); /* what is left should be rounding only */
+    double leftover = fabs(f->remaining) / f->bytes;
+    if (leftover > s->stats.max_leftover)
+        s->stats.max_leftover = leftover;
+    detach(s, f);
+    f->active = 0;
+    f->remaining = 0;
+    s->active--;
+    /* the flows that may speed up: those on links this flow kept full */
+    begin_region(s);
+    for (uint8_t i = 0; i < f->plen; i++) {
+        link *l = &s->links[f->path[i]];
+        int was_full = l->load + f->rate >= l->cap * (1 - EPS);
+        region_add_link(s, f->path[i]);
+        if (was_full)
+            region_expand(s, f->path[i]);
+    }
+    f->mark = 0;
+    int rc = solve(s);
+    if (rc != MN_OK && s->status == MN_OK) {
+        s->status = rc; /* no caller to tell: the run checks mn_share_status */
+        mn_engine_stop(s->eng);
+    }
+    f->next_free = s->free_flow;
+    s->free_flow = f->id;
+    if (f->done)
+        f->done(s, f->id, f->ctx);
+}
+
+double mn_share_flow_rate(const mn_share *s, uint32_t flow_id)
+{
+    return F(s, flow_id)->rate;
+}
+
+double mn_share_flow_remaining(const mn_share *s, uint32_t flow_id)
+{
+    const flow *f = F(s, flow_id);
+    return f->remaining - f->rate * mn_time_to_sec(mn_engine_now(s->eng) - f->updated);
+}
+
+double mn_share_link_load(const mn_share *s, uint32_t l)
+{
+    return s->links[l].load;
+}
+
+size_t mn_share_active_flows(const mn_share *s)
+{
+    return s->active;
+}
+
+int mn_share_status(const mn_share *s)
+{
+    return s->status;
+}
+
+mn_share_stats mn_share_get_stats(const mn_share *s)
+{
+    return s->stats;
+}

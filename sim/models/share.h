@@ -1,0 +1,81 @@
+/*
+ * share.h - flow-level bandwidth sharing: max-min fair rates over links,
+ * recomputed at each flow arrival and departure, with completion events on
+ * the engine.
+ *
+ * Owns:      links, flows (a pool recycled through a free list) and the
+ *            solver's scratch space; each active flow's completion event.
+ * Borrows:   the engine; the ctx given with each flow.
+ * Invariant: between two changes, the rates of active flows are the max-min
+ *            fair allocation of the link capacities, each flow also capped by
+ *            its own rate limit (0: none), within a relative 1e-9.
+ *
+ * Max-min by progressive filling (Bertsekas and Gallager, Data Networks,
+ * 6.5.2): raise all rates together; when a link fills, its flows keep the
+ * rate they reached (the link's fair share, residual / unfrozen flows), and
+ * the others go on. Example: links A (10) and B (4); flow 1 on A, flow 2 on
+ * A and B, flow 3 on B. B fills first at 4/2 = 2: flows 2 and 3 get 2;
+ * then A's residual 10 - 2 = 8 goes to flow 1 alone: 8.
+ *
+ * Incremental: a change can only move rates of flows reachable from the
+ * changed flow through saturated links (a flow's rate is set by a saturated
+ * bottleneck; flows whose bottleneck the change does not reach keep their
+ * rate). So the solver re-runs progressive filling on that region only, with
+ * the capacity used by flows outside it subtracted, and grows the region if
+ * a link at its edge ends up over-full. See docs/sharing.md.
+ */
+#ifndef MN_SHARE_H
+#define MN_SHARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/engine.h"
+#include "core/err.h"
+
+#define MN_SHARE_MAX_PATH 16
+
+typedef struct mn_share mn_share;
+
+/* Called at a flow's completion (from its engine event); the flow id is free again after. */
+typedef void (*mn_share_done_fn)(mn_share *s, uint32_t flow, void *ctx);
+
+int mn_share_create(mn_engine *eng, mn_share **out, mn_err *err);
+void mn_share_destroy(mn_share *s);
+
+/* Adds a link of capacity bytes/s (> 0); its id is the number of links before. */
+int mn_share_add_link(mn_share *s, double capacity, uint32_t *id_out, mn_err *err);
+
+/*
+ * Starts a flow of `bytes` (> 0) now along path (link ids, 1..MN_SHARE_MAX_PATH,
+ * no repeats), optionally capped at rate_cap bytes/s (0: no cap). done(ctx)
+ * runs at completion. Rates of affected flows change at once.
+ */
+int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double bytes,
+                        double rate_cap, mn_share_done_fn done, void *ctx, uint32_t *flow_out,
+                        mn_err *err);
+
+/* Current rate (bytes/s) and bytes still to deliver of an active flow. */
+double mn_share_flow_rate(const mn_share *s, uint32_t flow);
+double mn_share_flow_remaining(const mn_share *s, uint32_t flow);
+
+/* Current load (sum of rates) and capacity of a link; active flows. */
+double mn_share_link_load(const mn_share *s, uint32_t link);
+size_t mn_share_active_flows(const mn_share *s);
+
+/*
+ * MN_OK, or the first error met inside a completion event (where there is no
+ * caller to return it to; out of memory while re-solving). A run must check
+ * it before trusting its results.
+ */
+int mn_share_status(const mn_share *s);
+
+/* Work counters, for benchmarks: solver runs and flows re-rated in total. */
+typedef struct mn_share_stats {
+    uint64_t solves, flows_rerated, region_growths;
+    size_t max_active;
+    double max_leftover; /* largest |bytes not delivered| / bytes at a completion */
+} mn_share_stats;
+mn_share_stats mn_share_get_stats(const mn_share *s);
+
+#endif /* MN_SHARE_H */
