@@ -266,34 +266,43 @@ static void ref_arrive(mn_engine *eng, void *ctx)
     compare_all();
 }
 
+static uint64_t rnd_state;
+static uint64_t rnd(void) /* xorshift64: the test's own numbers */
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
 static void test_share_incremental_equals_from_scratch(void)
 {
-    uint64_t x = 12345;
-#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    rnd_state = 12345;
     for (int l = 0; l < NL; l++)
-        rcaps[l] = 1 + (double)(RND() % 10); /* capacities 1..10 */
+        rcaps[l] = 1 + (double)(rnd() % 10); /* capacities 1..10 */
     rnet = make(rcaps, NL);
     memset(rf, 0, sizeof rf);
     mismatches = checks = 0;
     int n = 300;
     for (int i = 0; i < n; i++) {
         struct arrival *a = &arrivals[i];
-        a->spec.plen = 1 + (int)(RND() % 4);
+        a->spec.plen = 1 + (int)(rnd() % 4);
         for (int k = 0; k < a->spec.plen; k++) {
             uint32_t l;
             int dup;
             do { /* distinct links */
-                l = (uint32_t)(RND() % NL);
+                l = (uint32_t)(rnd() % NL);
                 dup = 0;
                 for (int m = 0; m < k; m++)
                     dup |= a->spec.path[m] == l;
             } while (dup);
             a->spec.path[k] = l;
         }
-        a->spec.cap = RND() % 4 == 0 ? 0.5 + (double)(RND() % 30) / 10 : 0;
-        a->bytes = 1 + (double)(RND() % 50);
-        mn_ev_schedule_at(rnet.eng, (mn_time)(RND() % 60) * MN_SEC + (mn_time)(RND() % 1000),
-                          ref_arrive, a, NULL);
+        a->spec.cap = rnd() % 4 == 0 ? 0.5 + (double)(rnd() % 30) / 10 : 0;
+        a->bytes = 1 + (double)(rnd() % 50);
+        mn_time when = (mn_time)(rnd() % 60) * MN_SEC;
+        when += (mn_time)(rnd() % 1000);
+        mn_ev_schedule_at(rnet.eng, when, ref_arrive, a, NULL);
     }
     mn_engine_run(rnet.eng, MN_TIME_MAX, NULL);
     CU_ASSERT(checks > 10000);
