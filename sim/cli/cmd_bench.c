@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../bench/flows.h"
 #include "../bench/phold.h"
+#include "../core/alloc.h"
+#include "../core/outfile.h"
 #include "../core/evq.h"
 #include "commands.h"
 
@@ -165,14 +168,112 @@ static int bench_phold(int argc, char **argv)
     return MN_EXIT_OK;
 }
 
+/* Writes id,end_s per flow to path, atomically. */
+static int write_end_times(const char *path, const mn_flows_result *r, mn_err *err)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!*name)
+        return mn_err_set_at(err, MN_EINVAL, path, "--out names a directory; give a file name");
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    mn_outfile o;
+    int rc = mn_outfile_open(&o, dir, name, err);
+    if (rc != MN_OK)
+        return rc;
+    fprintf(o.f, "id,end_s\n");
+    for (uint64_t i = 0; i < r->flows; i++)
+        fprintf(o.f, "%" PRIu64 ",%.9f\n", i, r->end_s[i]);
+    return mn_outfile_commit(&o, err);
+}
+
+static int bench_flows(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"flows", required_argument, NULL, 'f'}, {"seed", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},   {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long flows = 0, seed = 42, v;
+    const char *out = NULL;
+    int json = 0, have_flows = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (mn_cli_parse_u64("--flows", optarg, &v) != MN_OK)
+                return MN_EXIT_USAGE;
+            flows = v;
+            have_flows = 1;
+            break;
+        case 's':
+            if (mn_cli_parse_u64("--seed", optarg, &v) != MN_OK)
+                return MN_EXIT_USAGE;
+            seed = v;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        default:
+            fprintf(stderr, "mnetsim: bench flows: unknown or incomplete option \"%s\"; see "
+                            "`mnetsim help bench`\n",
+                    argv[optind - 1]);
+            return MN_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mnetsim: bench flows: unexpected argument \"%s\"\n", argv[optind]);
+        return MN_EXIT_USAGE;
+    }
+    if (!have_flows) {
+        fprintf(stderr, "mnetsim: bench flows: --flows is required; see `mnetsim help bench`\n");
+        return MN_EXIT_USAGE;
+    }
+    mn_err err = {0};
+    mn_flows_result r;
+    if (mn_flows_run(flows, seed, &r, &err) != MN_OK) {
+        mn_cli_print_error(&err);
+        return err.code == MN_ERANGE ? MN_EXIT_USAGE : MN_EXIT_FAIL;
+    }
+    int status = MN_EXIT_OK;
+    if (out && write_end_times(out, &r, &err) != MN_OK) {
+        mn_cli_print_error(&err);
+        status = MN_EXIT_FAIL;
+    }
+    if (json)
+        printf("{\"bench\":\"flows\",\"flows\":%" PRIu64 ",\"seed\":%llu,\"events\":%" PRIu64
+               ",\"wall_s\":%.6f,\"loop_s\":%.6f,\"sim_end_s\":%.9f,\"max_in_flight\":%zu,"
+               "\"max_concurrent\":%zu,\"peak_rss_mb\":%.1f,\"solves\":%" PRIu64
+               ",\"flows_rerated\":%" PRIu64 "}\n",
+               r.flows, seed, r.events, r.wall_s, r.loop_s, r.sim_end_s, r.max_in_flight,
+               r.max_concurrent, r.peak_rss_mb, r.solves, r.flows_rerated);
+    else
+        printf("flows=%" PRIu64 " seed=%llu events=%" PRIu64 " wall=%.3fs (event loop %.3fs) "
+               "peak RSS %.1f MB\n"
+               "simulated end=%.6fs max in flight=%zu (sharing at once: %zu)\n"
+               "solver: %" PRIu64 " solves, %" PRIu64 " rate changes\n",
+               r.flows, seed, r.events, r.wall_s, r.loop_s, r.peak_rss_mb, r.sim_end_s,
+               r.max_in_flight, r.max_concurrent, r.solves, r.flows_rerated);
+    mn_free(r.end_s);
+    return status;
+}
+
 int mn_cli_bench(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "mnetsim: bench: name a benchmark: phold; see `mnetsim help bench`\n");
+        fprintf(stderr, "mnetsim: bench: name a benchmark: phold or flows; see `mnetsim help bench`\n");
         return MN_EXIT_USAGE;
     }
     if (strcmp(argv[1], "phold") == 0)
         return bench_phold(argc - 1, argv + 1);
-    fprintf(stderr, "mnetsim: bench: unknown benchmark \"%s\"; available: phold\n", argv[1]);
+    if (strcmp(argv[1], "flows") == 0)
+        return bench_flows(argc - 1, argv + 1);
+    fprintf(stderr, "mnetsim: bench: unknown benchmark \"%s\"; available: phold, flows\n", argv[1]);
     return MN_EXIT_USAGE;
 }

@@ -16,9 +16,10 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct mn_cli_command commands[] = {
-    {"bench", "run a benchmark (phold) on the engine and on a reference",
+    {"bench", "run a benchmark: phold (engine) or flows (sharing solver)",
      "usage: mnetsim bench phold --lps N --events E --end T [--seed S] [--queue NAME]\n"
      "                           [--no-reference] [--json]\n"
+     "       mnetsim bench flows --flows F [--seed S] [--out FILE.csv] [--json]\n"
      "\n"
      "PHOLD: N logical processes with E initial events each; every event at LP i\n"
      "and time t schedules one event at a uniformly random LP at t + 0.1 + Exp(1.0)\n"
@@ -35,6 +36,16 @@ static const struct mn_cli_command commands[] = {
      "                   `mnetsim help queues`)\n"
      "  --no-reference   run the engine only\n"
      "  --json           one JSON object on stdout instead of the table\n"
+     "\n"
+     "flows: the flow-level benchmark of ../shared/bench/flows-workload.md: F\n"
+     "flows (SplitMix64 generator, seed 42 by default) over a two-level tree of\n"
+     "10,000 hosts (1 Gbps access, 10 Gbps site uplinks), each starting after its\n"
+     "12 ms path latency and shared max-min by the model's solver. Prints wall\n"
+     "time, events, simulated end, peak concurrent flows and peak RSS.\n"
+     "\n"
+     "  --flows F        number of flows (>= 1)\n"
+     "  --out FILE.csv   also write id,end_s per flow (end_s with 9 decimals),\n"
+     "                   atomically\n"
      "\n"
      "Exit status: 0 on success, 1 if a run failed or the two runs disagree,\n"
      "2 on a bad option.\n",

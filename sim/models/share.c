@@ -527,6 +527,11 @@ size_t mn_share_active_flows(const mn_share *s)
     return s->active;
 }
 
+mn_engine *mn_share_engine(const mn_share *s)
+{
+    return s->eng;
+}
+
 int mn_share_status(const mn_share *s)
 {
     return s->status;

@@ -55,6 +55,9 @@ int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double b
                         double rate_cap, mn_share_done_fn done, void *ctx, uint32_t *flow_out,
                         mn_err *err);
 
+/* The engine the flows run on (for callbacks that need the time). */
+mn_engine *mn_share_engine(const mn_share *s);
+
 /* Current rate (bytes/s) and bytes still to deliver of an active flow. */
 double mn_share_flow_rate(const mn_share *s, uint32_t flow);
 double mn_share_flow_remaining(const mn_share *s, uint32_t flow);

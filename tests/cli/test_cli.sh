@@ -41,6 +41,15 @@ expect 2 "unknown or incomplete option" -- bench phold --lps 10 --events 1 --end
 expect 0 "ratio" -- bench phold --lps 200 --events 2 --end 20
 expect 0 "\"agree\":true" -- bench phold --lps 200 --events 2 --end 2min --json --queue heap2
 
+expect 0 "max in flight=28" -- bench flows --flows 10000
+expect 2 "--flows is required" -- bench flows
+expect 2 "must be in" -- bench flows --flows 0
+"$MNETSIM" bench flows --flows 1000 --out "$tmp/ends.csv" --json >"$tmp/fj" || fail=1
+[ "$(head -n 1 "$tmp/ends.csv")" = "id,end_s" ] || { echo "FAIL: flows CSV header"; fail=1; }
+[ "$(wc -l <"$tmp/ends.csv")" -eq 1001 ] || { echo "FAIL: flows CSV has not 1000 rows"; fail=1; }
+grep -q '"sim_end_s":' "$tmp/fj" || { echo "FAIL: flows JSON lacks sim_end_s"; fail=1; }
+expect 1 "cannot create" -- bench flows --flows 10 --out /nonexistent-dir/ends.csv
+
 # Errors are one line each.
 "$MNETSIM" bench phold --lps 10 --events 1 --end 10xs >/dev/null 2>"$tmp/err"
 if [ "$(wc -l <"$tmp/err")" -ne 1 ]; then echo "FAIL: error is not one line:"; cat "$tmp/err"; fail=1; fi
