@@ -88,6 +88,24 @@ char *mn_strdup(const char *s)
     return copy;
 }
 
+int mn_array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / (elem ? elem : 1))
+            return -1;
+        n *= 2;
+    }
+    void *p = mn_realloc(*arr, n * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = n;
+    return 0;
+}
+
 mn_alloc_stats mn_alloc_get_stats(void)
 {
     return stats;

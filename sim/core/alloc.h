@@ -22,6 +22,13 @@ void *mn_realloc(void *ptr, size_t size);   /* on failure ptr is left untouched 
 void mn_free(void *ptr);                     /* NULL is a no-op */
 char *mn_strdup(const char *s);              /* owned by the caller: mn_free */
 
+/*
+ * Grows *arr (elements of elem bytes, *cap of them) to hold at least need,
+ * doubling from 64 so appends are amortised O(1). On failure *arr and *cap are
+ * unchanged and MN_ENOMEM (-1) is returned; 0 on success.
+ */
+int mn_array_reserve(void **arr, size_t *cap, size_t need, size_t elem);
+
 typedef struct mn_alloc_stats {
     uint64_t calls;      /* successful mn_alloc/mn_calloc/mn_realloc calls */
     uint64_t live_bytes; /* currently allocated */

@@ -312,15 +312,9 @@ mn_rng *mn_rngset_get(mn_rngset *set, const char *name, mn_err *err)
     for (size_t i = 0; i < set->n; i++)
         if (strcmp(set->items[i]->name, name) == 0)
             return set->items[i];
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 8;
-        mn_rng **grown = mn_realloc(set->items, cap * sizeof *grown);
-        if (!grown) {
-            MN_ERR(err, MN_ENOMEM, "random streams: out of memory");
-            return NULL;
-        }
-        set->items = grown;
-        set->cap = cap;
+    if (mn_array_reserve((void **)&set->items, &set->cap, set->n + 1, sizeof *set->items) != 0) {
+        MN_ERR(err, MN_ENOMEM, "random streams: out of memory");
+        return NULL;
     }
     mn_rng *r;
     if (mn_rng_create(set->run_seed, name, set->algo, &r, err) != MN_OK)

@@ -154,14 +154,8 @@ void mn_stat_sample_fini(mn_stat_sample *s)
 
 int mn_stat_sample_add(mn_stat_sample *s, double x)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        double *grown = mn_realloc(s->v, cap * sizeof *grown);
-        if (!grown)
-            return MN_ENOMEM;
-        s->v = grown;
-        s->cap = cap;
-    }
+    if (mn_array_reserve((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
+        return MN_ENOMEM;
     s->v[s->n++] = x;
     s->sorted = 0;
     return MN_OK;

@@ -64,21 +64,6 @@ static inline flow *F(const mn_share *s, uint32_t id)
     return &s->blocks[id / FLOW_BLOCK][id % FLOW_BLOCK];
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return MN_OK;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *p = mn_realloc(*arr, n * elem);
-    if (!p)
-        return MN_ENOMEM;
-    *arr = p;
-    *cap = n;
-    return MN_OK;
-}
-
 int mn_share_create(mn_engine *eng, mn_share **out, mn_err *err)
 {
     mn_share *s = mn_calloc(1, sizeof *s);
@@ -114,7 +99,7 @@ int mn_share_add_link(mn_share *s, double capacity, uint32_t *id_out, mn_err *er
                       capacity);
     if (s->nlinks == s->links_cap) {
         size_t cap = s->links_cap;
-        if (grow((void **)&s->links, &cap, (size_t)s->nlinks + 1, sizeof *s->links) != MN_OK)
+        if (mn_array_reserve((void **)&s->links, &cap, (size_t)s->nlinks + 1, sizeof *s->links) != MN_OK)
             return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for links");
         s->links_cap = (uint32_t)cap;
     }
@@ -139,7 +124,7 @@ static int region_add_link(mn_share *s, uint32_t id)
         return MN_OK;
     l->mark = s->epoch;
     l->expanded = 0;
-    if (grow((void **)&s->rlinks, &s->rlinks_cap, s->nrlinks + 1, sizeof *s->rlinks) != MN_OK)
+    if (mn_array_reserve((void **)&s->rlinks, &s->rlinks_cap, s->nrlinks + 1, sizeof *s->rlinks) != MN_OK)
         return MN_ENOMEM;
     s->rlinks[s->nrlinks++] = id;
     return MN_OK;
@@ -151,7 +136,7 @@ static int region_add_flow(mn_share *s, uint32_t id)
     if (f->mark == s->epoch)
         return MN_OK;
     f->mark = s->epoch;
-    if (grow((void **)&s->rflows, &s->rflows_cap, s->nrflows + 1, sizeof *s->rflows) != MN_OK)
+    if (mn_array_reserve((void **)&s->rflows, &s->rflows_cap, s->nrflows + 1, sizeof *s->rflows) != MN_OK)
         return MN_ENOMEM;
     s->rflows[s->nrflows++] = id;
     for (uint8_t i = 0; i < f->plen; i++)
@@ -188,7 +173,7 @@ static int region_close(mn_share *s)
 
 static int heap_push(mn_share *s, double level, uint32_t id, uint32_t version)
 {
-    if (grow((void **)&s->heap, &s->heap_cap, s->nheap + 1, sizeof *s->heap) != MN_OK)
+    if (mn_array_reserve((void **)&s->heap, &s->heap_cap, s->nheap + 1, sizeof *s->heap) != MN_OK)
         return MN_ENOMEM;
     size_t i = s->nheap++;
     fill_item x = {level, id, version};
@@ -415,7 +400,7 @@ int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double b
     for (size_t i = 0; i < plen; i++) {
         link *l = &s->links[path[i]];
         size_t cap = l->n_cap;
-        if (grow((void **)&l->flows, &cap, (size_t)l->n + 1, sizeof *l->flows) != MN_OK)
+        if (mn_array_reserve((void **)&l->flows, &cap, (size_t)l->n + 1, sizeof *l->flows) != MN_OK)
             return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
         l->n_cap = (uint32_t)cap;
     }

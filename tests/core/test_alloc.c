@@ -55,12 +55,35 @@ static void test_alloc_rejects_overflowing_sizes(void)
     mn_free(s);
 }
 
+static void test_alloc_array_reserve_grows_and_fails_cleanly(void)
+{
+    int *a = NULL;
+    size_t cap = 0;
+    CU_ASSERT_EQUAL(mn_array_reserve((void **)&a, &cap, 10, sizeof *a), 0);
+    CU_ASSERT(cap >= 10);
+    a[9] = 7;
+    size_t before = cap;
+    CU_ASSERT_EQUAL(mn_array_reserve((void **)&a, &cap, 5, sizeof *a), 0); /* already room */
+    CU_ASSERT_EQUAL(cap, before);
+    mn_alloc_fail_after(0);
+    CU_ASSERT_EQUAL(mn_array_reserve((void **)&a, &cap, 100000, sizeof *a), -1);
+    mn_alloc_fail_after(-1);
+    CU_ASSERT_EQUAL(cap, before); /* unchanged on failure */
+    CU_ASSERT_EQUAL(a[9], 7);
+    CU_ASSERT_EQUAL(mn_array_reserve((void **)&a, &cap, SIZE_MAX / 2, 16), -1); /* overflow */
+    CU_ASSERT_EQUAL(mn_array_reserve((void **)&a, &cap, 100000, sizeof *a), 0);
+    CU_ASSERT(cap >= 100000);
+    CU_ASSERT_EQUAL(a[9], 7);
+    mn_free(a);
+}
+
 void mn_test_register(void)
 {
     static const struct mn_test_case cases[] = {
         MN_TEST(test_alloc_counts_live_and_peak_bytes),
         MN_TEST(test_alloc_fails_the_nth_call_until_disarmed),
         MN_TEST(test_alloc_rejects_overflowing_sizes),
+        MN_TEST(test_alloc_array_reserve_grows_and_fails_cleanly),
     };
     MN_SUITE("alloc", cases);
 }

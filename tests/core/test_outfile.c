@@ -51,6 +51,18 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
+/* The first line of dir/name into buf (empty if the file cannot be read). */
+static void first_line(const char *dir, const char *name, char *buf, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NOT_NULL(fgets(buf, (int)size, f));
+    fclose(f);
+}
+
 static void test_outfile_commit_publishes_the_whole_file_only(void)
 {
     make_root();
@@ -62,11 +74,8 @@ static void test_outfile_commit_publishes_the_whole_file_only(void)
     CU_ASSERT_EQUAL(access(final, F_OK), -1); /* not visible before commit */
     CU_ASSERT_EQUAL(count_entries(root), 1);  /* only the hidden temporary */
     CU_ASSERT_EQUAL(mn_outfile_commit(&o, NULL), MN_OK);
-    FILE *f = fopen(final, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    char buf[64] = "";
-    CU_ASSERT_PTR_NOT_NULL(fgets(buf, sizeof buf, f));
-    fclose(f);
+    char buf[64];
+    first_line(root, "summary.json", buf, sizeof buf);
     CU_ASSERT_STRING_EQUAL(buf, "{\"flows\": 3}\n");
     CU_ASSERT_EQUAL(count_entries(root), 1); /* no temporary left */
     remove_tree(root);
@@ -84,12 +93,8 @@ static void test_outfile_abort_leaves_nothing_and_keeps_the_old_file(void)
     mn_outfile_abort(&o); /* e.g. the run was interrupted */
     mn_outfile_abort(&o); /* twice is harmless */
     CU_ASSERT_EQUAL(count_entries(root), 1);
-    char final[512], buf[64] = "";
-    snprintf(final, sizeof final, "%s/flows.csv", root);
-    FILE *f = fopen(final, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    CU_ASSERT_PTR_NOT_NULL(fgets(buf, sizeof buf, f));
-    fclose(f);
+    char buf[64];
+    first_line(root, "flows.csv", buf, sizeof buf);
     CU_ASSERT_STRING_EQUAL(buf, "old\n");
     remove_tree(root);
 }

@@ -155,6 +155,24 @@ static struct net rnet;
 static double rcaps[NL];
 static size_t mismatches, checks;
 
+/* Capacity used by frozen flows on link l, and how many active flows are unfrozen there. */
+static void link_usage(int l, const double *rate, const int *frozen, double *used, int *unfrozen)
+{
+    *used = 0;
+    *unfrozen = 0;
+    for (int f = 0; f < MAXF; f++) {
+        if (!rf[f].active)
+            continue;
+        for (int k = 0; k < rf[f].plen; k++)
+            if ((int)rf[f].path[k] == l) {
+                if (frozen[f])
+                    *used += rate[f];
+                else
+                    (*unfrozen)++;
+            }
+    }
+}
+
 /* Plain water-filling over all active flows, O(n^2), written apart from share.c. */
 static void reference_rates(double *rate)
 {
@@ -164,19 +182,9 @@ static void reference_rates(double *rate)
         /* the next level at which a link fills or a cap binds */
         double next = INFINITY;
         for (int l = 0; l < NL; l++) {
-            double used = 0;
-            int unfrozen = 0;
-            for (int f = 0; f < MAXF; f++) {
-                if (!rf[f].active)
-                    continue;
-                for (int k = 0; k < rf[f].plen; k++)
-                    if ((int)rf[f].path[k] == l) {
-                        if (frozen[f])
-                            used += rate[f];
-                        else
-                            unfrozen++;
-                    }
-            }
+            double used;
+            int unfrozen;
+            link_usage(l, rate, frozen, &used, &unfrozen);
             if (unfrozen)
                 next = fmin(next, (rcaps[l] - used) / unfrozen);
         }
@@ -198,19 +206,9 @@ static void reference_rates(double *rate)
             }
             for (int k = 0; k < rf[f].plen && !frozen[f]; k++) {
                 int l = (int)rf[f].path[k];
-                double used = 0;
-                int unfrozen = 0;
-                for (int g = 0; g < MAXF; g++) {
-                    if (!rf[g].active)
-                        continue;
-                    for (int m = 0; m < rf[g].plen; m++)
-                        if ((int)rf[g].path[m] == l) {
-                            if (frozen[g])
-                                used += rate[g];
-                            else
-                                unfrozen++;
-                        }
-                }
+                double used;
+                int unfrozen;
+                link_usage(l, rate, frozen, &used, &unfrozen);
                 if ((rcaps[l] - used) / unfrozen <= level * (1 + 1e-12)) {
                     rate[f] = level;
                     frozen[f] = any = 1;
