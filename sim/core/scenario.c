@@ -1,0 +1,251 @@
+/* scenario.c - XML scenario loading with libxml2; see scenario.h. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/xpath.h>
+
+extern const char mn_scn_schema_rng[]; /* generated from scenarios/schema/mnetsim.rng */
+
+struct mn_scn_elem {
+    xmlNode *node;
+    const char *path, *dir;
+};
+
+const char *mn_scn_elem_name(const mn_scn_elem *e)
+{
+    return (const char *)e->node->name;
+}
+
+long mn_scn_elem_line(const mn_scn_elem *e)
+{
+    return xmlGetLineNo(e->node);
+}
+
+const char *mn_scn_elem_dir(const mn_scn_elem *e)
+{
+    return e->dir;
+}
+
+const char *mn_scn_attr(const mn_scn_elem *e, const char *name)
+{
+    xmlAttr *a = xmlHasProp(e->node, (const xmlChar *)name);
+    if (!a || !a->children)
+        return NULL;
+    return (const char *)a->children->content;
+}
+
+int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
+{
+    char where[128], msg[256];
+    snprintf(where, sizeof where, "%s:%ld", e->path, mn_scn_elem_line(e));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *id = mn_scn_attr(e, "id");
+    if (id)
+        return mn_err_set_at(err, code, where, "%s \"%s\": %s", mn_scn_elem_name(e), id, msg);
+    return mn_err_set_at(err, code, where, "%s: %s", mn_scn_elem_name(e), msg);
+}
+
+int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quantity_kind *k,
+                         int required, uint64_t dflt, uint64_t *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text) {
+        if (required)
+            return mn_scn_fail(e, err, MN_EPARSE, "%s is missing; write e.g. %s=\"%s\"", name, name,
+                               k->example);
+        *out = dflt;
+        return MN_OK;
+    }
+    mn_err qerr = {0};
+    int rc = mn_quantity_parse(k, text, NULL, out, &qerr);
+    if (rc != MN_OK)
+        return mn_scn_fail(e, err, rc, "%s: %s", name, qerr.msg);
+    return MN_OK;
+}
+
+/* ---- libxml2 errors, captured with their line ---- */
+
+struct capture {
+    const char *path;
+    mn_err *err;
+    int seen;
+    xmlNode *node; /* the element of the first error, when libxml2 says */
+};
+
+static void capture_error(void *ctx, const xmlError *x)
+{
+    struct capture *c = ctx;
+    if (c->seen++ || !x)
+        return; /* the first error is the one to fix */
+    c->node = x->node;
+    char where[128], msg[256];
+    snprintf(where, sizeof where, "%s:%d", c->path, x->line);
+    snprintf(msg, sizeof msg, "%s", x->message ? x->message : "invalid");
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    mn_err_set_at(c->err, MN_EPARSE, where, "%s", msg);
+}
+
+/* libxml2 2.9 declares the handler with a non-const error pointer. */
+static void capture_error_compat(void *ctx, xmlErrorPtr x)
+{
+    capture_error(ctx, x);
+}
+
+/* ---- overrides ---- */
+
+static int apply_set(xmlDoc *doc, const char *set, const char *path, mn_err *err)
+{
+    const char *eq = strrchr(set, '=');
+    if (!eq || eq == set)
+        return mn_err_set_at(err, MN_EINVAL, "--set",
+                             "\"%s\" is not XPATH=VALUE; write e.g. "
+                             "\"//link[@id='l1']/@capacity=10Gbps\"",
+                             set);
+    char xpath[1024];
+    snprintf(xpath, sizeof xpath, "%.*s", (int)(eq - set), set);
+    xmlXPathContext *ctx = xmlXPathNewContext(doc);
+    xmlXPathObject *r = ctx ? xmlXPathEvalExpression((const xmlChar *)xpath, ctx) : NULL;
+    int rc = MN_OK;
+    if (!r || r->type != XPATH_NODESET || !r->nodesetval || r->nodesetval->nodeNr == 0) {
+        rc = mn_err_set_at(err, MN_EINVAL, "--set",
+                           "\"%s\" selects nothing in %s; name an attribute, e.g. "
+                           "//flow[@id='f1']/@size",
+                           xpath, path);
+        goto done;
+    }
+    for (int i = 0; i < r->nodesetval->nodeNr; i++) {
+        xmlNode *n = r->nodesetval->nodeTab[i];
+        if (n->type != XML_ATTRIBUTE_NODE) {
+            rc = mn_err_set_at(err, MN_EINVAL, "--set",
+                               "\"%s\" selects an element, not an attribute; end it with /@name",
+                               xpath);
+            goto done;
+        }
+        xmlSetProp(n->parent, n->name, (const xmlChar *)(eq + 1));
+    }
+done:
+    xmlXPathFreeObject(r);
+    xmlXPathFreeContext(ctx);
+    return rc;
+}
+
+/* ---- loading ---- */
+
+/*
+ * libxml2 says "Element link failed to validate attributes" for a missing
+ * attribute; name it, from the entity's list of required attributes.
+ */
+static void name_missing_attribute(const struct capture *cap, const struct mn_scn_entity_ops *ops,
+                                   size_t nops)
+{
+    xmlNode *n = cap->node;
+    if (!n || n->type != XML_ELEMENT_NODE)
+        return;
+    for (size_t i = 0; i < nops; i++) {
+        if (strcmp(ops[i].element, (const char *)n->name) != 0 || !ops[i].required)
+            continue;
+        char list[256], *save = NULL;
+        snprintf(list, sizeof list, "%s", ops[i].required);
+        for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
+            if (!xmlHasProp(n, (const xmlChar *)a)) {
+                char where[128];
+                snprintf(where, sizeof where, "%s:%ld", cap->path, xmlGetLineNo(n));
+                mn_err_set_at(cap->err, MN_EPARSE, where,
+                              "%s: attribute %s is missing; <%s> needs %s", n->name, a, n->name,
+                              ops[i].required);
+                return;
+            }
+    }
+}
+
+static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_ops *ops,
+                    size_t nops, mn_err *err)
+{
+    struct capture cap = {path, err, 0, NULL};
+    xmlRelaxNGParserCtxt *pc = xmlRelaxNGNewMemParserCtxt(mn_scn_schema_rng, (int)strlen(mn_scn_schema_rng));
+    xmlRelaxNG *schema = pc ? xmlRelaxNGParse(pc) : NULL;
+    xmlRelaxNGValidCtxt *vc = schema ? xmlRelaxNGNewValidCtxt(schema) : NULL;
+    int rc;
+    if (!vc) {
+        rc = MN_ERR(err, MN_EBUG, "the compiled-in scenario schema does not load");
+    } else {
+        xmlRelaxNGSetValidStructuredErrors(vc, capture_error_compat, &cap);
+        rc = xmlRelaxNGValidateDoc(vc, doc) == 0 ? MN_OK : MN_EPARSE;
+        if (rc != MN_OK && !cap.seen)
+            mn_err_set_at(err, MN_EPARSE, path, "does not follow the scenario schema");
+        if (rc != MN_OK)
+            name_missing_attribute(&cap, ops, nops);
+    }
+    xmlRelaxNGFreeValidCtxt(vc);
+    xmlRelaxNGFree(schema);
+    xmlRelaxNGFreeParserCtxt(pc);
+    return rc;
+}
+
+static int walk(xmlNode *n, struct mn_scn_elem *e, const struct mn_scn_entity_ops *ops,
+                size_t nops, void *world, mn_err *err)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        for (size_t i = 0; i < nops; i++)
+            if (strcmp(ops[i].element, (const char *)n->name) == 0) {
+                e->node = n;
+                int rc = ops[i].parse(world, e, err);
+                if (rc != MN_OK)
+                    return rc;
+                break;
+            }
+        int rc = walk(n->children, e, ops, nops, world, err);
+        if (rc != MN_OK)
+            return rc;
+    }
+    return MN_OK;
+}
+
+int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
+                const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
+{
+    FILE *probe = fopen(path, "r");
+    if (!probe)
+        return mn_err_set_at(err, MN_EIO, path, "cannot read the scenario: %s", strerror(errno));
+    fclose(probe);
+    struct capture cap = {path, err, 0, NULL};
+    xmlParserCtxt *pctx = xmlNewParserCtxt();
+    if (!pctx)
+        return MN_ERR(err, MN_ENOMEM, "out of memory for the XML parser");
+    xmlSetStructuredErrorFunc(&cap, capture_error_compat);
+    xmlDoc *doc = xmlCtxtReadFile(pctx, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    xmlFreeParserCtxt(pctx);
+    if (!doc) {
+        if (!cap.seen)
+            mn_err_set_at(err, MN_EPARSE, path, "not a well-formed XML document");
+        return MN_EPARSE;
+    }
+    int rc = MN_OK;
+    for (size_t i = 0; i < nsets && rc == MN_OK; i++)
+        rc = apply_set(doc, sets[i], path, err);
+    if (rc == MN_OK)
+        rc = validate(doc, path, ops, nops, err);
+    if (rc == MN_OK) {
+        char dircopy[4096];
+        snprintf(dircopy, sizeof dircopy, "%s", path);
+        struct mn_scn_elem e = {.path = path, .dir = dirname(dircopy)};
+        rc = walk(xmlDocGetRootElement(doc), &e, ops, nops, world, err);
+    }
+    xmlFreeDoc(doc);
+    return rc;
+}

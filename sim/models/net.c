@@ -1,0 +1,239 @@
+/* net.c - network entities of the scenario language; see net.h. */
+#include "net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/quantity.h"
+#include "core/scenario.h"
+#include "topo.h"
+
+static int add_node(mn_net *n, const char *name, uint32_t *idx)
+{
+    if (mn_array_reserve((void **)&n->nodes, &n->nodes_cap, n->nnodes + 1, sizeof *n->nodes) != 0)
+        return MN_ENOMEM;
+    char *copy = mn_strdup(name);
+    if (!copy)
+        return MN_ENOMEM;
+    int r = mn_strmap_add(&n->node_ids, name, (uint32_t)n->nnodes);
+    if (r != 0) {
+        mn_free(copy);
+        return r < 0 ? MN_ENOMEM : MN_EINVAL; /* MN_EINVAL: taken */
+    }
+    n->nodes[n->nnodes] = copy;
+    *idx = (uint32_t)n->nnodes++;
+    return MN_OK;
+}
+
+static int node_ref(mn_net *n, const mn_scn_elem *e, const char *attr, uint32_t *idx, mn_err *err)
+{
+    const char *name = mn_scn_attr(e, attr);
+    if (!mn_strmap_get(&n->node_ids, name, idx))
+        return mn_scn_fail(e, err, MN_ENOTFOUND,
+                           "%s names unknown node \"%s\"; declare it with <node id=\"%s\"/> "
+                           "before this line",
+                           attr, name, name);
+    return MN_OK;
+}
+
+static int on_scenario(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    n->name = mn_strdup(mn_scn_attr(e, "name"));
+    if (!n->name)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    const char *seed = mn_scn_attr(e, "seed");
+    if (seed) {
+        n->seed = strtoull(seed, NULL, 10);
+        n->has_seed = 1;
+    }
+    uint64_t d;
+    int rc = mn_scn_attr_quantity(e, "duration", &mn_qk_duration, 0, 0, &d, err);
+    n->duration = (mn_time)d;
+    return rc;
+}
+
+static int on_node(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    uint32_t idx;
+    int rc = add_node(n, mn_scn_attr(e, "id"), &idx);
+    if (rc == MN_EINVAL)
+        return mn_scn_fail(e, err, MN_EINVAL, "duplicate node id; ids must be unique");
+    return rc == MN_OK ? MN_OK : MN_ERR(err, rc, "out of memory");
+}
+
+static int push_link(mn_net *n, const char *id, uint32_t a, uint32_t b, uint64_t cap, mn_time lat)
+{
+    if (mn_array_reserve((void **)&n->links, &n->links_cap, n->nlinks + 1, sizeof *n->links) != 0)
+        return MN_ENOMEM;
+    int r = mn_strmap_add(&n->link_ids, id, (uint32_t)n->nlinks);
+    if (r != 0)
+        return r < 0 ? MN_ENOMEM : MN_EINVAL;
+    char *copy = mn_strdup(id);
+    if (!copy)
+        return MN_ENOMEM;
+    n->links[n->nlinks++] = (mn_net_link){copy, a, b, cap, lat};
+    return MN_OK;
+}
+
+static int on_link(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    uint32_t a, b;
+    uint64_t cap, lat;
+    int rc;
+    if ((rc = node_ref(n, e, "from", &a, err)) != MN_OK ||
+        (rc = node_ref(n, e, "to", &b, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "capacity", &mn_qk_rate, 1, 0, &cap, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "latency", &mn_qk_duration, 1, 0, &lat, err)) != MN_OK)
+        return rc;
+    if (a == b)
+        return mn_scn_fail(e, err, MN_EINVAL, "joins node \"%s\" to itself; give two nodes",
+                           n->nodes[a]);
+    if (cap == 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "capacity must be above zero, e.g. \"1Gbps\"");
+    rc = push_link(n, mn_scn_attr(e, "id"), a, b, cap, (mn_time)lat);
+    if (rc == MN_EINVAL)
+        return mn_scn_fail(e, err, MN_EINVAL, "duplicate link id; ids must be unique");
+    return rc == MN_OK ? MN_OK : MN_ERR(err, rc, "out of memory");
+}
+
+static int on_import(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    const char *file = mn_scn_attr(e, "file");
+    const char *prefix = mn_scn_attr(e, "prefix");
+    char path[4096];
+    if (file[0] == '/')
+        snprintf(path, sizeof path, "%s", file);
+    else
+        snprintf(path, sizeof path, "%s/%s", mn_scn_elem_dir(e), file);
+    mn_topo *t;
+    mn_err terr = {0};
+    if (mn_topo_load(path, NULL, &t, &terr) != MN_OK)
+        return mn_scn_fail(e, err, terr.code, "%s: %s", terr.where, terr.msg);
+    int rc = MN_OK;
+    uint32_t base = (uint32_t)n->nnodes;
+    char name[256];
+    for (size_t i = 0; i < t->nnodes && rc == MN_OK; i++) {
+        uint32_t idx;
+        snprintf(name, sizeof name, "%s%s", prefix ? prefix : "n", t->nodes[i].id);
+        rc = add_node(n, name, &idx);
+        if (rc == MN_EINVAL)
+            rc = mn_scn_fail(e, err, MN_EINVAL,
+                             "imported node \"%s\" clashes with an existing id; set prefix=\"...\"",
+                             name);
+    }
+    for (size_t i = 0; i < t->nlinks && rc == MN_OK; i++) {
+        const mn_topo_link *l = &t->links[i];
+        snprintf(name, sizeof name, "%s%s-%s", prefix ? prefix : "n", t->nodes[l->a].id,
+                 t->nodes[l->b].id);
+        char unique[300];
+        snprintf(unique, sizeof unique, "%s", name);
+        for (int k = 2; mn_strmap_get(&n->link_ids, unique, &(uint32_t){0}); k++)
+            snprintf(unique, sizeof unique, "%s#%d", name, k); /* parallel edges */
+        if (l->a == l->b)
+            continue; /* a self-loop carries nothing */
+        rc = push_link(n, unique, base + l->a, base + l->b, l->capacity_bps, l->latency);
+    }
+    mn_topo_destroy(t);
+    if (rc != MN_OK && err->code == MN_OK)
+        MN_ERR(err, rc, "out of memory");
+    return rc;
+}
+
+static int on_flow(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    mn_net_flow f = {0};
+    uint64_t start, rate;
+    int rc;
+    if ((rc = node_ref(n, e, "from", &f.from, err)) != MN_OK ||
+        (rc = node_ref(n, e, "to", &f.to, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "start", &mn_qk_duration, 1, 0, &start, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "size", &mn_qk_size, 1, 0, &f.bytes, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "rate", &mn_qk_rate, 0, 0, &rate, err)) != MN_OK)
+        return rc;
+    if (f.from == f.to)
+        return mn_scn_fail(e, err, MN_EINVAL, "starts and ends at node \"%s\"; give two nodes",
+                           n->nodes[f.from]);
+    if (f.bytes == 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "size must be above zero, e.g. \"100MB\"");
+    if (mn_scn_attr(e, "rate") && rate == 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "rate must be above zero, or left out for no cap");
+    f.start = (mn_time)start;
+    f.rate_cap_bps = rate;
+    if (mn_array_reserve((void **)&n->flows, &n->flows_cap, n->nflows + 1, sizeof *n->flows) != 0)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int r = mn_strmap_add(&n->flow_ids, mn_scn_attr(e, "id"), (uint32_t)n->nflows);
+    if (r > 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "duplicate flow id; ids must be unique");
+    if (r < 0 || !(f.id = mn_strdup(mn_scn_attr(e, "id"))))
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    n->flows[n->nflows++] = f;
+    return MN_OK;
+}
+
+static int on_output(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    uint64_t iv;
+    int rc = mn_scn_attr_quantity(e, "interval", &mn_qk_duration, 0, 0, &iv, err);
+    if (rc == MN_OK && mn_scn_attr(e, "interval") && iv == 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "interval must be above zero, e.g. \"1s\"");
+    n->interval = (mn_time)iv;
+    return rc;
+}
+
+static const struct mn_scn_entity_ops net_entities[] = {
+    {"scenario", "name, seed and duration of the run", "name", on_scenario},
+    {"node", "a network node (box, router, host)", "id", on_node},
+    {"link", "a full-duplex link with a capacity per direction and a latency",
+     "id from to capacity latency", on_link},
+    {"import", "nodes and links from a GraphML or GML file (Topology Zoo)", "file", on_import},
+    {"flow", "a transfer of a size between two nodes from a start time",
+     "id from to start size", on_flow},
+    {"output", "what the run writes besides its results (time-series interval)", "", on_output},
+};
+
+void mn_net_destroy(mn_net *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->nnodes; i++)
+        mn_free(n->nodes[i]);
+    for (size_t i = 0; i < n->nlinks; i++)
+        mn_free(n->links[i].id);
+    for (size_t i = 0; i < n->nflows; i++)
+        mn_free(n->flows[i].id);
+    mn_free(n->nodes);
+    mn_free(n->links);
+    mn_free(n->flows);
+    mn_free(n->name);
+    mn_strmap_fini(&n->node_ids);
+    mn_strmap_fini(&n->link_ids);
+    mn_strmap_fini(&n->flow_ids);
+    mn_free(n);
+}
+
+int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net **out,
+                mn_err *err)
+{
+    mn_net *n = mn_calloc(1, sizeof *n);
+    if (!n)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    mn_strmap_init(&n->node_ids);
+    mn_strmap_init(&n->link_ids);
+    mn_strmap_init(&n->flow_ids);
+    int rc = mn_scn_load(path, sets, nsets, net_entities,
+                         sizeof net_entities / sizeof net_entities[0], n, err);
+    if (rc != MN_OK) {
+        mn_net_destroy(n);
+        return rc;
+    }
+    *out = n;
+    return MN_OK;
+}

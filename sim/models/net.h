@@ -1,0 +1,59 @@
+/*
+ * net.h - a network scenario as loaded: nodes, links, flows, run settings.
+ *
+ * Owns:      every array and string in it (mn_net_destroy frees all).
+ * Invariant: ids are unique per kind; every reference (link ends, flow ends)
+ *            names an existing node; capacities and sizes are positive; a
+ *            flow's ends differ. The loader checks all of it and reports
+ *            "file:line: element id: problem; fix".
+ *
+ * Entities (one handler each, registered in net.c's table): scenario,
+ * node, link, import (a GraphML/GML topology, nodes named <prefix><id>),
+ * flow, output.
+ */
+#ifndef MN_NET_H
+#define MN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/strmap.h"
+#include "core/time.h"
+
+typedef struct mn_net_link {
+    char *id; /* owned */
+    uint32_t a, b;
+    uint64_t capacity_bps; /* each direction: links are full duplex */
+    mn_time latency;
+} mn_net_link;
+
+typedef struct mn_net_flow {
+    char *id; /* owned */
+    uint32_t from, to;
+    mn_time start;
+    uint64_t bytes;
+    uint64_t rate_cap_bps; /* 0: none */
+} mn_net_flow;
+
+typedef struct mn_net {
+    char *name;       /* owned */
+    uint64_t seed;
+    int has_seed;
+    mn_time duration; /* 0: until every flow ends */
+    mn_time interval; /* time-series sampling; 0: none */
+    char **nodes;     /* owned: node names */
+    size_t nnodes, nodes_cap;
+    mn_net_link *links;
+    size_t nlinks, links_cap;
+    mn_net_flow *flows;
+    size_t nflows, flows_cap;
+    mn_strmap node_ids, link_ids, flow_ids;
+} mn_net;
+
+/* Loads a scenario file, with "XPATH=VALUE" overrides applied first. */
+int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net **out,
+                mn_err *err);
+void mn_net_destroy(mn_net *n);
+
+#endif /* MN_NET_H */

@@ -1,0 +1,207 @@
+/* test_net.c - the scenario loader (sim/core/scenario.c) with the network
+ * entities (sim/models/net.c): good files, and every kind of error with its line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "models/net.h"
+#include "unit.h"
+
+#ifndef MN_TEST_DATA
+#error "MN_TEST_DATA must name tests/data"
+#endif
+
+static char scn_path[256];
+
+/* Writes text to a temporary .xml file (in tests/data's directory for imports). */
+static const char *write_scn(const char *text)
+{
+    snprintf(scn_path, sizeof scn_path, "%s/.test_net_XXXXXX.xml", MN_TEST_DATA);
+    int fd = mkstemps(scn_path, 4);
+    CU_ASSERT_FATAL(fd >= 0);
+    size_t n = strlen(text);
+    CU_ASSERT_FATAL(write(fd, text, n) == (ssize_t)n);
+    close(fd);
+    return scn_path;
+}
+
+#define HEAD "<?xml version=\"1.0\"?>\n<scenario name=\"t\" seed=\"7\" duration=\"10min\">\n"
+
+static const char *good = HEAD
+    "<topology>\n"
+    "  <node id=\"a\"/>\n"
+    "  <node id=\"b\"/>\n"
+    "  <node id=\"c\"/>\n"
+    "  <link id=\"ab\" from=\"a\" to=\"b\" capacity=\"1Gbps\" latency=\"1ms\"/>\n"
+    "  <link id=\"bc\" from=\"b\" to=\"c\" capacity=\"10 Gbps\" latency=\"5ms\"/>\n"
+    "</topology>\n"
+    "<flows>\n"
+    "  <flow id=\"f1\" from=\"a\" to=\"c\" start=\"1.5s\" size=\"100MB\"/>\n"
+    "  <flow id=\"f2\" from=\"c\" to=\"a\" start=\"0s\" size=\"1GiB\" rate=\"200Mbps\"/>\n"
+    "</flows>\n"
+    "<output interval=\"1s\"/>\n"
+    "</scenario>\n";
+
+static void test_net_loads_a_good_scenario(void)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    const char *p = write_scn(good);
+    int rc = mn_net_load(p, NULL, 0, &n, &err);
+    if (rc != MN_OK)
+        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
+    CU_ASSERT_STRING_EQUAL(n->name, "t");
+    CU_ASSERT(n->has_seed && n->seed == 7);
+    CU_ASSERT_EQUAL(n->duration, 10 * MN_MIN);
+    CU_ASSERT_EQUAL(n->interval, MN_SEC);
+    CU_ASSERT_EQUAL(n->nnodes, 3);
+    CU_ASSERT_EQUAL(n->nlinks, 2);
+    CU_ASSERT_EQUAL(n->links[1].capacity_bps, 10000000000ULL);
+    CU_ASSERT_EQUAL(n->links[1].latency, 5 * MN_MS);
+    CU_ASSERT_EQUAL(n->nflows, 2);
+    CU_ASSERT_EQUAL(n->flows[0].start, 1500 * MN_MS);
+    CU_ASSERT_EQUAL(n->flows[0].bytes, 100000000ULL);
+    CU_ASSERT_EQUAL(n->flows[1].bytes, 1ULL << 30);
+    CU_ASSERT_EQUAL(n->flows[1].rate_cap_bps, 200000000ULL);
+    CU_ASSERT_EQUAL(n->flows[1].from, 2);
+    mn_net_destroy(n);
+    unlink(p);
+}
+
+/* Loads text (with overrides) and checks the error code, line and message parts. */
+static void expect_error(const char *text, const char *const *sets, size_t nsets, int code,
+                         int line, const char *part1, const char *part2)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    const char *p = write_scn(text);
+    uint64_t live = mn_alloc_get_stats().live_bytes;
+    int rc = mn_net_load(p, sets, nsets, &n, &err);
+    CU_ASSERT_EQUAL(rc, code);
+    CU_ASSERT_PTR_NULL(n);
+    CU_ASSERT_EQUAL(mn_alloc_get_stats().live_bytes, live); /* nothing leaked */
+    char where[300];
+    if (line > 0)
+        snprintf(where, sizeof where, "%s:%d", p, line);
+    else
+        snprintf(where, sizeof where, "%s", line == 0 ? p : "--set");
+    int ok = strcmp(err.where, where) == 0 && strstr(err.msg, part1) &&
+             (!part2 || strstr(err.msg, part2));
+    if (!ok)
+        fprintf(stderr, "\nwant %s: ...%s...%s...\ngot  %s: %s\n", where, part1,
+                part2 ? part2 : "", err.where, err.msg);
+    CU_ASSERT(ok);
+    unlink(p);
+}
+
+static void test_net_reports_each_error_with_its_line(void)
+{
+    /* not well-formed: the parser's message and line */
+    expect_error(HEAD "<topology>\n<node id=\"a\">\n</topology>\n</scenario>\n", NULL, 0,
+                 MN_EPARSE, 5, "node", NULL);
+    /* the schema: an unknown element, a missing attribute */
+    expect_error(HEAD "<topology>\n<box id=\"a\"/>\n</topology>\n</scenario>\n", NULL, 0,
+                 MN_EPARSE, 4, "box", NULL);
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n"
+                      "<link id=\"l\" from=\"a\" to=\"b\" latency=\"1ms\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_EPARSE, 5, "capacity", NULL);
+    /* semantics: unknown reference, duplicate id, unit, range */
+    expect_error(HEAD "<topology>\n<node id=\"a\"/>\n"
+                      "<link id=\"l\" from=\"a\" to=\"z\" capacity=\"1Gbps\" latency=\"1ms\"/>\n"
+                      "</topology>\n</scenario>\n",
+                 NULL, 0, MN_ENOTFOUND, 5, "unknown node \"z\"", "<node id=\"z\"/>");
+    expect_error(HEAD "<topology>\n<node id=\"a\"/>\n<node id=\"a\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_EINVAL, 5, "duplicate node id", NULL);
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n"
+                      "<link id=\"l\" from=\"a\" to=\"b\" capacity=\"10\" latency=\"1ms\"/>\n"
+                      "</topology>\n</scenario>\n",
+                 NULL, 0, MN_EPARSE, 5, "no unit", "10Mbps");
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n"
+                      "<link id=\"l\" from=\"a\" to=\"b\" capacity=\"-1Gbps\" latency=\"1ms\"/>\n"
+                      "</topology>\n</scenario>\n",
+                 NULL, 0, MN_ERANGE, 5, "link \"l\"", "negative");
+    expect_error(HEAD "<topology>\n<node id=\"a\"/>\n</topology>\n<flows>\n"
+                      "<flow id=\"f\" from=\"a\" to=\"a\" start=\"0s\" size=\"1MB\"/>\n"
+                      "</flows>\n</scenario>\n",
+                 NULL, 0, MN_EINVAL, 7, "flow \"f\"", "two nodes");
+    expect_error(HEAD "<topology>\n<import file=\"no-such.graphml\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_EIO, 4, "no-such.graphml", "cannot open");
+}
+
+static void test_net_overrides_apply_before_checks(void)
+{
+    const char *sets[] = {"//link[@id='ab']/@capacity=5Gbps", "//flow/@start=2s"};
+    mn_net *n = NULL;
+    mn_err err = {0};
+    const char *p = write_scn(good);
+    CU_ASSERT_EQUAL_FATAL(mn_net_load(p, sets, 2, &n, &err), MN_OK);
+    CU_ASSERT_EQUAL(n->links[0].capacity_bps, 5000000000ULL);
+    CU_ASSERT_EQUAL(n->flows[0].start, 2 * MN_SEC);
+    CU_ASSERT_EQUAL(n->flows[1].start, 2 * MN_SEC);
+    mn_net_destroy(n);
+    unlink(p);
+    const char *nothing[] = {"//link[@id='zz']/@capacity=5Gbps"};
+    expect_error(good, nothing, 1, MN_EINVAL, -1, "selects nothing", NULL);
+    const char *element[] = {"//link=5Gbps"};
+    expect_error(good, element, 1, MN_EINVAL, -1, "not an attribute", NULL);
+    const char *bad_value[] = {"//link[@id='ab']/@capacity=fast"};
+    expect_error(good, bad_value, 1, MN_EPARSE, 7, "capacity", "not a rate");
+}
+
+static void test_net_imports_a_topology_with_a_prefix(void)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    const char *p = write_scn(HEAD "<topology>\n<import file=\"triangle.gml\" prefix=\"g\"/>\n"
+                                   "<node id=\"extra\"/>\n"
+                                   "<link id=\"x\" from=\"extra\" to=\"g0\" capacity=\"1Gbps\" "
+                                   "latency=\"1ms\"/>\n</topology>\n</scenario>\n");
+    int rc = mn_net_load(p, NULL, 0, &n, &err);
+    if (rc != MN_OK)
+        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
+    CU_ASSERT_EQUAL(n->nnodes, 4);
+    CU_ASSERT_STRING_EQUAL(n->nodes[0], "g0");
+    CU_ASSERT_EQUAL(n->nlinks, 3);
+    CU_ASSERT_EQUAL(n->links[0].latency, 555975); /* from the GML coordinates */
+    mn_net_destroy(n);
+    unlink(p);
+}
+
+static void test_net_survives_running_out_of_memory(void)
+{
+    const char *p = write_scn(good);
+    uint64_t live = mn_alloc_get_stats().live_bytes;
+    int loaded = 0;
+    for (long k = 0; k < 200 && !loaded; k++) {
+        mn_net *n = NULL;
+        mn_err err = {0};
+        mn_alloc_fail_after(k);
+        int rc = mn_net_load(p, NULL, 0, &n, &err);
+        mn_alloc_fail_after(-1);
+        if (rc == MN_OK) {
+            loaded = 1;
+            mn_net_destroy(n);
+        } else {
+            CU_ASSERT_EQUAL(rc, MN_ENOMEM);
+        }
+        CU_ASSERT_EQUAL(mn_alloc_get_stats().live_bytes, live);
+    }
+    CU_ASSERT(loaded);
+    unlink(p);
+}
+
+void mn_test_register(void)
+{
+    static const struct mn_test_case cases[] = {
+        MN_TEST(test_net_loads_a_good_scenario),
+        MN_TEST(test_net_reports_each_error_with_its_line),
+        MN_TEST(test_net_overrides_apply_before_checks),
+        MN_TEST(test_net_imports_a_topology_with_a_prefix),
+        MN_TEST(test_net_survives_running_out_of_memory),
+    };
+    MN_SUITE("net", cases);
+}
