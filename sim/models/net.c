@@ -166,6 +166,7 @@ static int on_flow(void *world, const mn_scn_elem *e, mn_err *err)
         return mn_scn_fail(e, err, MN_ERANGE, "rate must be above zero, or left out for no cap");
     f.start = (mn_time)start;
     f.rate_cap_bps = rate;
+    f.line = mn_scn_elem_line(e);
     if (mn_array_reserve((void **)&n->flows, &n->flows_cap, n->nflows + 1, sizeof *n->flows) != 0)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     int r = mn_strmap_add(&n->flow_ids, mn_scn_attr(e, "id"), (uint32_t)n->nflows);
@@ -213,6 +214,7 @@ void mn_net_destroy(mn_net *n)
     mn_free(n->links);
     mn_free(n->flows);
     mn_free(n->name);
+    mn_free(n->path);
     mn_strmap_fini(&n->node_ids);
     mn_strmap_fini(&n->link_ids);
     mn_strmap_fini(&n->flow_ids);
@@ -228,6 +230,10 @@ int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net 
     mn_strmap_init(&n->node_ids);
     mn_strmap_init(&n->link_ids);
     mn_strmap_init(&n->flow_ids);
+    if (!(n->path = mn_strdup(path))) {
+        mn_net_destroy(n);
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    }
     int rc = mn_scn_load(path, sets, nsets, net_entities,
                          sizeof net_entities / sizeof net_entities[0], n, err);
     if (rc != MN_OK) {

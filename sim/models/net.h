@@ -34,10 +34,12 @@ typedef struct mn_net_flow {
     mn_time start;
     uint64_t bytes;
     uint64_t rate_cap_bps; /* 0: none */
+    long line;             /* in the scenario file, for errors found later */
 } mn_net_flow;
 
 typedef struct mn_net {
     char *name;       /* owned */
+    char *path;       /* owned: the scenario file */
     uint64_t seed;
     int has_seed;
     mn_time duration; /* 0: until every flow ends */

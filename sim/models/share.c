@@ -57,6 +57,7 @@ struct mn_share {
     size_t nheap, heap_cap;
     mn_share_stats stats;
     int status; /* first error inside a completion event */
+    double total_rate;
 };
 
 static inline flow *F(const mn_share *s, uint32_t id)
@@ -295,6 +296,7 @@ static int set_rate(mn_share *s, flow *f, double rate)
     advance(s, f);
     for (uint8_t i = 0; i < f->plen; i++)
         s->links[f->path[i]].load += rate - f->rate;
+    s->total_rate += rate - f->rate;
     f->rate = rate;
     s->stats.flows_rerated++;
     if (!(rate > 0)) {
@@ -467,6 +469,9 @@ static void on_flow_done(mn_engine *eng, void *ctx)
     if (leftover > s->stats.max_leftover)
         s->stats.max_leftover = leftover;
     detach(s, f);
+    s->total_rate -= f->rate;
+    if (s->active == 1)
+        s->total_rate = 0; /* no drift once idle */
     f->active = 0;
     f->remaining = 0;
     s->active--;
@@ -500,6 +505,11 @@ double mn_share_flow_remaining(const mn_share *s, uint32_t flow_id)
 {
     const flow *f = F(s, flow_id);
     return f->remaining - f->rate * mn_time_to_sec(mn_engine_now(s->eng) - f->updated);
+}
+
+double mn_share_total_rate(const mn_share *s)
+{
+    return s->total_rate;
 }
 
 double mn_share_link_load(const mn_share *s, uint32_t l)

@@ -62,6 +62,9 @@ mn_engine *mn_share_engine(const mn_share *s);
 double mn_share_flow_rate(const mn_share *s, uint32_t flow);
 double mn_share_flow_remaining(const mn_share *s, uint32_t flow);
 
+/* Sum of the rates of all active flows (bytes/s). */
+double mn_share_total_rate(const mn_share *s);
+
 /* Current load (sum of rates) and capacity of a link; active flows. */
 double mn_share_link_load(const mn_share *s, uint32_t link);
 size_t mn_share_active_flows(const mn_share *s);

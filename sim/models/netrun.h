@@ -1,0 +1,41 @@
+/*
+ * netrun.h - running a loaded network scenario and writing its results.
+ *
+ * Owns:      everything of a run (engine, solver, routes), freed on return.
+ * Invariant: results are written only after the run ended well, each file
+ *            atomically (core/outfile.h), manifest.json last: a directory
+ *            with a manifest holds a whole run. Same scenario and seed:
+ *            summary.json, flows.csv, links.csv and timeseries.csv are
+ *            byte-identical; run-dependent facts (wall time, events/s) live
+ *            only in manifest.json.
+ *
+ * Model: links are full duplex (one resource per direction); a flow follows
+ * the lowest-latency path (Dijkstra, igraph), waits its path latency, then
+ * receives its max-min fair rate (models/share.h) until its bytes are
+ * delivered. A scenario duration stops the run there (unfinished flows have
+ * no end time).
+ */
+#ifndef MN_NETRUN_H
+#define MN_NETRUN_H
+
+#include <stdint.h>
+
+#include "net.h"
+
+typedef struct mn_run_opts {
+    uint64_t seed;             /* used when seed_set, else the scenario's, else 1 */
+    int seed_set;
+    const char *out_dir;       /* results go here (created if missing) */
+    const char *const *sets;   /* the overrides applied, recorded in the manifest */
+    size_t nsets;
+    int progress;              /* print a progress line on stderr */
+} mn_run_opts;
+
+typedef struct mn_run_summary {
+    uint64_t events, flows, completed;
+    double sim_end_s, wall_s;
+} mn_run_summary;
+
+int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_err *err);
+
+#endif /* MN_NETRUN_H */
