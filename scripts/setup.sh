@@ -9,7 +9,7 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config libev-dev libgsl-dev libigraph-dev libxml2-dev
-libnl-3-dev libnl-route-3-dev libpcap-dev libcunit1-dev"
+libnl-3-dev libnl-route-3-dev libpcap-dev libcunit1-dev clang libclang-rt-14-dev"
 case "${1:-}" in
 --with-mpi) PKGS="$PKGS libopenmpi-dev openmpi-bin" ;;
 "") ;;

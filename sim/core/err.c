@@ -17,7 +17,8 @@ const char *mn_strerror(int code)
     }
 }
 
-static void vfill(mn_err *err, int code, const char *where, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void vfill(mn_err *err, int code, const char *where,
+                                                        const char *fmt, va_list ap)
 {
     err->code = code;
     snprintf(err->where, sizeof err->where, "%s", where);

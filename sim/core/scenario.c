@@ -215,26 +215,30 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, const struct mn_scn_entity_op
     return MN_OK;
 }
 
-int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
-                const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
+/* Reads with a parser whose errors land in err with their line; NULL on failure. */
+static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *err)
 {
-    FILE *probe = fopen(path, "r");
-    if (!probe)
-        return mn_err_set_at(err, MN_EIO, path, "cannot read the scenario: %s", strerror(errno));
-    fclose(probe);
     struct capture cap = {path, err, 0, NULL};
     xmlParserCtxt *pctx = xmlNewParserCtxt();
-    if (!pctx)
-        return MN_ERR(err, MN_ENOMEM, "out of memory for the XML parser");
+    if (!pctx) {
+        MN_ERR(err, MN_ENOMEM, "out of memory for the XML parser");
+        return NULL;
+    }
+    const int flags = XML_PARSE_NONET | XML_PARSE_NOBLANKS;
     xmlSetStructuredErrorFunc(&cap, capture_error_compat);
-    xmlDoc *doc = xmlCtxtReadFile(pctx, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    xmlDoc *doc = buf ? xmlCtxtReadMemory(pctx, buf, (int)len, path, NULL, flags)
+                      : xmlCtxtReadFile(pctx, path, NULL, flags);
     xmlSetStructuredErrorFunc(NULL, NULL);
     xmlFreeParserCtxt(pctx);
-    if (!doc) {
-        if (!cap.seen)
-            mn_err_set_at(err, MN_EPARSE, path, "not a well-formed XML document");
-        return MN_EPARSE;
-    }
+    if (!doc && !cap.seen)
+        mn_err_set_at(err, MN_EPARSE, path, "not a well-formed XML document");
+    return doc;
+}
+
+/* Overrides, schema, then the handlers; frees doc. */
+static int load_doc(xmlDoc *doc, const char *path, const char *const *sets, size_t nsets,
+                    const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
+{
     int rc = MN_OK;
     for (size_t i = 0; i < nsets && rc == MN_OK; i++)
         rc = apply_set(doc, sets[i], path, err);
@@ -248,4 +252,29 @@ int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
     }
     xmlFreeDoc(doc);
     return rc;
+}
+
+int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
+                const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
+{
+    FILE *probe = fopen(path, "r");
+    if (!probe)
+        return mn_err_set_at(err, MN_EIO, path, "cannot read the scenario: %s", strerror(errno));
+    fclose(probe);
+    xmlDoc *doc = read_doc(path, NULL, 0, err);
+    if (!doc)
+        return err && err->code ? err->code : MN_EPARSE;
+    return load_doc(doc, path, sets, nsets, ops, nops, world, err);
+}
+
+int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char *const *sets,
+                       size_t nsets, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
+                       mn_err *err)
+{
+    if (len > INT32_MAX)
+        return mn_err_set_at(err, MN_ERANGE, name, "scenario larger than 2 GiB");
+    xmlDoc *doc = read_doc(name, buf, len, err);
+    if (!doc)
+        return err && err->code ? err->code : MN_EPARSE;
+    return load_doc(doc, name, sets, nsets, ops, nops, world, err);
 }

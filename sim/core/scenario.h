@@ -42,6 +42,14 @@ struct mn_scn_entity_ops {
 int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
                 const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err);
 
+/*
+ * Same from memory: buf (len bytes) is read as the file `name`, which is used
+ * in messages and for relative paths. For tests and fuzzing.
+ */
+int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char *const *sets,
+                       size_t nsets, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
+                       mn_err *err);
+
 /* The element's name and line, and the scenario file's directory (for relative paths). */
 const char *mn_scn_elem_name(const mn_scn_elem *e);
 long mn_scn_elem_line(const mn_scn_elem *e);

@@ -221,8 +221,9 @@ void mn_net_destroy(mn_net *n)
     mn_free(n);
 }
 
-int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net **out,
-                mn_err *err)
+/* Loads from a file (buf NULL) or from memory. */
+static int load(const char *path, const char *buf, size_t len, const char *const *sets,
+                size_t nsets, mn_net **out, mn_err *err)
 {
     mn_net *n = mn_calloc(1, sizeof *n);
     if (!n)
@@ -234,12 +235,24 @@ int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net 
         mn_net_destroy(n);
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     }
-    int rc = mn_scn_load(path, sets, nsets, net_entities,
-                         sizeof net_entities / sizeof net_entities[0], n, err);
+    const size_t nops = sizeof net_entities / sizeof net_entities[0];
+    int rc = buf ? mn_scn_load_memory(buf, len, path, sets, nsets, net_entities, nops, n, err)
+                 : mn_scn_load(path, sets, nsets, net_entities, nops, n, err);
     if (rc != MN_OK) {
         mn_net_destroy(n);
         return rc;
     }
     *out = n;
     return MN_OK;
+}
+
+int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net **out,
+                mn_err *err)
+{
+    return load(path, NULL, 0, sets, nsets, out, err);
+}
+
+int mn_net_load_memory(const char *buf, size_t len, const char *name, mn_net **out, mn_err *err)
+{
+    return load(name, buf, len, NULL, 0, out, err);
 }

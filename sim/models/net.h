@@ -56,6 +56,8 @@ typedef struct mn_net {
 /* Loads a scenario file, with "XPATH=VALUE" overrides applied first. */
 int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net **out,
                 mn_err *err);
+/* Same from memory (tests, fuzzing); name stands for the file in messages. */
+int mn_net_load_memory(const char *buf, size_t len, const char *name, mn_net **out, mn_err *err);
 void mn_net_destroy(mn_net *n);
 
 #endif /* MN_NET_H */
