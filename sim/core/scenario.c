@@ -9,14 +9,59 @@
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
+#include <libxml/xinclude.h>
 #include <libxml/xpath.h>
 
 extern const char mn_scn_schema_rng[]; /* generated from scenarios/schema/mnetsim.rng */
 
 struct mn_scn_elem {
     xmlNode *node;
-    const char *path, *dir;
+    const char *path, *dir; /* of the file the element was written in */
+    char path_buf[4096], dir_buf[4096];
 };
+
+/*
+ * The file an element was written in: XInclude leaves a START marker (a copy
+ * of the xi:include element, with its href) before included content and an
+ * END marker after, so the nearest unmatched START among the element's
+ * preceding siblings, then its ancestors', names the file; hrefs are
+ * relative to the file holding the include. Writes into out; returns out.
+ */
+static const char *node_file(xmlNode *node, const char *main_path, char *out, size_t size)
+{
+    for (xmlNode *cur = node; cur; cur = cur->parent) {
+        int depth = 0;
+        for (xmlNode *p = cur->prev; p; p = p->prev) {
+            if (p->type == XML_XINCLUDE_END) {
+                depth++;
+            } else if (p->type == XML_XINCLUDE_START && depth-- == 0) {
+                /* xmlGetProp refuses non-element nodes: read the copy's attributes */
+                const char *href = NULL;
+                for (xmlAttr *a = p->properties; a; a = a->next)
+                    if (strcmp((const char *)a->name, "href") == 0 && a->children)
+                        href = (const char *)a->children->content;
+                char outer[4096], dir[4096];
+                node_file(p, main_path, outer, sizeof outer);
+                snprintf(dir, sizeof dir, "%s", outer);
+                if (href && href[0] == '/')
+                    snprintf(out, size, "%s", href);
+                else
+                    snprintf(out, size, "%s/%s", dirname(dir), href ? href : "?");
+                return out;
+            }
+        }
+    }
+    snprintf(out, size, "%s", main_path);
+    return out;
+}
+
+static void locate(struct mn_scn_elem *e, xmlNode *node, const char *main_path)
+{
+    e->node = node;
+    e->path = node_file(node, main_path, e->path_buf, sizeof e->path_buf);
+    snprintf(e->dir_buf, sizeof e->dir_buf, "%s", e->path);
+    e->dir = dirname(e->dir_buf);
+}
 
 const char *mn_scn_elem_name(const mn_scn_elem *e)
 {
@@ -79,17 +124,31 @@ struct capture {
     const char *path;
     mn_err *err;
     int seen;
-    xmlNode *node; /* the element of the first error, when libxml2 says */
+    int located;   /* the kept error has a line */
+    xmlNode *node; /* the element of the kept error, when libxml2 says */
 };
 
 static void capture_error(void *ctx, const xmlError *x)
 {
     struct capture *c = ctx;
-    if (c->seen++ || !x)
-        return; /* the first error is the one to fix */
+    /* the first error is the one to fix, unless it has no line and a later
+     * one has (libxml2's I/O error, then XInclude's on the xi:include) */
+    if (!x || (c->seen++ && (c->located || !x->node)))
+        return;
     c->node = x->node;
-    char where[128], msg[256];
-    snprintf(where, sizeof where, "%s:%d", c->path, x->line);
+    char where[128], msg[256], file[4096];
+    const char *in = c->path;
+    long line = x->line;
+    if (x->node && ((xmlNode *)x->node)->type == XML_ELEMENT_NODE) {
+        in = node_file(x->node, c->path, file, sizeof file);
+        if (line <= 0) /* e.g. an xi:include whose file is missing */
+            line = xmlGetLineNo(x->node);
+    }
+    c->located = line > 0;
+    if (line > 0)
+        snprintf(where, sizeof where, "%s:%ld", in, line);
+    else
+        snprintf(where, sizeof where, "%s", in);
     snprintf(msg, sizeof msg, "%s", x->message ? x->message : "invalid");
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -160,8 +219,9 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
         snprintf(list, sizeof list, "%s", ops[i].required);
         for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
             if (!xmlHasProp(n, (const xmlChar *)a)) {
-                char where[128];
-                snprintf(where, sizeof where, "%s:%ld", cap->path, xmlGetLineNo(n));
+                char where[128], file[4096];
+                snprintf(where, sizeof where, "%s:%ld", node_file(n, cap->path, file, sizeof file),
+                         xmlGetLineNo(n));
                 mn_err_set_at(cap->err, MN_EPARSE, where,
                               "%s: attribute %s is missing; <%s> needs %s", n->name, a, n->name,
                               ops[i].required);
@@ -173,7 +233,7 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
 static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_ops *ops,
                     size_t nops, mn_err *err)
 {
-    struct capture cap = {path, err, 0, NULL};
+    struct capture cap = {path, err, 0, 0, NULL};
     xmlRelaxNGParserCtxt *pc = xmlRelaxNGNewMemParserCtxt(mn_scn_schema_rng, (int)strlen(mn_scn_schema_rng));
     xmlRelaxNG *schema = pc ? xmlRelaxNGParse(pc) : NULL;
     xmlRelaxNGValidCtxt *vc = schema ? xmlRelaxNGNewValidCtxt(schema) : NULL;
@@ -194,21 +254,21 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
     return rc;
 }
 
-static int walk(xmlNode *n, struct mn_scn_elem *e, const struct mn_scn_entity_ops *ops,
-                size_t nops, void *world, mn_err *err)
+static int walk(xmlNode *n, struct mn_scn_elem *e, const char *main_path,
+                const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
 {
     for (; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
         for (size_t i = 0; i < nops; i++)
             if (strcmp(ops[i].element, (const char *)n->name) == 0) {
-                e->node = n;
+                locate(e, n, main_path);
                 int rc = ops[i].parse(world, e, err);
                 if (rc != MN_OK)
                     return rc;
                 break;
             }
-        int rc = walk(n->children, e, ops, nops, world, err);
+        int rc = walk(n->children, e, main_path, ops, nops, world, err);
         if (rc != MN_OK)
             return rc;
     }
@@ -218,7 +278,7 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, const struct mn_scn_entity_op
 /* Reads with a parser whose errors land in err with their line; NULL on failure. */
 static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *err)
 {
-    struct capture cap = {path, err, 0, NULL};
+    struct capture cap = {path, err, 0, 0, NULL};
     xmlParserCtxt *pctx = xmlNewParserCtxt();
     if (!pctx) {
         MN_ERR(err, MN_ENOMEM, "out of memory for the XML parser");
@@ -228,6 +288,15 @@ static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *e
     xmlSetStructuredErrorFunc(&cap, capture_error_compat);
     xmlDoc *doc = buf ? xmlCtxtReadMemory(pctx, buf, (int)len, path, NULL, flags)
                       : xmlCtxtReadFile(pctx, path, NULL, flags);
+    /* <xi:include href="part.xml"/>: reusable parts (catalogues, classes).
+     * NOBASEFIX: no xml:base attributes, which the schema would refuse. */
+    if (doc && xmlXIncludeProcessFlags(doc, flags | XML_PARSE_NOBASEFIX) < 0) {
+        if (!cap.seen)
+            mn_err_set_at(err, MN_EPARSE, path, "an xi:include could not be processed");
+        xmlFreeDoc(doc);
+        doc = NULL;
+        cap.seen = 1;
+    }
     xmlSetStructuredErrorFunc(NULL, NULL);
     xmlFreeParserCtxt(pctx);
     if (!doc && !cap.seen)
@@ -245,10 +314,8 @@ static int load_doc(xmlDoc *doc, const char *path, const char *const *sets, size
     if (rc == MN_OK)
         rc = validate(doc, path, ops, nops, err);
     if (rc == MN_OK) {
-        char dircopy[4096];
-        snprintf(dircopy, sizeof dircopy, "%s", path);
-        struct mn_scn_elem e = {.path = path, .dir = dirname(dircopy)};
-        rc = walk(xmlDocGetRootElement(doc), &e, ops, nops, world, err);
+        struct mn_scn_elem e;
+        rc = walk(xmlDocGetRootElement(doc), &e, path, ops, nops, world, err);
     }
     xmlFreeDoc(doc);
     return rc;

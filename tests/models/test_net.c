@@ -171,6 +171,29 @@ static void test_net_imports_a_topology_with_a_prefix(void)
     unlink(p);
 }
 
+static void test_net_includes_parts_and_locates_their_errors(void)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    int rc = mn_net_load(MN_TEST_DATA "/include/main.xml", NULL, 0, &n, &err);
+    if (rc != MN_OK)
+        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
+    CU_ASSERT_EQUAL(n->nnodes, 3); /* a, b from the part, c from the main file */
+    CU_ASSERT_EQUAL(n->nlinks, 2);
+    CU_ASSERT_EQUAL(n->links[0].latency, 2 * MN_MS);
+    CU_ASSERT_EQUAL(n->nflows, 1);
+    mn_net_destroy(n);
+    /* an error inside the part names the part and its own line */
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-bad.xml", NULL, 0, &n, &err), MN_EPARSE);
+    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/bad-link.xml:6");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a rate"));
+    /* a missing part: the include's line in the main file */
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-missing.xml", NULL, 0, &n, &err),
+                    MN_EPARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.where, "main-missing.xml:4"));
+}
+
 static void test_net_survives_running_out_of_memory(void)
 {
     const char *p = write_scn(good);
@@ -201,6 +224,7 @@ void mn_test_register(void)
         MN_TEST(test_net_reports_each_error_with_its_line),
         MN_TEST(test_net_overrides_apply_before_checks),
         MN_TEST(test_net_imports_a_topology_with_a_prefix),
+        MN_TEST(test_net_includes_parts_and_locates_their_errors),
         MN_TEST(test_net_survives_running_out_of_memory),
     };
     MN_SUITE("net", cases);
