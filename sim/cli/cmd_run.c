@@ -60,7 +60,7 @@ int mn_cli_run(int argc, char **argv)
     const char *path = argv[optind];
     mn_err err = {0};
     mn_net *net = NULL;
-    if (mn_net_load(path, sets, nsets, &net, &err) != MN_OK) {
+    if (mn_net_load(path, sets, nsets, o.seed_set ? &o.seed : NULL, &net, &err) != MN_OK) {
         mn_cli_print_error(&err);
         return err.code == MN_ENOMEM ? MN_EXIT_FAIL : MN_EXIT_USAGE;
     }

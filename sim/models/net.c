@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/quantity.h"
+#include "core/rng.h"
 #include "core/scenario.h"
 #include "topo.h"
 
@@ -45,7 +46,7 @@ static int on_scenario(void *world, const mn_scn_elem *e, mn_err *err)
     if (!n->name)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     const char *seed = mn_scn_attr(e, "seed");
-    if (seed) {
+    if (seed && !n->seed_forced) {
         n->seed = strtoull(seed, NULL, 10);
         n->has_seed = 1;
     }
@@ -101,6 +102,36 @@ static int on_link(void *world, const mn_scn_elem *e, mn_err *err)
     return rc == MN_OK ? MN_OK : MN_ERR(err, rc, "out of memory");
 }
 
+/* Adds an imported or generated topology's nodes (named <prefix><id>) and links. */
+static int add_topology(mn_net *n, const mn_topo *t, const char *prefix, const mn_scn_elem *e,
+                        mn_err *err)
+{
+    int rc = MN_OK;
+    uint32_t base = (uint32_t)n->nnodes;
+    char name[256];
+    for (size_t i = 0; i < t->nnodes && rc == MN_OK; i++) {
+        uint32_t idx;
+        snprintf(name, sizeof name, "%s%s", prefix, t->nodes[i].id);
+        rc = add_node(n, name, &idx);
+        if (rc == MN_EINVAL)
+            return mn_scn_fail(e, err, MN_EINVAL,
+                               "node \"%s\" clashes with an existing id; choose another %s", name,
+                               strcmp(mn_scn_elem_name(e), "import") == 0 ? "prefix" : "id");
+    }
+    for (size_t i = 0; i < t->nlinks && rc == MN_OK; i++) {
+        const mn_topo_link *l = &t->links[i];
+        if (l->a == l->b)
+            continue; /* a self-loop carries nothing */
+        snprintf(name, sizeof name, "%s%s-%s", prefix, t->nodes[l->a].id, t->nodes[l->b].id);
+        char unique[300];
+        snprintf(unique, sizeof unique, "%s", name);
+        for (int k = 2; mn_strmap_get(&n->link_ids, unique, &(uint32_t){0}); k++)
+            snprintf(unique, sizeof unique, "%s#%d", name, k); /* parallel edges */
+        rc = push_link(n, unique, base + l->a, base + l->b, l->capacity_bps, l->latency);
+    }
+    return rc == MN_OK ? MN_OK : MN_ERR(err, rc, "out of memory");
+}
+
 static int on_import(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_net *n = world;
@@ -115,33 +146,68 @@ static int on_import(void *world, const mn_scn_elem *e, mn_err *err)
     mn_err terr = {0};
     if (mn_topo_load(path, NULL, &t, &terr) != MN_OK)
         return mn_scn_fail(e, err, terr.code, "%s: %s", terr.where, terr.msg);
-    int rc = MN_OK;
-    uint32_t base = (uint32_t)n->nnodes;
-    char name[256];
-    for (size_t i = 0; i < t->nnodes && rc == MN_OK; i++) {
-        uint32_t idx;
-        snprintf(name, sizeof name, "%s%s", prefix ? prefix : "n", t->nodes[i].id);
-        rc = add_node(n, name, &idx);
-        if (rc == MN_EINVAL)
-            rc = mn_scn_fail(e, err, MN_EINVAL,
-                             "imported node \"%s\" clashes with an existing id; set prefix=\"...\"",
-                             name);
-    }
-    for (size_t i = 0; i < t->nlinks && rc == MN_OK; i++) {
-        const mn_topo_link *l = &t->links[i];
-        snprintf(name, sizeof name, "%s%s-%s", prefix ? prefix : "n", t->nodes[l->a].id,
-                 t->nodes[l->b].id);
-        char unique[300];
-        snprintf(unique, sizeof unique, "%s", name);
-        for (int k = 2; mn_strmap_get(&n->link_ids, unique, &(uint32_t){0}); k++)
-            snprintf(unique, sizeof unique, "%s#%d", name, k); /* parallel edges */
-        if (l->a == l->b)
-            continue; /* a self-loop carries nothing */
-        rc = push_link(n, unique, base + l->a, base + l->b, l->capacity_bps, l->latency);
-    }
+    int rc = add_topology(n, t, prefix ? prefix : "n", e, err);
     mn_topo_destroy(t);
-    if (rc != MN_OK && err->code == MN_OK)
-        MN_ERR(err, rc, "out of memory");
+    return rc;
+}
+
+/* A non-negative decimal attribute, or dflt when absent. */
+static int attr_double(const mn_scn_elem *e, const char *name, double dflt, double *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text) {
+        *out = dflt;
+        return MN_OK;
+    }
+    char *end;
+    *out = strtod(text, &end);
+    if (end == text || *end || !(*out >= 0))
+        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a non-negative number", name, text);
+    return MN_OK;
+}
+
+static uint32_t attr_count(const mn_scn_elem *e, const char *name, uint32_t dflt)
+{
+    const char *text = mn_scn_attr(e, name); /* the schema made it a positive integer */
+    unsigned long long v = text ? strtoull(text, NULL, 10) : dflt;
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static int on_generate(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    static const char *const kinds[] = {"tree", "grid", "geometric", "waxman"};
+    const char *kind = mn_scn_attr(e, "kind");
+    mn_gen_params p = {0};
+    for (int k = 0; k < 4; k++)
+        if (strcmp(kind, kinds[k]) == 0)
+            p.kind = (mn_gen_kind)k;
+    p.nodes = attr_count(e, "nodes", 0);
+    p.children = attr_count(e, "children", 2);
+    p.rows = attr_count(e, "rows", 0);
+    p.cols = attr_count(e, "cols", 0);
+    uint64_t side_mm, lat;
+    int rc;
+    if ((rc = attr_double(e, "radius", 0, &p.radius, err)) != MN_OK ||
+        (rc = attr_double(e, "alpha", 0, &p.alpha, err)) != MN_OK ||
+        (rc = attr_double(e, "beta", 0, &p.beta, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "side", &mn_qk_distance, 0, 1000000, &side_mm, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "capacity", &mn_qk_rate, 1, 0, &p.capacity_bps, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "latency", &mn_qk_duration, 0, 0, &lat, err)) != MN_OK)
+        return rc;
+    if (p.nodes > 1000000 || (uint64_t)p.rows * p.cols > 1000000)
+        return mn_scn_fail(e, err, MN_ERANGE, "more than 1,000,000 nodes; generate less");
+    p.side_m = (double)side_mm / 1000;
+    p.latency = (mn_time)lat;
+    p.seed = mn_rng_stream_seed(n->has_seed ? n->seed : 1, mn_scn_attr(e, "id"));
+    mn_topo *t;
+    mn_err gerr = {0};
+    if (mn_topo_generate(&p, &t, &gerr) != MN_OK)
+        return mn_scn_fail(e, err, gerr.code, "%s", gerr.msg);
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s-", mn_scn_attr(e, "id"));
+    rc = add_topology(n, t, prefix, e, err);
+    mn_topo_destroy(t);
     return rc;
 }
 
@@ -195,6 +261,8 @@ static const struct mn_scn_entity_ops net_entities[] = {
     {"link", "a full-duplex link with a capacity per direction and a latency",
      "id from to capacity latency", on_link},
     {"import", "nodes and links from a GraphML or GML file (Topology Zoo)", "file", on_import},
+    {"generate", "a generated topology: tree, grid, geometric or waxman", "id kind capacity",
+     on_generate},
     {"flow", "a transfer of a size between two nodes from a start time",
      "id from to start size", on_flow},
     {"output", "what the run writes besides its results (time-series interval)", "", on_output},
@@ -223,11 +291,15 @@ void mn_net_destroy(mn_net *n)
 
 /* Loads from a file (buf NULL) or from memory. */
 static int load(const char *path, const char *buf, size_t len, const char *const *sets,
-                size_t nsets, mn_net **out, mn_err *err)
+                size_t nsets, const uint64_t *seed, mn_net **out, mn_err *err)
 {
     mn_net *n = mn_calloc(1, sizeof *n);
     if (!n)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
+    if (seed) {
+        n->seed = *seed;
+        n->has_seed = n->seed_forced = 1;
+    }
     mn_strmap_init(&n->node_ids);
     mn_strmap_init(&n->link_ids);
     mn_strmap_init(&n->flow_ids);
@@ -246,13 +318,13 @@ static int load(const char *path, const char *buf, size_t len, const char *const
     return MN_OK;
 }
 
-int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net **out,
-                mn_err *err)
+int mn_net_load(const char *path, const char *const *sets, size_t nsets, const uint64_t *seed,
+                mn_net **out, mn_err *err)
 {
-    return load(path, NULL, 0, sets, nsets, out, err);
+    return load(path, NULL, 0, sets, nsets, seed, out, err);
 }
 
 int mn_net_load_memory(const char *buf, size_t len, const char *name, mn_net **out, mn_err *err)
 {
-    return load(name, buf, len, NULL, 0, out, err);
+    return load(name, buf, len, NULL, 0, NULL, out, err);
 }

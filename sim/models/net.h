@@ -9,7 +9,8 @@
  *
  * Entities (one handler each, registered in net.c's table): scenario,
  * node, link, import (a GraphML/GML topology, nodes named <prefix><id>),
- * flow, output.
+ * generate (tree, grid, geometric, waxman; nodes named <id>-<i>), flow,
+ * output.
  */
 #ifndef MN_NET_H
 #define MN_NET_H
@@ -40,8 +41,9 @@ typedef struct mn_net_flow {
 typedef struct mn_net {
     char *name;       /* owned */
     char *path;       /* owned: the scenario file */
-    uint64_t seed;
+    uint64_t seed;   /* the scenario's, or the override given to mn_net_load */
     int has_seed;
+    int seed_forced; /* an override was given: the scenario's seed is ignored */
     mn_time duration; /* 0: until every flow ends */
     mn_time interval; /* time-series sampling; 0: none */
     char **nodes;     /* owned: node names */
@@ -53,9 +55,13 @@ typedef struct mn_net {
     mn_strmap node_ids, link_ids, flow_ids;
 } mn_net;
 
-/* Loads a scenario file, with "XPATH=VALUE" overrides applied first. */
-int mn_net_load(const char *path, const char *const *sets, size_t nsets, mn_net **out,
-                mn_err *err);
+/*
+ * Loads a scenario file, with "XPATH=VALUE" overrides applied first. seed,
+ * when not NULL, replaces the scenario's seed (it drives generated
+ * topologies, so it must be known while loading).
+ */
+int mn_net_load(const char *path, const char *const *sets, size_t nsets, const uint64_t *seed,
+                mn_net **out, mn_err *err);
 /* Same from memory (tests, fuzzing); name stands for the file in messages. */
 int mn_net_load_memory(const char *buf, size_t len, const char *name, mn_net **out, mn_err *err);
 void mn_net_destroy(mn_net *n);

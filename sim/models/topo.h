@@ -62,6 +62,30 @@ typedef struct mn_topo_defaults {
 int mn_topo_load(const char *path, const mn_topo_defaults *d, mn_topo **out, mn_err *err);
 void mn_topo_destroy(mn_topo *t); /* NULL is a no-op */
 
+/*
+ * Generated topologies. Node i's id is "i". tree: k-ary tree of `nodes`
+ * (children per node); grid: rows x cols lattice; geometric: `nodes` uniform
+ * in a side x side square, linked when closer than radius x side (igraph's
+ * random geometric graph); waxman: same positions, each pair linked with
+ * probability beta exp(-d / (alpha L)), L = side sqrt(2) (Waxman 1988).
+ * Links get `capacity_bps` and, when latency > 0, that latency; otherwise
+ * (geometric, waxman) distance / 2e8 m/s. Random kinds draw from `seed`.
+ */
+typedef enum mn_gen_kind { MN_GEN_TREE, MN_GEN_GRID, MN_GEN_GEOMETRIC, MN_GEN_WAXMAN } mn_gen_kind;
+
+typedef struct mn_gen_params {
+    mn_gen_kind kind;
+    uint32_t nodes, children, rows, cols;
+    double radius, alpha, beta; /* radius as a fraction of side */
+    double side_m;
+    uint64_t capacity_bps;
+    mn_time latency; /* 0: from distance (geometric, waxman) */
+    uint64_t seed;
+} mn_gen_params;
+
+/* MN_ERANGE for parameters out of range (message names the parameter). */
+int mn_topo_generate(const mn_gen_params *p, mn_topo **out, mn_err *err);
+
 /* Great-circle distance in metres (haversine). */
 double mn_topo_distance_m(double lat1, double lon1, double lat2, double lon2);
 

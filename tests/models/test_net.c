@@ -49,7 +49,7 @@ static void test_net_loads_a_good_scenario(void)
     mn_net *n = NULL;
     mn_err err = {0};
     const char *p = write_scn(good);
-    int rc = mn_net_load(p, NULL, 0, &n, &err);
+    int rc = mn_net_load(p, NULL, 0, NULL, &n, &err);
     if (rc != MN_OK)
         fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
     CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
@@ -79,7 +79,7 @@ static void expect_error(const char *text, const char *const *sets, size_t nsets
     mn_err err = {0};
     const char *p = write_scn(text);
     uint64_t live = mn_alloc_get_stats().live_bytes;
-    int rc = mn_net_load(p, sets, nsets, &n, &err);
+    int rc = mn_net_load(p, sets, nsets, NULL, &n, &err);
     CU_ASSERT_EQUAL(rc, code);
     CU_ASSERT_PTR_NULL(n);
     CU_ASSERT_EQUAL(mn_alloc_get_stats().live_bytes, live); /* nothing leaked */
@@ -137,7 +137,7 @@ static void test_net_overrides_apply_before_checks(void)
     mn_net *n = NULL;
     mn_err err = {0};
     const char *p = write_scn(good);
-    CU_ASSERT_EQUAL_FATAL(mn_net_load(p, sets, 2, &n, &err), MN_OK);
+    CU_ASSERT_EQUAL_FATAL(mn_net_load(p, sets, 2, NULL, &n, &err), MN_OK);
     CU_ASSERT_EQUAL(n->links[0].capacity_bps, 5000000000ULL);
     CU_ASSERT_EQUAL(n->flows[0].start, 2 * MN_SEC);
     CU_ASSERT_EQUAL(n->flows[1].start, 2 * MN_SEC);
@@ -159,7 +159,7 @@ static void test_net_imports_a_topology_with_a_prefix(void)
                                    "<node id=\"extra\"/>\n"
                                    "<link id=\"x\" from=\"extra\" to=\"g0\" capacity=\"1Gbps\" "
                                    "latency=\"1ms\"/>\n</topology>\n</scenario>\n");
-    int rc = mn_net_load(p, NULL, 0, &n, &err);
+    int rc = mn_net_load(p, NULL, 0, NULL, &n, &err);
     if (rc != MN_OK)
         fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
     CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
@@ -175,7 +175,7 @@ static void test_net_includes_parts_and_locates_their_errors(void)
 {
     mn_net *n = NULL;
     mn_err err = {0};
-    int rc = mn_net_load(MN_TEST_DATA "/include/main.xml", NULL, 0, &n, &err);
+    int rc = mn_net_load(MN_TEST_DATA "/include/main.xml", NULL, 0, NULL, &n, &err);
     if (rc != MN_OK)
         fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
     CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
@@ -185,13 +185,84 @@ static void test_net_includes_parts_and_locates_their_errors(void)
     CU_ASSERT_EQUAL(n->nflows, 1);
     mn_net_destroy(n);
     /* an error inside the part names the part and its own line */
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-bad.xml", NULL, 0, &n, &err), MN_EPARSE);
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-bad.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
     CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/bad-link.xml:6");
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a rate"));
     /* a missing part: the include's line in the main file */
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-missing.xml", NULL, 0, &n, &err),
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-missing.xml", NULL, 0, NULL, &n, &err),
                     MN_EPARSE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.where, "main-missing.xml:4"));
+}
+
+static mn_net *load_seeded(const char *text, uint64_t seed)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    const char *p = write_scn(text);
+    int rc = mn_net_load(p, NULL, 0, &seed, &n, &err);
+    if (rc != MN_OK)
+        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
+    unlink(p);
+    return n;
+}
+
+/* Links as "a-b" pairs joined, to compare two generated graphs. */
+static void link_signature(const mn_net *n, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n->nlinks && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%u-%u;", n->links[i].a, n->links[i].b);
+}
+
+static void test_net_generates_topologies(void)
+{
+    mn_net *n = load_seeded(HEAD "<topology>\n<generate id=\"t\" kind=\"tree\" nodes=\"7\" "
+                                 "children=\"2\" capacity=\"1Gbps\" latency=\"2ms\"/>\n"
+                                 "<generate id=\"g\" kind=\"grid\" rows=\"3\" cols=\"4\" "
+                                 "capacity=\"10Gbps\" latency=\"1ms\"/>\n</topology>\n</scenario>\n",
+                            1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+    CU_ASSERT_EQUAL(n->nnodes, 7 + 12);
+    CU_ASSERT_EQUAL(n->nlinks, 6 + 9 + 8); /* tree: n - 1; grid: 3x3 across + 2x4 down */
+    CU_ASSERT_STRING_EQUAL(n->nodes[0], "t-0");
+    CU_ASSERT_STRING_EQUAL(n->nodes[7], "g-0");
+    CU_ASSERT_EQUAL(n->links[0].latency, 2 * MN_MS);
+    mn_net_destroy(n);
+
+    const char *geo = HEAD "<topology>\n<generate id=\"r\" kind=\"geometric\" nodes=\"60\" "
+                           "radius=\"0.25\" side=\"2km\" capacity=\"1Gbps\"/>\n"
+                           "<generate id=\"w\" kind=\"waxman\" nodes=\"40\" alpha=\"0.4\" "
+                           "beta=\"0.6\" side=\"100km\" capacity=\"1Gbps\"/>\n"
+                           "</topology>\n</scenario>\n";
+    static char s1[65536], s2[65536], s3[65536];
+    mn_net *a = load_seeded(geo, 11), *b = load_seeded(geo, 11), *c = load_seeded(geo, 12);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    link_signature(a, s1, sizeof s1);
+    link_signature(b, s2, sizeof s2);
+    link_signature(c, s3, sizeof s3);
+    CU_ASSERT_STRING_EQUAL(s1, s2);     /* same seed, same graphs */
+    CU_ASSERT(strcmp(s1, s3) != 0);     /* another seed, others */
+    CU_ASSERT(a->nlinks > 40);          /* both kinds produced links */
+    int in_range = 1;                   /* latency <= diagonal / 2e8 m/s */
+    for (size_t i = 0; i < a->nlinks; i++)
+        in_range &= a->links[i].latency > 0 && a->links[i].latency <= mn_time_from_sec(100e3 * 1.4143 / 2e8);
+    CU_ASSERT(in_range);
+    mn_net_destroy(a);
+    mn_net_destroy(b);
+    mn_net_destroy(c);
+
+    expect_error(HEAD "<topology>\n<generate id=\"t\" kind=\"tree\" nodes=\"7\" "
+                      "capacity=\"1Gbps\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_ERANGE, 4, "generate \"t\"", "latency");
+    expect_error(HEAD "<topology>\n<generate id=\"r\" kind=\"geometric\" nodes=\"7\" "
+                      "capacity=\"1Gbps\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_ERANGE, 4, "radius", NULL);
+    expect_error(HEAD "<topology>\n<generate id=\"x\" kind=\"ring\" nodes=\"7\" "
+                      "capacity=\"1Gbps\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_EPARSE, 4, "kind", NULL);
 }
 
 static void test_net_survives_running_out_of_memory(void)
@@ -203,7 +274,7 @@ static void test_net_survives_running_out_of_memory(void)
         mn_net *n = NULL;
         mn_err err = {0};
         mn_alloc_fail_after(k);
-        int rc = mn_net_load(p, NULL, 0, &n, &err);
+        int rc = mn_net_load(p, NULL, 0, NULL, &n, &err);
         mn_alloc_fail_after(-1);
         if (rc == MN_OK) {
             loaded = 1;
@@ -225,6 +296,7 @@ void mn_test_register(void)
         MN_TEST(test_net_overrides_apply_before_checks),
         MN_TEST(test_net_imports_a_topology_with_a_prefix),
         MN_TEST(test_net_includes_parts_and_locates_their_errors),
+        MN_TEST(test_net_generates_topologies),
         MN_TEST(test_net_survives_running_out_of_memory),
     };
     MN_SUITE("net", cases);
