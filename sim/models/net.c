@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/distspec.h"
 #include "core/quantity.h"
 #include "core/rng.h"
 #include "core/scenario.h"
@@ -244,6 +245,110 @@ static int on_flow(void *world, const mn_scn_elem *e, mn_err *err)
     return MN_OK;
 }
 
+/*
+ * The nodes a traffic endpoint may be: space-separated ids, each either a
+ * node id or a prefix ending in '*' ("r*": every node whose id starts with r).
+ * Declared-before nodes only. Fills *set (owned by the caller).
+ */
+static int node_set(mn_net *n, const mn_scn_elem *e, const char *attr, uint32_t **set,
+                    size_t *count, mn_err *err)
+{
+    char spec[1024], *save = NULL;
+    snprintf(spec, sizeof spec, "%s", mn_scn_attr(e, attr));
+    size_t cap = 0;
+    *set = NULL;
+    *count = 0;
+    for (char *tok = strtok_r(spec, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        size_t len = strlen(tok);
+        int prefix = tok[len - 1] == '*';
+        size_t before = *count;
+        for (uint32_t i = 0; i < n->nnodes; i++) {
+            int match = prefix ? strncmp(n->nodes[i], tok, len - 1) == 0 : strcmp(n->nodes[i], tok) == 0;
+            if (!match)
+                continue;
+            if (mn_array_reserve((void **)set, &cap, *count + 1, sizeof **set) != 0)
+                return MN_ERR(err, MN_ENOMEM, "out of memory");
+            (*set)[(*count)++] = i;
+        }
+        if (*count == before)
+            return mn_scn_fail(e, err, MN_ENOTFOUND,
+                               "%s: \"%s\" matches no node declared before this line; write node "
+                               "ids or a prefix ending in *",
+                               attr, tok);
+    }
+    if (*count == 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name node ids or a prefix like \"r*\"", attr);
+    return MN_OK;
+}
+
+/*
+ * count flows, each drawing, in this order, its source, destination (another
+ * node), start and size, from the stream "traffic:<id>" of the run seed.
+ */
+static int on_traffic(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    const char *id = mn_scn_attr(e, "id");
+    unsigned long long count = strtoull(mn_scn_attr(e, "count"), NULL, 10);
+    if (count > 10000000)
+        return mn_scn_fail(e, err, MN_ERANGE, "count %llu is above 10,000,000", count);
+    mn_distspec start, size;
+    mn_err derr = {0};
+    if (mn_distspec_parse(mn_scn_attr(e, "start"), &mn_qk_duration, &start, &derr) != MN_OK)
+        return mn_scn_fail(e, err, derr.code, "start: %s", derr.msg);
+    if (mn_distspec_parse(mn_scn_attr(e, "size"), &mn_qk_size, &size, &derr) != MN_OK)
+        return mn_scn_fail(e, err, derr.code, "size: %s", derr.msg);
+    uint64_t rate;
+    int rc = mn_scn_attr_quantity(e, "rate", &mn_qk_rate, 0, 0, &rate, err);
+    if (rc != MN_OK)
+        return rc;
+    uint32_t *from = NULL, *to = NULL;
+    size_t nfrom, nto;
+    mn_rng *r = NULL;
+    char stream[64];
+    snprintf(stream, sizeof stream, "traffic:%.40s", id);
+    if ((rc = node_set(n, e, "from", &from, &nfrom, err)) != MN_OK ||
+        (rc = node_set(n, e, "to", &to, &nto, err)) != MN_OK)
+        goto done;
+    if (nto == 1 && nfrom == 1 && from[0] == to[0]) {
+        rc = mn_scn_fail(e, err, MN_EINVAL, "from and to name the same single node; give two");
+        goto done;
+    }
+    if ((rc = mn_rng_create(n->has_seed ? n->seed : 1, stream, NULL, &r, err)) != MN_OK ||
+        mn_array_reserve((void **)&n->flows, &n->flows_cap, n->nflows + count, sizeof *n->flows) != 0) {
+        rc = rc != MN_OK ? rc : MN_ERR(err, MN_ENOMEM, "out of memory for %llu flows", count);
+        goto done;
+    }
+    for (unsigned long long k = 0; k < count; k++) {
+        mn_net_flow f = {.rate_cap_bps = rate, .line = mn_scn_elem_line(e)};
+        f.from = from[mn_rng_uniform_int(r, nfrom)];
+        do /* another node; terminates: the sets are not the same single node */
+            f.to = to[mn_rng_uniform_int(r, nto)];
+        while (f.to == f.from);
+        f.start = (mn_time)mn_distspec_draw(&start, r);
+        f.bytes = mn_distspec_draw(&size, r);
+        if (f.bytes == 0)
+            f.bytes = 1; /* a flow moves at least a byte */
+        char fid[128];
+        snprintf(fid, sizeof fid, "%s-%llu", id, k);
+        int added = mn_strmap_add(&n->flow_ids, fid, (uint32_t)n->nflows);
+        if (added > 0) {
+            rc = mn_scn_fail(e, err, MN_EINVAL, "flow id \"%s\" is already taken; rename", fid);
+            goto done;
+        }
+        if (added < 0 || !(f.id = mn_strdup(fid))) {
+            rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+            goto done;
+        }
+        n->flows[n->nflows++] = f;
+    }
+done:
+    mn_rng_destroy(r);
+    mn_free(from);
+    mn_free(to);
+    return rc;
+}
+
 static int on_output(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_net *n = world;
@@ -265,6 +370,8 @@ static const struct mn_scn_entity_ops net_entities[] = {
      on_generate},
     {"flow", "a transfer of a size between two nodes from a start time",
      "id from to start size", on_flow},
+    {"traffic", "count flows with random endpoints, starts and sizes",
+     "id count from to start size", on_traffic},
     {"output", "what the run writes besides its results (time-series interval)", "", on_output},
 };
 

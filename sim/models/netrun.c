@@ -42,6 +42,8 @@ struct run {
     mn_err err;
     /* progress */
     int progress;
+    uint64_t progress_events; /* not the model's: left out of the reported events */
+    int sample_armed, progress_armed; /* bookkeeping events now in the queue */
     mn_time horizon;
     struct timespec t0, last_print;
 };
@@ -166,22 +168,44 @@ static void on_arrival(mn_engine *eng, void *ctx)
     }
 }
 
+/* Events of the model still to come: all but the sampler and the progress line. */
+static int model_busy(const struct run *r)
+{
+    size_t bookkeeping = (size_t)(r->sample_armed + r->progress_armed);
+    return mn_share_active_flows(r->share) > 0 || mn_engine_pending(r->eng) > bookkeeping;
+}
+
 static void on_sample(mn_engine *eng, void *ctx)
 {
     struct run *r = ctx;
+    r->sample_armed = 0;
     fprintf(r->series, "%.9f,%zu,%.3f\n", mn_time_to_sec(mn_engine_now(eng)),
             mn_share_active_flows(r->share), mn_share_total_rate(r->share) * 8);
-    if (r->progress && wall_since(&r->last_print) > 0.5) {
+    if (model_busy(r))
+        r->sample_armed = mn_ev_schedule_in(eng, r->interval, on_sample, r, NULL) == MN_OK;
+}
+
+/*
+ * The progress line (stderr is a terminal and --quiet was not given): an
+ * event every 1% of the horizon prints, at most twice a second, simulated
+ * time, share done, events/s and the time left at this pace.
+ */
+static void on_progress(mn_engine *eng, void *ctx)
+{
+    struct run *r = ctx;
+    r->progress_armed = 0;
+    r->progress_events++;
+    if (wall_since(&r->last_print) > 0.5) {
         clock_gettime(CLOCK_MONOTONIC, &r->last_print);
-        double done = r->horizon > 0 ? mn_time_to_sec(mn_engine_now(eng)) / mn_time_to_sec(r->horizon) : 0;
-        double wall = wall_since(&r->t0);
-        fprintf(stderr, "\r  t=%.1fs  %3.0f%%  %.2f Mevents/s  ETA %.0fs   ",
-                mn_time_to_sec(mn_engine_now(eng)), 100 * done,
+        double now = mn_time_to_sec(mn_engine_now(eng)), horizon = mn_time_to_sec(r->horizon);
+        double done = horizon > 0 ? now / horizon : 0, wall = wall_since(&r->t0);
+        fprintf(stderr, "\r  t=%.1fs  %3.0f%%  %.2f Mevents/s  ETA %.0fs   ", now, 100 * done,
                 (double)mn_engine_events_run(eng) / (wall > 0 ? wall : 1) / 1e6,
                 done > 0 ? wall * (1 - done) / done : 0);
     }
-    if (mn_share_active_flows(r->share) || mn_engine_pending(eng) > 0)
-        mn_ev_schedule_in(eng, r->interval, on_sample, r, NULL);
+    if (model_busy(r))
+        r->progress_armed = mn_ev_schedule_in(eng, r->horizon / 100 > 0 ? r->horizon / 100 : MN_SEC,
+                                              on_progress, r, NULL) == MN_OK;
 }
 
 /* ---- results ---- */
@@ -386,8 +410,10 @@ int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_er
             goto done;
         r.series = series.f;
         fprintf(r.series, "t_s,active_flows,throughput_bps\n");
-        mn_ev_schedule_at(r.eng, 0, on_sample, &r, NULL);
+        r.sample_armed = mn_ev_schedule_at(r.eng, 0, on_sample, &r, NULL) == MN_OK;
     }
+    if (r.progress)
+        r.progress_armed = mn_ev_schedule_at(r.eng, 0, on_progress, &r, NULL) == MN_OK;
     rc = mn_engine_run(r.eng, n->duration > 0 ? n->duration : MN_TIME_MAX, NULL);
     if (r.progress)
         fprintf(stderr, "\r%70s\r", "");
@@ -407,7 +433,7 @@ int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_er
             span = r.fs[i].end_s;
     if (n->duration > 0)
         span = mn_time_to_sec(n->duration);
-    uint64_t events = mn_engine_events_run(r.eng), completed = 0;
+    uint64_t events = mn_engine_events_run(r.eng) - r.progress_events, completed = 0;
     if (r.series) {
         rc = mn_outfile_commit(&series, err);
         if (rc != MN_OK)

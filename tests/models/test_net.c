@@ -1,5 +1,6 @@
 /* test_net.c - the scenario loader (sim/core/scenario.c) with the network
  * entities (sim/models/net.c): good files, and every kind of error with its line. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,50 @@ static void test_net_generates_topologies(void)
                  NULL, 0, MN_EPARSE, 4, "kind", NULL);
 }
 
+static void test_net_traffic_populations(void)
+{
+    const char *text = HEAD "<topology>\n<generate id=\"g\" kind=\"grid\" rows=\"4\" cols=\"5\" "
+                            "capacity=\"1Gbps\" latency=\"1ms\"/>\n<node id=\"x\"/>\n</topology>\n"
+                            "<flows>\n<traffic id=\"t\" count=\"2000\" from=\"g-*\" to=\"g-1 g-2 g-3\" "
+                            "start=\"uniform(10s, 20s)\" size=\"exponential(1MB)\"/>\n</flows>\n"
+                            "</scenario>\n";
+    mn_net *a = load_seeded(text, 5), *b = load_seeded(text, 5), *c = load_seeded(text, 6);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(a->nflows, 2000);
+    CU_ASSERT_STRING_EQUAL(a->flows[1999].id, "t-1999");
+    int ok = 1, same = 1, differ = 0;
+    double mean = 0;
+    for (size_t i = 0; i < a->nflows; i++) {
+        const mn_net_flow *f = &a->flows[i];
+        ok &= f->from < 20 && f->to >= 1 && f->to <= 3 && f->from != f->to; /* x (20) never */
+        ok &= f->start >= 10 * MN_SEC && f->start <= 20 * MN_SEC;
+        mean += (double)f->bytes / 2000;
+        same &= f->from == b->flows[i].from && f->bytes == b->flows[i].bytes;
+        differ |= f->bytes != c->flows[i].bytes;
+    }
+    CU_ASSERT(ok);
+    CU_ASSERT(same);   /* same seed, same population */
+    CU_ASSERT(differ); /* another seed, another */
+    CU_ASSERT(fabs(mean - 1e6) < 5 * 1e6 / sqrt(2000));
+    mn_net_destroy(a);
+    mn_net_destroy(b);
+    mn_net_destroy(c);
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n</topology>\n<flows>\n"
+                      "<traffic id=\"t\" count=\"5\" from=\"z*\" to=\"a\" start=\"0s\" "
+                      "size=\"1MB\"/>\n</flows>\n</scenario>\n",
+                 NULL, 0, MN_ENOTFOUND, 7, "traffic \"t\"", "\"z*\" matches no node");
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n</topology>\n<flows>\n"
+                      "<traffic id=\"t\" count=\"5\" from=\"a\" to=\"b\" start=\"0s\" "
+                      "size=\"normal(1MB)\"/>\n</flows>\n</scenario>\n",
+                 NULL, 0, MN_EPARSE, 7, "size", "unknown distribution");
+    expect_error(HEAD "<topology>\n<node id=\"a\"/>\n</topology>\n<flows>\n"
+                      "<traffic id=\"t\" count=\"5\" from=\"a\" to=\"a\" start=\"0s\" "
+                      "size=\"1MB\"/>\n</flows>\n</scenario>\n",
+                 NULL, 0, MN_EINVAL, 7, "same single node", NULL);
+}
+
 static void test_net_survives_running_out_of_memory(void)
 {
     const char *p = write_scn(good);
@@ -297,6 +342,7 @@ void mn_test_register(void)
         MN_TEST(test_net_imports_a_topology_with_a_prefix),
         MN_TEST(test_net_includes_parts_and_locates_their_errors),
         MN_TEST(test_net_generates_topologies),
+        MN_TEST(test_net_traffic_populations),
         MN_TEST(test_net_survives_running_out_of_memory),
     };
     MN_SUITE("net", cases);

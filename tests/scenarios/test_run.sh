@@ -25,6 +25,17 @@ for f in summary.json flows.csv links.csv timeseries.csv; do
     cmp -s "$tmp/tree-flows/$f" "$tmp/again/$f" || { echo "FAIL: $f differs between two runs"; fail=1; }
 done
 
+# A run on a terminal (progress line on) writes the same results as a quiet one.
+if command -v script >/dev/null 2>&1; then
+    script -qc "'$MNETSIM' run '$SRC/scenarios/zoo-renater.xml' --out '$tmp/tty'" /dev/null >/dev/null
+    "$MNETSIM" run "$SRC/scenarios/zoo-renater.xml" --quiet --out "$tmp/notty" || fail=1
+    for f in summary.json flows.csv links.csv timeseries.csv; do
+        cmp -s "$tmp/tty/$f" "$tmp/notty/$f" || { echo "FAIL: $f differs with the progress line on"; fail=1; }
+    done
+else
+    echo "SKIPPED: no script(1) to run under a terminal"
+fi
+
 # Hand-computed end times.
 grep -v '^#' "$SRC/tests/scenarios/tree-flows.expected" | while IFS=, read -r id want; do
     got=$(awk -F, -v id="$id" '$1 == id {print $7}' "$tmp/tree-flows/flows.csv")
