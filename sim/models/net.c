@@ -216,19 +216,37 @@ static int on_flow(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_net *n = world;
     mn_net_flow f = {0};
-    uint64_t start, rate;
+    uint64_t start, rate, duration;
     int rc;
     if ((rc = node_ref(n, e, "from", &f.from, err)) != MN_OK ||
         (rc = node_ref(n, e, "to", &f.to, err)) != MN_OK ||
         (rc = mn_scn_attr_quantity(e, "start", &mn_qk_duration, 1, 0, &start, err)) != MN_OK ||
-        (rc = mn_scn_attr_quantity(e, "size", &mn_qk_size, 1, 0, &f.bytes, err)) != MN_OK ||
-        (rc = mn_scn_attr_quantity(e, "rate", &mn_qk_rate, 0, 0, &rate, err)) != MN_OK)
+        (rc = mn_scn_attr_quantity(e, "rate", &mn_qk_rate, 0, 0, &rate, err)) != MN_OK ||
+        (rc = mn_scn_attr_quantity(e, "duration", &mn_qk_duration, 0, 0, &duration, err)) != MN_OK)
         return rc;
+    /* a transfer (size, optionally capped by rate) or a session (rate for a
+     * duration: rate x duration bytes, capped at that rate) */
+    int has_size = mn_scn_attr(e, "size") != NULL, has_duration = mn_scn_attr(e, "duration") != NULL;
+    if (has_size == has_duration)
+        return mn_scn_fail(e, err, MN_EINVAL,
+                           "give either size=\"100MB\" (a transfer) or rate=\"2Mbps\" with "
+                           "duration=\"30s\" (a session)");
+    if (has_duration && !mn_scn_attr(e, "rate"))
+        return mn_scn_fail(e, err, MN_EINVAL, "a session needs a rate, e.g. rate=\"2Mbps\"");
+    if (has_size) {
+        if ((rc = mn_scn_attr_quantity(e, "size", &mn_qk_size, 1, 0, &f.bytes, err)) != MN_OK)
+            return rc;
+    } else {
+        long double b = (long double)rate / 8 * (long double)duration / 1e9L;
+        f.bytes = b >= 1.8e19L ? UINT64_MAX : (uint64_t)(b + 0.5L);
+    }
     if (f.from == f.to)
         return mn_scn_fail(e, err, MN_EINVAL, "starts and ends at node \"%s\"; give two nodes",
                            n->nodes[f.from]);
     if (f.bytes == 0)
-        return mn_scn_fail(e, err, MN_ERANGE, "size must be above zero, e.g. \"100MB\"");
+        return mn_scn_fail(e, err, MN_ERANGE,
+                           "the flow moves no byte; give a size above zero, or a rate and "
+                           "duration above zero");
     if (mn_scn_attr(e, "rate") && rate == 0)
         return mn_scn_fail(e, err, MN_ERANGE, "rate must be above zero, or left out for no cap");
     f.start = (mn_time)start;
@@ -368,8 +386,8 @@ static const struct mn_scn_entity_ops net_entities[] = {
     {"import", "nodes and links from a GraphML or GML file (Topology Zoo)", "file", on_import},
     {"generate", "a generated topology: tree, grid, geometric or waxman", "id kind capacity",
      on_generate},
-    {"flow", "a transfer of a size between two nodes from a start time",
-     "id from to start size", on_flow},
+    {"flow", "a transfer (size) or a session (rate for a duration) between two nodes",
+     "id from to start", on_flow},
     {"traffic", "count flows with random endpoints, starts and sizes",
      "id count from to start size", on_traffic},
     {"output", "what the run writes besides its results (time-series interval)", "", on_output},

@@ -56,10 +56,10 @@ static void test_clock_realtime_runs_events_no_earlier_than_due(void)
     mn_ev_schedule_at(eng, 60 * MN_MS, note, &s, NULL);
     mn_engine_run(eng, MN_TIME_MAX, NULL);
     CU_ASSERT_EQUAL_FATAL(s.n, 2);
-    /* 1 ms of slack for libev's timer granularity */
+    /* each no earlier than due (1 ms of slack for libev's timer granularity);
+     * a late first event may leave less than 30 ms before the second */
     CU_ASSERT(s.wall[0] - t0 >= 0.030 - 0.001);
     CU_ASSERT(s.wall[1] - t0 >= 0.060 - 0.001);
-    CU_ASSERT(s.wall[1] - s.wall[0] >= 0.030 - 0.001);
     CU_ASSERT(rt->ops->elapsed(rt->state) >= 60 * MN_MS);
     mn_engine_destroy(eng);
     mn_emu_clock_destroy(rt);

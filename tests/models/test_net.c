@@ -41,6 +41,7 @@ static const char *good = HEAD
     "<flows>\n"
     "  <flow id=\"f1\" from=\"a\" to=\"c\" start=\"1.5s\" size=\"100MB\"/>\n"
     "  <flow id=\"f2\" from=\"c\" to=\"a\" start=\"0s\" size=\"1GiB\" rate=\"200Mbps\"/>\n"
+    "  <flow id=\"s\" from=\"a\" to=\"b\" start=\"1s\" rate=\"2Mbps\" duration=\"30s\"/>\n"
     "</flows>\n"
     "<output interval=\"1s\"/>\n"
     "</scenario>\n";
@@ -62,7 +63,9 @@ static void test_net_loads_a_good_scenario(void)
     CU_ASSERT_EQUAL(n->nlinks, 2);
     CU_ASSERT_EQUAL(n->links[1].capacity_bps, 10000000000ULL);
     CU_ASSERT_EQUAL(n->links[1].latency, 5 * MN_MS);
-    CU_ASSERT_EQUAL(n->nflows, 2);
+    CU_ASSERT_EQUAL(n->nflows, 3);
+    CU_ASSERT_EQUAL(n->flows[2].bytes, 7500000); /* 2 Mbit/s for 30 s = 60 Mbit */
+    CU_ASSERT_EQUAL(n->flows[2].rate_cap_bps, 2000000);
     CU_ASSERT_EQUAL(n->flows[0].start, 1500 * MN_MS);
     CU_ASSERT_EQUAL(n->flows[0].bytes, 100000000ULL);
     CU_ASSERT_EQUAL(n->flows[1].bytes, 1ULL << 30);
@@ -128,6 +131,14 @@ static void test_net_reports_each_error_with_its_line(void)
                       "<flow id=\"f\" from=\"a\" to=\"a\" start=\"0s\" size=\"1MB\"/>\n"
                       "</flows>\n</scenario>\n",
                  NULL, 0, MN_EINVAL, 7, "flow \"f\"", "two nodes");
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n</topology>\n<flows>\n"
+                      "<flow id=\"f\" from=\"a\" to=\"b\" start=\"0s\" rate=\"1Mbps\"/>\n"
+                      "</flows>\n</scenario>\n",
+                 NULL, 0, MN_EINVAL, 7, "flow \"f\"", "either size");
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n</topology>\n<flows>\n"
+                      "<flow id=\"f\" from=\"a\" to=\"b\" start=\"0s\" duration=\"3s\"/>\n"
+                      "</flows>\n</scenario>\n",
+                 NULL, 0, MN_EINVAL, 7, "needs a rate", NULL);
     expect_error(HEAD "<topology>\n<import file=\"no-such.graphml\"/>\n</topology>\n</scenario>\n",
                  NULL, 0, MN_EIO, 4, "no-such.graphml", "cannot open");
 }

@@ -44,6 +44,13 @@ grep -v '^#' "$SRC/tests/scenarios/tree-flows.expected" | while IFS=, read -r id
 done
 [ -f "$tmp/bad" ] && fail=1
 
+# Byte conservation: what the links carried is what the flows moved, hop by hop
+# (each completed flow's bytes crossed each link of its path once).
+moved=$(awk -F, 'NR > 1 && $7 != "" {s += $5 * $6} END {printf "%.0f", s}' "$tmp/tree-flows/flows.csv")
+carried=$(awk -F, 'NR > 1 {s += $6 + $7} END {printf "%.0f", s}' "$tmp/tree-flows/links.csv")
+[ "$moved" = "$carried" ] && [ "$moved" != "0" ] ||
+    { echo "FAIL: flows moved $moved byte-hops, links carried $carried"; fail=1; }
+
 # --set: f4's cap doubled to 800 Mbps ends 2 s sooner.
 "$MNETSIM" run "$SRC/scenarios/tree-flows.xml" --quiet --out "$tmp/set" \
     --set "//flow[@id='f4']/@rate=800Mbps" || fail=1
