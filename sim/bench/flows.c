@@ -188,9 +188,8 @@ int mn_flows_run(uint64_t flows, uint64_t seed, mn_flows_result *out, mn_err *er
     if (rc == MN_OK && run.failed) {
         rc = run.err.code;
         *err = run.err;
-    } else if (rc == MN_OK && mn_share_status(run.share) != MN_OK) {
-        rc = MN_ERR(err, mn_share_status(run.share), "flows: the sharing solver failed: %s",
-                    mn_strerror(mn_share_status(run.share)));
+    } else if (rc == MN_OK) {
+        rc = mn_share_check(run.share, err);
     }
     if (rc != MN_OK)
         goto done;

@@ -420,9 +420,8 @@ int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_er
     if (rc == MN_OK && r.failed) {
         rc = r.err.code;
         *err = r.err;
-    } else if (rc == MN_OK && mn_share_status(r.share) != MN_OK) {
-        rc = MN_ERR(err, mn_share_status(r.share), "the sharing solver failed: %s",
-                    mn_strerror(mn_share_status(r.share)));
+    } else if (rc == MN_OK) {
+        rc = mn_share_check(r.share, err);
     }
     if (rc != MN_OK)
         goto done;

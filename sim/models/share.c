@@ -532,6 +532,13 @@ int mn_share_status(const mn_share *s)
     return s->status;
 }
 
+int mn_share_check(const mn_share *s, mn_err *err)
+{
+    if (s->status == MN_OK)
+        return MN_OK;
+    return MN_ERR(err, s->status, "the sharing solver failed: %s", mn_strerror(s->status));
+}
+
 mn_share_stats mn_share_get_stats(const mn_share *s)
 {
     return s->stats;

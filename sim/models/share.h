@@ -76,6 +76,9 @@ size_t mn_share_active_flows(const mn_share *s);
  */
 int mn_share_status(const mn_share *s);
 
+/* MN_OK, or that error in err ("the sharing solver failed: ..."). */
+int mn_share_check(const mn_share *s, mn_err *err);
+
 /* Work counters, for benchmarks: solver runs and flows re-rated in total. */
 typedef struct mn_share_stats {
     uint64_t solves, flows_rerated, region_growths;
