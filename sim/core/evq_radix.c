@@ -145,6 +145,12 @@ void mn__radix_front_insert(struct radix *r, const mn_evq_entry *e)
     r->nfront++;
 }
 
+static inline void release_chunk(struct radix *r, uint32_t c)
+{
+    r->chunks[c].next = r->free_chunk;
+    r->free_chunk = c;
+}
+
 /* Unlinks bucket (j, v); returns its first chunk. */
 static uint32_t detach(struct radix *r, unsigned j, unsigned v)
 {
@@ -173,8 +179,7 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
             place(r, &ch->e[k]);
         }
         uint32_t next = ch->next;
-        ch->next = r->free_chunk;
-        r->free_chunk = c;
+        release_chunk(r, c);
         c = next;
     }
 }
@@ -227,8 +232,7 @@ static void dump_to_front(struct radix *r, unsigned j, uint32_t c)
     /* release the chunks only now: src points into them */
     while (first != NIL) {
         uint32_t next = r->chunks[first].next;
-        r->chunks[first].next = r->free_chunk;
-        r->free_chunk = first;
+        release_chunk(r, first);
         first = next;
     }
     r->head = 0;
@@ -372,7 +376,7 @@ static size_t bytes(const void *state)
 
 const struct mn_evq_ops mn__evq_radix = {
     .name = "radix",
-    .summary = "radix heap (256-way digits) with a small front heap: ~2 copies per event",
+    .summary = "radix heap (256-way digits) with a small sorted front: ~2 copies per event",
     .create = create,
     .destroy = destroy,
     .push = push,

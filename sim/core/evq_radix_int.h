@@ -78,16 +78,22 @@ static inline __attribute__((always_inline)) void append(struct radix *r, unsign
     b->n++;
 }
 
+/* Appends e (key k >= bound) to the bucket of k relative to last. */
+static inline __attribute__((always_inline)) void bucket_append(struct radix *r, mn_evq_key k,
+                                                                const mn_evq_entry *e)
+{
+    unsigned j = level_of(k ^ r->last);
+    append(r, j, (unsigned)(k >> (8 * j)) & 0xff, e);
+}
+
 /* Puts e where the invariant says: the front below bound, else its bucket. */
 static inline __attribute__((always_inline)) void place(struct radix *r, const mn_evq_entry *e)
 {
     mn_evq_key k = mn_evq_key_of(e);
-    if (k < r->bound) {
+    if (k < r->bound)
         mn__radix_front_insert(r, e);
-        return;
-    }
-    unsigned j = level_of(k ^ r->last);
-    append(r, j, (unsigned)(k >> (8 * j)) & 0xff, e);
+    else
+        bucket_append(r, k, e);
 }
 
 static inline __attribute__((always_inline)) int mn__radix_push(struct radix *r,
@@ -95,9 +101,10 @@ static inline __attribute__((always_inline)) int mn__radix_push(struct radix *r,
 {
     if (r->n >= r->room && mn__radix_reserve(r, r->n + 1) != MN_OK)
         return MN_ENOMEM;
-    if (mn_evq_key_of(e) < r->bound)
+    mn_evq_key k = mn_evq_key_of(e);
+    if (k < r->bound)
         return mn__radix_push_front(r, e);
-    place(r, e);
+    bucket_append(r, k, e);
     r->n++;
     return MN_OK;
 }

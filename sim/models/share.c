@@ -13,7 +13,8 @@ typedef struct link {
     double cap;
     double load;        /* sum of the rates of its flows */
     uint32_t *flows;    /* owned: active flows crossing it */
-    uint32_t n, n_cap;
+    uint32_t n;
+    size_t n_cap;
     uint32_t mark;      /* region epoch */
     int expanded;       /* in this region: all its flows are in the region */
     /* progressive filling scratch */
@@ -45,14 +46,15 @@ typedef struct fill_item {
 struct mn_share {
     mn_engine *eng; /* borrowed */
     link *links;    /* owned */
-    uint32_t nlinks, links_cap;
+    uint32_t nlinks;
+    size_t links_cap;
     flow **blocks;  /* owned: blocks of FLOW_BLOCK flows */
     uint32_t nblocks, nflows_made, free_flow;
     size_t active;
     uint32_t epoch;
     /* scratch, grown as needed */
-    uint32_t *rflows, *rlinks, *queue;
-    size_t nrflows, nrlinks, rflows_cap, rlinks_cap, queue_cap;
+    uint32_t *rflows, *rlinks;
+    size_t nrflows, nrlinks, rflows_cap, rlinks_cap;
     fill_item *heap;
     size_t nheap, heap_cap;
     mn_share_stats stats;
@@ -88,7 +90,6 @@ void mn_share_destroy(mn_share *s)
     mn_free(s->blocks);
     mn_free(s->rflows);
     mn_free(s->rlinks);
-    mn_free(s->queue);
     mn_free(s->heap);
     mn_free(s);
 }
@@ -98,12 +99,8 @@ int mn_share_add_link(mn_share *s, double capacity, uint32_t *id_out, mn_err *er
     if (!(capacity > 0) || !isfinite(capacity))
         return MN_ERR(err, MN_ERANGE, "sharing: link capacity must be positive (got %g bytes/s)",
                       capacity);
-    if (s->nlinks == s->links_cap) {
-        size_t cap = s->links_cap;
-        if (mn_array_reserve((void **)&s->links, &cap, (size_t)s->nlinks + 1, sizeof *s->links) != MN_OK)
-            return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for links");
-        s->links_cap = (uint32_t)cap;
-    }
+    if (mn_array_reserve((void **)&s->links, &s->links_cap, (size_t)s->nlinks + 1, sizeof *s->links) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for links");
     link *l = &s->links[s->nlinks];
     memset(l, 0, sizeof *l);
     l->cap = capacity;
@@ -113,9 +110,10 @@ int mn_share_add_link(mn_share *s, double capacity, uint32_t *id_out, mn_err *er
 
 /* ---- regions ---- */
 
-static inline int saturated(const link *l)
+/* A link carrying `load` is full (within EPS). */
+static inline int full(const link *l, double load)
 {
-    return l->load >= l->cap * (1 - EPS);
+    return load >= l->cap * (1 - EPS);
 }
 
 static int region_add_link(mn_share *s, uint32_t id)
@@ -164,7 +162,7 @@ static int region_close(mn_share *s)
 {
     for (size_t i = 0; i < s->nrlinks; i++) { /* nrlinks grows as we go */
         link *l = &s->links[s->rlinks[i]];
-        if (!l->expanded && saturated(l) && region_expand(s, s->rlinks[i]) != MN_OK)
+        if (!l->expanded && full(l, l->load) && region_expand(s, s->rlinks[i]) != MN_OK)
             return MN_ENOMEM;
     }
     return MN_OK;
@@ -236,13 +234,16 @@ static int fill(mn_share *s)
     for (size_t i = 0; i < s->nrlinks; i++) {
         link *l = &s->links[s->rlinks[i]];
         double outside = 0;
-        uint32_t inside = 0;
-        for (uint32_t k = 0; k < l->n; k++) {
-            const flow *f = F(s, l->flows[k]);
-            if (f->mark == s->epoch)
-                inside++;
-            else
-                outside += f->rate;
+        uint32_t inside = l->n; /* an expanded link's flows are all in the region */
+        if (!l->expanded) {
+            inside = 0;
+            for (uint32_t k = 0; k < l->n; k++) {
+                const flow *f = F(s, l->flows[k]);
+                if (f->mark == s->epoch)
+                    inside++;
+                else
+                    outside += f->rate;
+            }
         }
         l->residual = l->cap - outside;
         l->unfrozen = inside;
@@ -331,7 +332,7 @@ static int solve(mn_share *s)
                 const flow *f = F(s, l->flows[k]);
                 load += f->mark == s->epoch ? f->new_rate : f->rate;
             }
-            if (load >= l->cap * (1 - EPS)) {
+            if (full(l, load)) {
                 if (region_expand(s, s->rlinks[i]) != MN_OK)
                     return MN_ENOMEM;
                 grown = 1;
@@ -401,10 +402,8 @@ int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double b
     }
     for (size_t i = 0; i < plen; i++) {
         link *l = &s->links[path[i]];
-        size_t cap = l->n_cap;
-        if (mn_array_reserve((void **)&l->flows, &cap, (size_t)l->n + 1, sizeof *l->flows) != MN_OK)
+        if (mn_array_reserve((void **)&l->flows, &l->n_cap, (size_t)l->n + 1, sizeof *l->flows) != MN_OK)
             return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
-        l->n_cap = (uint32_t)cap;
     }
     uint32_t id;
     if (alloc_flow(s, &id) != MN_OK)
@@ -479,7 +478,7 @@ static void on_flow_done(mn_engine *eng, void *ctx)
     begin_region(s);
     for (uint8_t i = 0; i < f->plen; i++) {
         link *l = &s->links[f->path[i]];
-        int was_full = l->load + f->rate >= l->cap * (1 - EPS);
+        int was_full = full(l, l->load + f->rate);
         region_add_link(s, f->path[i]);
         if (was_full)
             region_expand(s, f->path[i]);
