@@ -5,10 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../core/alloc.h"
 #include "../core/engine.h"
+#include "../core/rng.h"
 #include "../core/sysinfo.h"
 #include "../models/share.h"
 
@@ -18,18 +18,10 @@
 #define UPLINK_BPS 10e9
 #define PATH_LATENCY (12 * MN_MS) /* 1 + 5 + 5 + 1 ms */
 
-/* The spec's SplitMix64 and its uniform on [0, 1) with 53 bits. */
-static uint64_t splitmix_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
+/* The spec's uniform on [0, 1): the top 53 bits of a SplitMix64 draw. */
 static double u01(uint64_t *state)
 {
-    return (double)(splitmix_next(state) >> 11) * 0x1.0p-53;
+    return (double)(mn_rng_splitmix64(state) >> 11) * 0x1.0p-53;
 }
 
 void mn_flows_generate(uint64_t seed, uint64_t n, mn_flows_spec *out)
@@ -129,21 +121,13 @@ static int max_in_flight(const mn_flows_spec *spec, const double *end_s, uint64_
     return MN_OK;
 }
 
-static double since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 int mn_flows_run(uint64_t flows, uint64_t seed, mn_flows_result *out, mn_err *err)
 {
     memset(out, 0, sizeof *out);
     if (flows < 1 || flows > UINT32_MAX)
         return MN_ERR(err, MN_ERANGE, "flows: --flows must be in [1, %u]", UINT32_MAX);
     mn_sys_reset_peak_rss();
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = mn_sys_monotonic_s();
     struct run run = {0};
     mn_flows_spec *spec = mn_alloc(flows * sizeof *spec);
     struct arrival *arr = mn_alloc(flows * sizeof *arr);
@@ -181,10 +165,9 @@ int mn_flows_run(uint64_t flows, uint64_t seed, mn_flows_result *out, mn_err *er
             goto done;
         }
     }
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double t1 = mn_sys_monotonic_s();
     rc = mn_engine_run(eng, MN_TIME_MAX, NULL);
-    out->loop_s = since(&t1);
+    out->loop_s = mn_sys_monotonic_s() - t1;
     if (rc == MN_OK && run.failed) {
         rc = run.err.code;
         *err = run.err;
@@ -200,7 +183,7 @@ int mn_flows_run(uint64_t flows, uint64_t seed, mn_flows_result *out, mn_err *er
     out->max_concurrent = st.max_active;
     out->solves = st.solves;
     out->flows_rerated = st.flows_rerated;
-    out->wall_s = since(&t0); /* the count below is reporting, not simulation */
+    out->wall_s = mn_sys_monotonic_s() - t0; /* the count below is reporting, not simulation */
     out->peak_rss_mb = (double)mn_sys_peak_rss_bytes() / (1024.0 * 1024.0);
     if (max_in_flight(spec, run.end_s, flows, &out->max_in_flight) != MN_OK) {
         rc = MN_ERR(err, MN_ENOMEM, "flows: out of memory counting flows in flight");

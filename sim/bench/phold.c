@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "../core/alloc.h"
 #include "../core/engine.h"
@@ -18,13 +17,6 @@ static mn_time phold_delay(mn_rng *r)
 {
     /* the draw is >= 0, so adding 0.5 and truncating rounds to nearest */
     return LOOKAHEAD_NS + (mn_time)(mn_rng_exponential(r, 1.0) * 1e9 + 0.5);
-}
-
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static int check_params(const mn_phold_params *p, mn_err *err)
@@ -105,10 +97,9 @@ int mn_phold_run_engine(const mn_phold_params *p, mn_phold_result *out, mn_err *
         }
     }
     uint64_t calls_before = mn_alloc_get_stats().calls;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = mn_sys_monotonic_s();
     rc = mn_engine_run(eng, p->end, NULL);
-    double wall = seconds_since(&t0);
+    double wall = mn_sys_monotonic_s() - t0;
     out->alloc_calls_in_loop = mn_alloc_get_stats().calls - calls_before;
     if (rc != MN_OK || sim.failed) {
         rc = MN_ERR(err, sim.failed ? MN_ENOMEM : rc, "phold: engine run failed: %s",
@@ -201,8 +192,7 @@ int mn_phold_run_reference(const mn_phold_params *p, mn_phold_result *out, mn_er
     for (uint64_t i = 0; i < p->lps; i++)
         for (uint64_t k = 0; k < p->events_per_lp; k++)
             ref_push(heap, &n, (struct ref_entry){phold_delay(rng), seq++, (uint32_t)i});
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = mn_sys_monotonic_s();
     uint64_t events = 0;
     while (n && heap[0].t <= p->end) {
         struct ref_entry e = ref_pop(heap, &n);
@@ -212,7 +202,7 @@ int mn_phold_run_reference(const mn_phold_params *p, mn_phold_result *out, mn_er
         ref_push(heap, &n, (struct ref_entry){e.t + phold_delay(rng), seq++, dest});
     }
     out->events = events;
-    finish_result(out, seconds_since(&t0), isolated);
+    finish_result(out, mn_sys_monotonic_s() - t0, isolated);
 done:
     mn_free(handled);
     mn_free(heap);

@@ -11,9 +11,9 @@
 
 #include "alloc.h"
 
-static uint64_t splitmix64_mix(uint64_t z)
+uint64_t mn_rng_splitmix64(uint64_t *state)
 {
-    z += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
@@ -109,7 +109,8 @@ uint64_t mn_rng_stream_seed(uint64_t run_seed, const char *name)
         h ^= *p;
         h *= 0x100000001b3ULL;
     }
-    return splitmix64_mix(run_seed ^ h);
+    uint64_t state = run_seed ^ h;
+    return mn_rng_splitmix64(&state);
 }
 
 static const gsl_rng_type *find_algo(const char *algo)

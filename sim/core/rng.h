@@ -35,6 +35,13 @@ typedef struct mn_rng {
     char name[48];
 } mn_rng;
 
+/*
+ * One step of SplitMix64 (Steele, Lea and Flood 2014): *state += golden
+ * gamma, then the finaliser. Used for stream seeds, and by workloads whose
+ * specification names this generator (bench/flows.c).
+ */
+uint64_t mn_rng_splitmix64(uint64_t *state);
+
 /* The per-stream seed (exposed so results can record it). */
 uint64_t mn_rng_stream_seed(uint64_t run_seed, const char *name);
 

@@ -3,8 +3,16 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
+
+double mn_sys_monotonic_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 uint64_t mn_sys_peak_rss_bytes(void)
 {

@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+/* Seconds on the monotonic clock, for wall-time measurements (differences only). */
+double mn_sys_monotonic_s(void);
+
 /* Peak resident set size (VmHWM) in bytes; 0 if /proc is unreadable. */
 uint64_t mn_sys_peak_rss_bytes(void);
 

@@ -212,6 +212,20 @@ static int on_generate(void *world, const mn_scn_elem *e, mn_err *err)
     return rc;
 }
 
+/* Registers f under id: MN_OK, MN_EINVAL if the id is taken, MN_ENOMEM. */
+static int push_flow(mn_net *n, const char *id, mn_net_flow *f)
+{
+    if (mn_array_reserve((void **)&n->flows, &n->flows_cap, n->nflows + 1, sizeof *n->flows) != 0)
+        return MN_ENOMEM;
+    int r = mn_strmap_add(&n->flow_ids, id, (uint32_t)n->nflows);
+    if (r != 0)
+        return r < 0 ? MN_ENOMEM : MN_EINVAL;
+    if (!(f->id = mn_strdup(id)))
+        return MN_ENOMEM;
+    n->flows[n->nflows++] = *f;
+    return MN_OK;
+}
+
 static int on_flow(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_net *n = world;
@@ -252,15 +266,10 @@ static int on_flow(void *world, const mn_scn_elem *e, mn_err *err)
     f.start = (mn_time)start;
     f.rate_cap_bps = rate;
     f.line = mn_scn_elem_line(e);
-    if (mn_array_reserve((void **)&n->flows, &n->flows_cap, n->nflows + 1, sizeof *n->flows) != 0)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    int r = mn_strmap_add(&n->flow_ids, mn_scn_attr(e, "id"), (uint32_t)n->nflows);
-    if (r > 0)
+    rc = push_flow(n, mn_scn_attr(e, "id"), &f);
+    if (rc == MN_EINVAL)
         return mn_scn_fail(e, err, MN_EINVAL, "duplicate flow id; ids must be unique");
-    if (r < 0 || !(f.id = mn_strdup(mn_scn_attr(e, "id"))))
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    n->flows[n->nflows++] = f;
-    return MN_OK;
+    return rc == MN_OK ? MN_OK : MN_ERR(err, rc, "out of memory");
 }
 
 /*
@@ -328,7 +337,14 @@ static int on_traffic(void *world, const mn_scn_elem *e, mn_err *err)
     if ((rc = node_set(n, e, "from", &from, &nfrom, err)) != MN_OK ||
         (rc = node_set(n, e, "to", &to, &nto, err)) != MN_OK)
         goto done;
-    if (nto == 1 && nfrom == 1 && from[0] == to[0]) {
+    /* A destination must exist for every source drawn: when `to` is one node
+     * (however often listed), that node cannot be a source. */
+    int single_to = 1, only_that_from = 1;
+    for (size_t i = 1; i < nto; i++)
+        single_to &= to[i] == to[0];
+    for (size_t i = 0; i < nfrom; i++)
+        only_that_from &= from[i] == to[0];
+    if (single_to && only_that_from) {
         rc = mn_scn_fail(e, err, MN_EINVAL, "from and to name the same single node; give two");
         goto done;
     }
@@ -339,8 +355,10 @@ static int on_traffic(void *world, const mn_scn_elem *e, mn_err *err)
     }
     for (unsigned long long k = 0; k < count; k++) {
         mn_net_flow f = {.rate_cap_bps = rate, .line = mn_scn_elem_line(e)};
-        f.from = from[mn_rng_uniform_int(r, nfrom)];
-        do /* another node; terminates: the sets are not the same single node */
+        do /* a source with somewhere to go (checked above: one exists) */
+            f.from = from[mn_rng_uniform_int(r, nfrom)];
+        while (single_to && f.from == to[0]);
+        do /* another node: `to` then holds one besides the source */
             f.to = to[mn_rng_uniform_int(r, nto)];
         while (f.to == f.from);
         f.start = (mn_time)mn_distspec_draw(&start, r);
@@ -349,16 +367,13 @@ static int on_traffic(void *world, const mn_scn_elem *e, mn_err *err)
             f.bytes = 1; /* a flow moves at least a byte */
         char fid[128];
         snprintf(fid, sizeof fid, "%s-%llu", id, k);
-        int added = mn_strmap_add(&n->flow_ids, fid, (uint32_t)n->nflows);
-        if (added > 0) {
-            rc = mn_scn_fail(e, err, MN_EINVAL, "flow id \"%s\" is already taken; rename", fid);
+        rc = push_flow(n, fid, &f);
+        if (rc != MN_OK) {
+            rc = rc == MN_EINVAL
+                     ? mn_scn_fail(e, err, MN_EINVAL, "flow id \"%s\" is already taken; rename", fid)
+                     : MN_ERR(err, rc, "out of memory");
             goto done;
         }
-        if (added < 0 || !(f.id = mn_strdup(fid))) {
-            rc = MN_ERR(err, MN_ENOMEM, "out of memory");
-            goto done;
-        }
-        n->flows[n->nflows++] = f;
     }
 done:
     mn_rng_destroy(r);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <igraph.h>
@@ -17,6 +16,7 @@
 #include "core/outfile.h"
 #include "core/sha256.h"
 #include "core/stats.h"
+#include "core/sysinfo.h"
 #include "share.h"
 
 struct run;
@@ -45,15 +45,8 @@ struct run {
     uint64_t progress_events; /* not the model's: left out of the reported events */
     int sample_armed, progress_armed; /* bookkeeping events now in the queue */
     mn_time horizon;
-    struct timespec t0, last_print;
+    double t0, last_print; /* monotonic seconds */
 };
-
-static double wall_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 /* ---- routes ---- */
 
@@ -195,10 +188,10 @@ static void on_progress(mn_engine *eng, void *ctx)
     struct run *r = ctx;
     r->progress_armed = 0;
     r->progress_events++;
-    if (wall_since(&r->last_print) > 0.5) {
-        clock_gettime(CLOCK_MONOTONIC, &r->last_print);
+    if (mn_sys_monotonic_s() - r->last_print > 0.5) {
+        r->last_print = mn_sys_monotonic_s();
         double now = mn_time_to_sec(mn_engine_now(eng)), horizon = mn_time_to_sec(r->horizon);
-        double done = horizon > 0 ? now / horizon : 0, wall = wall_since(&r->t0);
+        double done = horizon > 0 ? now / horizon : 0, wall = mn_sys_monotonic_s() - r->t0;
         fprintf(stderr, "\r  t=%.1fs  %3.0f%%  %.2f Mevents/s  ETA %.0fs   ", now, 100 * done,
                 (double)mn_engine_events_run(eng) / (wall > 0 ? wall : 1) / 1e6,
                 done > 0 ? wall * (1 - done) / done : 0);
@@ -247,6 +240,13 @@ static int write_flows(const char *dir, const struct run *r, mn_err *err)
     return mn_outfile_commit(&o, err);
 }
 
+/* Mean utilisation of resource i (link i / 2, direction i % 2) over span seconds. */
+static double utilisation(const struct run *r, size_t i, double span)
+{
+    double capacity_bytes = (double)r->net->links[i / 2].capacity_bps / 8 * span;
+    return capacity_bytes > 0 ? r->link_bytes[i] / capacity_bytes : 0;
+}
+
 static int write_links(const char *dir, const struct run *r, double span, mn_err *err)
 {
     mn_outfile o;
@@ -257,11 +257,10 @@ static int write_links(const char *dir, const struct run *r, double span, mn_err
     fprintf(o.f, "id,from,to,capacity_bps,latency_s,bytes_ab_B,bytes_ba_B,util_ab,util_ba\n");
     for (size_t i = 0; i < n->nlinks; i++) {
         const mn_net_link *l = &n->links[i];
-        double cap = (double)l->capacity_bps / 8 * span;
         fprintf(o.f, "%s,%s,%s,%" PRIu64 ",%.9f,%.0f,%.0f,%.6f,%.6f\n", l->id, n->nodes[l->a],
                 n->nodes[l->b], l->capacity_bps, mn_time_to_sec(l->latency), r->link_bytes[2 * i],
-                r->link_bytes[2 * i + 1], cap > 0 ? r->link_bytes[2 * i] / cap : 0,
-                cap > 0 ? r->link_bytes[2 * i + 1] / cap : 0);
+                r->link_bytes[2 * i + 1], utilisation(r, 2 * i, span),
+                utilisation(r, 2 * i + 1, span));
     }
     return mn_outfile_commit(&o, err);
 }
@@ -295,8 +294,7 @@ static int write_summary(const char *dir, const struct run *r, uint64_t seed, do
     }
     double util_max = 0;
     for (size_t i = 0; i < 2 * n->nlinks; i++) {
-        double cap = (double)n->links[i / 2].capacity_bps / 8 * span;
-        double u = cap > 0 ? r->link_bytes[i] / cap : 0;
+        double u = utilisation(r, i, span);
         mn_stat_welford_add(&utilw, u);
         if (u > util_max)
             util_max = u;
@@ -370,8 +368,7 @@ int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_er
     memset(out, 0, sizeof *out);
     uint64_t seed = o->seed_set ? o->seed : n->has_seed ? n->seed : 1;
     struct run r = {.net = n, .progress = o->progress, .interval = n->interval};
-    clock_gettime(CLOCK_MONOTONIC, &r.t0);
-    r.last_print = r.t0;
+    r.t0 = r.last_print = mn_sys_monotonic_s();
     mn_outfile series = {0};
     int rc = mn_mkdir_p(o->out_dir, err);
     if (rc != MN_OK)
@@ -442,7 +439,7 @@ int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_er
         (rc = write_flows(o->out_dir, &r, err)) != MN_OK ||
         (rc = write_links(o->out_dir, &r, span, err)) != MN_OK)
         goto done;
-    out->wall_s = wall_since(&r.t0);
+    out->wall_s = mn_sys_monotonic_s() - r.t0;
     rc = write_manifest(o->out_dir, &r, o, seed, out->wall_s, events, err);
     out->events = events;
     out->flows = n->nflows;

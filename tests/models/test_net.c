@@ -16,10 +16,10 @@
 
 static char scn_path[256];
 
-/* Writes text to a temporary .xml file (in tests/data's directory for imports). */
+/* Writes text to a temporary .xml file (outside the source tree). */
 static const char *write_scn(const char *text)
 {
-    snprintf(scn_path, sizeof scn_path, "%s/.test_net_XXXXXX.xml", MN_TEST_DATA);
+    snprintf(scn_path, sizeof scn_path, "/tmp/mn_test_net_XXXXXX.xml");
     int fd = mkstemps(scn_path, 4);
     CU_ASSERT_FATAL(fd >= 0);
     size_t n = strlen(text);
@@ -167,7 +167,7 @@ static void test_net_imports_a_topology_with_a_prefix(void)
 {
     mn_net *n = NULL;
     mn_err err = {0};
-    const char *p = write_scn(HEAD "<topology>\n<import file=\"triangle.gml\" prefix=\"g\"/>\n"
+    const char *p = write_scn(HEAD "<topology>\n<import file=\"" MN_TEST_DATA "/triangle.gml\" prefix=\"g\"/>\n"
                                    "<node id=\"extra\"/>\n"
                                    "<link id=\"x\" from=\"extra\" to=\"g0\" capacity=\"1Gbps\" "
                                    "latency=\"1ms\"/>\n</topology>\n</scenario>\n");
@@ -319,6 +319,23 @@ static void test_net_traffic_populations(void)
                       "<traffic id=\"t\" count=\"5\" from=\"a\" to=\"a\" start=\"0s\" "
                       "size=\"1MB\"/>\n</flows>\n</scenario>\n",
                  NULL, 0, MN_EINVAL, 7, "same single node", NULL);
+    /* one node listed twice is still one node */
+    expect_error(HEAD "<topology>\n<node id=\"a\"/>\n</topology>\n<flows>\n"
+                      "<traffic id=\"t\" count=\"5\" from=\"a\" to=\"a a\" start=\"0s\" "
+                      "size=\"1MB\"/>\n</flows>\n</scenario>\n",
+                 NULL, 0, MN_EINVAL, 7, "same single node", NULL);
+    /* a source that is also the only destination is never drawn (this hung once) */
+    mn_net *n = load_seeded(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n</topology>\n"
+                                 "<flows>\n<traffic id=\"t\" count=\"50\" from=\"a b\" to=\"a\" "
+                                 "start=\"0s\" size=\"1MB\"/>\n</flows>\n</scenario>\n",
+                            3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+    int all_b_to_a = 1;
+    for (size_t i = 0; i < n->nflows; i++)
+        all_b_to_a &= n->flows[i].from == 1 && n->flows[i].to == 0;
+    CU_ASSERT_EQUAL(n->nflows, 50);
+    CU_ASSERT(all_b_to_a);
+    mn_net_destroy(n);
 }
 
 static void test_net_survives_running_out_of_memory(void)
