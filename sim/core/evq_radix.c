@@ -31,7 +31,7 @@
  * Example (two 8-bit digits for brevity): last = 0x12_00, front empty.
  * Pushing 0x12_40 -> bucket (0, 0x40); pushing 0x15_07 -> bucket (1, 0x15).
  * Pop: level 0 is the lowest non-empty; its bucket 0x40 covers
- * [0x12_40, 0x12_41): it becomes the front heap (bound 0x12_41), and 0x12_40
+ * [0x12_40, 0x12_41): it becomes the front (bound 0x12_41), and 0x12_40
  * is popped. A push of 0x12_39 now (a real-time clock scheduling "now" after
  * a peek) is below bound and is simply inserted at the head of the front.
  */
