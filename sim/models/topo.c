@@ -9,6 +9,7 @@
 #include <igraph.h>
 
 #include "core/alloc.h"
+#include "topo_int.h"
 
 /* igraph aborts on errors unless told otherwise: record the reason instead. */
 static _Thread_local char igraph_reason[256];
@@ -96,27 +97,56 @@ static const char *str_attr(const igraph_t *g, int present, const char *name, ig
     return s && *s ? s : NULL;
 }
 
-static int fill(const igraph_t *g, const mn_topo_defaults *d, mn_topo *t)
+mn_topo *mn__topo_shape(const igraph_t *g)
 {
+    mn_topo *t = mn_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
     t->nnodes = (size_t)igraph_vcount(g);
     t->nlinks = (size_t)igraph_ecount(g);
     t->nodes = mn_calloc(t->nnodes ? t->nnodes : 1, sizeof *t->nodes);
     t->links = mn_calloc(t->nlinks ? t->nlinks : 1, sizeof *t->links);
     if (!t->nodes || !t->links)
+        goto oom;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "%zu", i);
+        t->nodes[i].id = mn_strdup(id);
+        t->nodes[i].label = mn_strdup(id);
+        if (!t->nodes[i].id || !t->nodes[i].label)
+            goto oom;
+    }
+    for (size_t e = 0; e < t->nlinks; e++) {
+        t->links[e].a = (uint32_t)IGRAPH_FROM(g, e);
+        t->links[e].b = (uint32_t)IGRAPH_TO(g, e);
+    }
+    return t;
+oom:
+    mn_topo_destroy(t);
+    return NULL;
+}
+
+/* Replaces *slot (owned) with a copy of text; MN_ENOMEM leaves it as it was. */
+static int replace_string(char **slot, const char *text)
+{
+    char *copy = mn_strdup(text);
+    if (!copy)
         return MN_ENOMEM;
+    mn_free(*slot);
+    *slot = copy;
+    return MN_OK;
+}
+
+/* The file's attributes over the shape: ids, labels, positions, capacities, latencies. */
+static int fill(const igraph_t *g, const mn_topo_defaults *d, mn_topo *t)
+{
     int has_id = has_string_vertex_attr(g, "id"), has_label = has_string_vertex_attr(g, "label");
     for (size_t i = 0; i < t->nnodes; i++) {
         mn_topo_node *n = &t->nodes[i];
-        char numeric_id[32];
         const char *id = str_attr(g, has_id, "id", (igraph_integer_t)i);
-        if (!id) {
-            snprintf(numeric_id, sizeof numeric_id, "%zu", i);
-            id = numeric_id;
-        }
         const char *label = str_attr(g, has_label, "label", (igraph_integer_t)i);
-        n->id = mn_strdup(id);
-        n->label = mn_strdup(label ? label : id);
-        if (!n->id || !n->label)
+        if ((id && replace_string(&n->id, id) != MN_OK) ||
+            replace_string(&n->label, label ? label : n->id) != MN_OK)
             return MN_ENOMEM;
         n->lat = num_attr(g, IGRAPH_ATTRIBUTE_VERTEX, "Latitude", (igraph_integer_t)i);
         n->lon = num_attr(g, IGRAPH_ATTRIBUTE_VERTEX, "Longitude", (igraph_integer_t)i);
@@ -124,8 +154,6 @@ static int fill(const igraph_t *g, const mn_topo_defaults *d, mn_topo *t)
     }
     for (size_t e = 0; e < t->nlinks; e++) {
         mn_topo_link *l = &t->links[e];
-        l->a = (uint32_t)IGRAPH_FROM(g, e);
-        l->b = (uint32_t)IGRAPH_TO(g, e);
         double speed = num_attr(g, IGRAPH_ATTRIBUTE_EDGE, "LinkSpeedRaw", (igraph_integer_t)e);
         if (isfinite(speed) && speed >= 1 && speed < 1.8e19) {
             l->capacity_bps = (uint64_t)llround(speed);
@@ -176,7 +204,7 @@ int mn_topo_load(const char *path, const mn_topo_defaults *d, mn_topo **out, mn_
                              gml ? "GML" : "GraphML",
                              igraph_reason[0] ? igraph_reason : igraph_strerror(rc));
 
-    mn_topo *t = mn_calloc(1, sizeof *t);
+    mn_topo *t = mn__topo_shape(&g);
     int frc = t ? fill(&g, &defaults, t) : MN_ENOMEM;
     igraph_destroy(&g);
     if (frc != MN_OK) {

@@ -7,33 +7,18 @@
 
 #include "core/alloc.h"
 #include "core/rng.h"
-#include "topo.h"
+#include "topo_int.h"
 
-/* Copies igraph's graph (and planar positions, metres, when given) into a topology. */
+/* igraph's graph as a topology, with the parameters' capacity and latency, or
+ * latencies from the planar positions (metres) when given. */
 static int from_igraph(const igraph_t *g, const double *x, const double *y,
                        const mn_gen_params *p, mn_topo **out)
 {
-    mn_topo *t = mn_calloc(1, sizeof *t);
+    mn_topo *t = mn__topo_shape(g);
     if (!t)
         return MN_ENOMEM;
-    t->nnodes = (size_t)igraph_vcount(g);
-    t->nlinks = (size_t)igraph_ecount(g);
-    t->nodes = mn_calloc(t->nnodes ? t->nnodes : 1, sizeof *t->nodes);
-    t->links = mn_calloc(t->nlinks ? t->nlinks : 1, sizeof *t->links);
-    if (!t->nodes || !t->links)
-        goto oom;
-    for (size_t i = 0; i < t->nnodes; i++) {
-        char id[24];
-        snprintf(id, sizeof id, "%zu", i);
-        t->nodes[i].id = mn_strdup(id);
-        t->nodes[i].label = mn_strdup(id);
-        if (!t->nodes[i].id || !t->nodes[i].label)
-            goto oom;
-    }
     for (size_t e = 0; e < t->nlinks; e++) {
         mn_topo_link *l = &t->links[e];
-        l->a = (uint32_t)IGRAPH_FROM(g, e);
-        l->b = (uint32_t)IGRAPH_TO(g, e);
         l->capacity_bps = p->capacity_bps;
         if (p->latency > 0 || !x) {
             l->latency = p->latency;
@@ -44,9 +29,6 @@ static int from_igraph(const igraph_t *g, const double *x, const double *y,
     }
     *out = t;
     return MN_OK;
-oom:
-    mn_topo_destroy(t);
-    return MN_ENOMEM;
 }
 
 static int check(const mn_gen_params *p, mn_err *err)
