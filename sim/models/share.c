@@ -11,14 +11,15 @@
 
 typedef struct link {
     double cap;
-    double load;        /* sum of the rates of its flows */
+    double load;        /* usage: sum over its flows of coefficient x rate */
     uint32_t *flows;    /* owned: active flows crossing it */
+    double *coefs;      /* owned, parallel to flows: each flow's usage per byte/s */
     uint32_t n;
     size_t n_cap;
     uint32_t mark;      /* region epoch */
     int expanded;       /* in this region: all its flows are in the region */
     /* progressive filling scratch */
-    double residual;
+    double residual, weight; /* weight: sum of the coefficients of unfrozen flows */
     uint32_t unfrozen, version;
 } link;
 
@@ -28,8 +29,9 @@ typedef struct flow {
     double bytes; /* as started */
     uint32_t path[MN_SHARE_MAX_PATH];
     uint32_t pos[MN_SHARE_MAX_PATH]; /* index of this flow in each link's array */
+    double coef[MN_SHARE_MAX_PATH];  /* usage of each link per byte/s of rate */
     uint8_t plen, active, frozen;
-    double rate, new_rate, rate_cap, remaining;
+    double rate, new_rate, rate_cap, remaining, sent; /* remaining: INFINITY until stopped */
     mn_time updated; /* remaining is as of this time */
     mn_ev_handle done_ev;
     mn_share_done_fn done;
@@ -60,6 +62,9 @@ struct mn_share {
     mn_share_stats stats;
     int status; /* first error inside a completion event */
     double total_rate;
+    int batching; /* inside mn_share_batch_begin/end: changes gather, one solve at the end */
+    mn_share_rate_fn rate_hook;
+    void *rate_hook_ctx;
 };
 
 static inline flow *F(const mn_share *s, uint32_t id)
@@ -82,8 +87,10 @@ void mn_share_destroy(mn_share *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i < s->nlinks; i++)
+    for (uint32_t i = 0; i < s->nlinks; i++) {
         mn_free(s->links[i].flows);
+        mn_free(s->links[i].coefs);
+    }
     mn_free(s->links);
     for (uint32_t b = 0; b < s->nblocks; b++)
         mn_free(s->blocks[b]);
@@ -206,20 +213,24 @@ static fill_item heap_pop(mn_share *s)
 
 #define CAP_ITEM UINT32_MAX
 
+/* The rate at which a link fills if all its unfrozen flows rise together. */
+static inline double level_of(const link *l)
+{
+    return l->residual > 0 && l->weight > 0 ? l->residual / l->weight : 0;
+}
+
 static int freeze(mn_share *s, flow *f, double rate)
 {
     f->frozen = 1;
     f->new_rate = rate;
     for (uint8_t i = 0; i < f->plen; i++) {
         link *m = &s->links[f->path[i]];
-        m->residual -= rate;
+        m->residual -= f->coef[i] * rate;
+        m->weight -= f->coef[i];
         m->unfrozen--;
         m->version++;
-        if (m->unfrozen > 0) {
-            double share = m->residual > 0 ? m->residual / m->unfrozen : 0;
-            if (heap_push(s, share, f->path[i], m->version) != MN_OK)
-                return MN_ENOMEM;
-        }
+        if (m->unfrozen > 0 && heap_push(s, level_of(m), f->path[i], m->version) != MN_OK)
+            return MN_ENOMEM;
     }
     return MN_OK;
 }
@@ -233,28 +244,28 @@ static int fill(mn_share *s)
     s->nheap = 0;
     for (size_t i = 0; i < s->nrlinks; i++) {
         link *l = &s->links[s->rlinks[i]];
-        double outside = 0;
-        uint32_t inside = l->n; /* an expanded link's flows are all in the region */
-        if (!l->expanded) {
-            inside = 0;
-            for (uint32_t k = 0; k < l->n; k++) {
-                const flow *f = F(s, l->flows[k]);
-                if (f->mark == s->epoch)
-                    inside++;
-                else
-                    outside += f->rate;
+        double outside = 0, weight = 0;
+        uint32_t inside = 0;
+        for (uint32_t k = 0; k < l->n; k++) {
+            const flow *f = F(s, l->flows[k]);
+            if (l->expanded || f->mark == s->epoch) { /* an expanded link's flows are all inside */
+                inside++;
+                weight += l->coefs[k];
+            } else {
+                outside += l->coefs[k] * f->rate;
             }
         }
         l->residual = l->cap - outside;
+        l->weight = weight;
         l->unfrozen = inside;
         l->version = 0;
-        if (inside && heap_push(s, l->residual > 0 ? l->residual / inside : 0, s->rlinks[i], 0) != MN_OK)
+        if (inside && heap_push(s, level_of(l), s->rlinks[i], 0) != MN_OK)
             return MN_ENOMEM;
     }
     for (size_t i = 0; i < s->nrflows; i++) {
         flow *f = F(s, s->rflows[i]);
-        f->frozen = 0;
-        if (f->rate_cap > 0 && heap_push(s, f->rate_cap, s->rflows[i], CAP_ITEM) != MN_OK)
+        f->frozen = !f->active; /* stopped inside a batch: nothing to give */
+        if (f->active && f->rate_cap > 0 && heap_push(s, f->rate_cap, s->rflows[i], CAP_ITEM) != MN_OK)
             return MN_ENOMEM;
     }
     while (s->nheap) {
@@ -268,7 +279,7 @@ static int fill(mn_share *s)
         link *l = &s->links[it.id];
         if (it.version != l->version || l->unfrozen == 0)
             continue; /* stale: the link's share has moved since */
-        double share = l->residual > 0 ? l->residual / l->unfrozen : 0;
+        double share = level_of(l);
         for (uint32_t k = 0; k < l->n && l->unfrozen; k++) {
             flow *f = F(s, l->flows[k]);
             if (f->mark == s->epoch && !f->frozen && freeze(s, f, share) != MN_OK)
@@ -286,7 +297,9 @@ static void on_flow_done(mn_engine *eng, void *ctx);
 static void advance(mn_share *s, flow *f)
 {
     mn_time now = mn_engine_now(s->eng);
-    f->remaining -= f->rate * mn_time_to_sec(now - f->updated);
+    double moved = f->rate * mn_time_to_sec(now - f->updated);
+    f->sent += moved;
+    f->remaining -= moved;
     if (f->remaining < 0)
         f->remaining = 0;
     f->updated = now;
@@ -296,11 +309,11 @@ static int set_rate(mn_share *s, flow *f, double rate)
 {
     advance(s, f);
     for (uint8_t i = 0; i < f->plen; i++)
-        s->links[f->path[i]].load += rate - f->rate;
+        s->links[f->path[i]].load += f->coef[i] * (rate - f->rate);
     s->total_rate += rate - f->rate;
     f->rate = rate;
     s->stats.flows_rerated++;
-    if (!(rate > 0)) {
+    if (!(rate > 0) || isinf(f->remaining)) { /* no end in sight: no completion event */
         mn_ev_cancel(s->eng, &f->done_ev);
         return MN_OK;
     }
@@ -330,7 +343,7 @@ static int solve(mn_share *s)
             double load = 0;
             for (uint32_t k = 0; k < l->n; k++) {
                 const flow *f = F(s, l->flows[k]);
-                load += f->mark == s->epoch ? f->new_rate : f->rate;
+                load += l->coefs[k] * (f->mark == s->epoch ? f->new_rate : f->rate);
             }
             if (full(l, load)) {
                 if (region_expand(s, s->rlinks[i]) != MN_OK)
@@ -346,19 +359,34 @@ static int solve(mn_share *s)
     }
     for (size_t i = 0; i < s->nrflows; i++) {
         flow *f = F(s, s->rflows[i]);
-        if (f->new_rate != f->rate || !mn_ev_is_pending(s->eng, f->done_ev)) {
+        if (!f->active)
+            continue;
+        double old = f->rate;
+        int fresh = f->sent == 0 && f->updated == mn_engine_now(s->eng) && old == 0;
+        if (f->new_rate != old || (!isinf(f->remaining) && !mn_ev_is_pending(s->eng, f->done_ev))) {
             int rc = set_rate(s, f, f->new_rate);
             if (rc != MN_OK)
                 return rc;
         }
+        if (s->rate_hook && (f->new_rate != old || fresh))
+            s->rate_hook(s, f->id, old, f->ctx, s->rate_hook_ctx);
     }
     return MN_OK;
 }
 
+/* A fresh region, unless a batch is gathering one. */
 static void begin_region(mn_share *s)
 {
+    if (s->batching)
+        return;
     s->epoch++;
     s->nrflows = s->nrlinks = 0;
+}
+
+/* Solves now, or at the batch's end. */
+static int settle(mn_share *s)
+{
+    return s->batching ? MN_OK : solve(s);
 }
 
 /* ---- flows ---- */
@@ -384,15 +412,35 @@ static int alloc_flow(mn_share *s, uint32_t *id)
     return MN_OK;
 }
 
+static int check_coefs(const double *coef, size_t plen, mn_err *err)
+{
+    for (size_t i = 0; coef && i < plen; i++)
+        if (!(coef[i] > 0) || !isfinite(coef[i]))
+            return MN_ERR(err, MN_ERANGE, "sharing: a link coefficient must be positive (got %g)",
+                          coef[i]);
+    return MN_OK;
+}
+
 int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double bytes,
                         double rate_cap, mn_share_done_fn done, void *ctx, uint32_t *flow_out,
                         mn_err *err)
 {
+    mn_share_flow_spec spec = {path, NULL, plen, bytes, rate_cap, done, ctx};
+    return mn_share_flow_begin(s, &spec, flow_out, err);
+}
+
+int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *flow_out, mn_err *err)
+{
+    const uint32_t *path = spec->path;
+    size_t plen = spec->plen;
+    double bytes = spec->bytes, rate_cap = spec->rate_cap;
     if (plen < 1 || plen > MN_SHARE_MAX_PATH)
         return MN_ERR(err, MN_EINVAL, "sharing: a path has 1 to %d links (got %zu)",
                       MN_SHARE_MAX_PATH, plen);
-    if (!(bytes > 0) || !isfinite(bytes) || rate_cap < 0 || !isfinite(rate_cap))
+    if (!(bytes > 0) || rate_cap < 0 || !isfinite(rate_cap))
         return MN_ERR(err, MN_ERANGE, "sharing: a flow needs bytes > 0 and a rate cap >= 0");
+    if (check_coefs(spec->coef, plen, err) != MN_OK)
+        return MN_ERANGE;
     for (size_t i = 0; i < plen; i++) {
         if (path[i] >= s->nlinks)
             return MN_ERR(err, MN_EINVAL, "sharing: unknown link %u", path[i]);
@@ -402,8 +450,17 @@ int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double b
     }
     for (size_t i = 0; i < plen; i++) {
         link *l = &s->links[path[i]];
+        size_t cap = l->n_cap;
         if (mn_array_reserve((void **)&l->flows, &l->n_cap, (size_t)l->n + 1, sizeof *l->flows) != MN_OK)
             return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
+        if (l->n_cap != cap) { /* coefs follow flows' capacity */
+            double *grown = mn_realloc(l->coefs, l->n_cap * sizeof *grown);
+            if (!grown) {
+                l->n_cap = cap; /* flows keeps its (larger) block; only cap is re-read */
+                return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
+            }
+            l->coefs = grown;
+        }
     }
     uint32_t id;
     if (alloc_flow(s, &id) != MN_OK)
@@ -418,19 +475,21 @@ int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double b
     f->bytes = bytes;
     f->rate_cap = rate_cap;
     f->updated = mn_engine_now(s->eng);
-    f->done = done;
-    f->ctx = ctx;
+    f->done = spec->done;
+    f->ctx = spec->ctx;
     for (size_t i = 0; i < plen; i++) {
         link *l = &s->links[path[i]];
         f->path[i] = path[i];
+        f->coef[i] = spec->coef ? spec->coef[i] : 1;
         f->pos[i] = l->n;
+        l->coefs[l->n] = f->coef[i];
         l->flows[l->n++] = id;
     }
     s->active++;
     if (s->active > s->stats.max_active)
         s->stats.max_active = s->active;
     begin_region(s);
-    if (region_add_flow(s, id) != MN_OK || solve(s) != MN_OK)
+    if (region_add_flow(s, id) != MN_OK || settle(s) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "sharing: out of memory while solving");
     if (flow_out)
         *flow_out = id;
@@ -445,16 +504,49 @@ static void detach(mn_share *s, flow *f)
         uint32_t moved = l->flows[--l->n];
         uint32_t at = f->pos[i];
         l->flows[at] = moved;
+        l->coefs[at] = l->coefs[l->n];
         flow *m = F(s, moved);
         for (uint8_t j = 0; j < m->plen; j++)
             if (m->path[j] == f->path[i]) {
                 m->pos[j] = at;
                 break;
             }
-        l->load -= f->rate;
+        l->load -= f->coef[i] * f->rate;
         if (l->n == 0)
             l->load = 0; /* no drift on an empty link */
     }
+}
+
+/*
+ * Takes an advanced flow off its links and re-solves (or gathers, in a
+ * batch) around the links it leaves; the id is free again after.
+ */
+static int release(mn_share *s, flow *f)
+{
+    mn_ev_cancel(s->eng, &f->done_ev);
+    detach(s, f);
+    s->total_rate -= f->rate;
+    if (s->active == 1)
+        s->total_rate = 0; /* no drift once idle */
+    f->active = 0;
+    s->active--;
+    /* the flows that may speed up: those on links this flow kept full */
+    begin_region(s);
+    int rc = MN_OK;
+    for (uint8_t i = 0; i < f->plen && rc == MN_OK; i++) {
+        link *l = &s->links[f->path[i]];
+        int was_full = full(l, l->load + f->coef[i] * f->rate);
+        rc = region_add_link(s, f->path[i]);
+        if (rc == MN_OK && was_full)
+            rc = region_expand(s, f->path[i]);
+    }
+    if (!s->batching)
+        f->mark = 0;
+    if (rc == MN_OK)
+        rc = settle(s);
+    f->next_free = s->free_flow;
+    s->free_flow = f->id;
+    return rc;
 }
 
 static void on_flow_done(mn_engine *eng, void *ctx)
@@ -467,32 +559,115 @@ static void on_flow_done(mn_engine *eng, void *ctx)
     double leftover = fabs(f->remaining) / f->bytes;
     if (leftover > s->stats.max_leftover)
         s->stats.max_leftover = leftover;
-    detach(s, f);
-    s->total_rate -= f->rate;
-    if (s->active == 1)
-        s->total_rate = 0; /* no drift once idle */
-    f->active = 0;
     f->remaining = 0;
-    s->active--;
-    /* the flows that may speed up: those on links this flow kept full */
-    begin_region(s);
-    for (uint8_t i = 0; i < f->plen; i++) {
-        link *l = &s->links[f->path[i]];
-        int was_full = full(l, l->load + f->rate);
-        region_add_link(s, f->path[i]);
-        if (was_full)
-            region_expand(s, f->path[i]);
-    }
-    f->mark = 0;
-    int rc = solve(s);
+    int rc = release(s, f);
     if (rc != MN_OK && s->status == MN_OK) {
         s->status = rc; /* no caller to tell: the run checks mn_share_status */
         mn_engine_stop(s->eng);
     }
-    f->next_free = s->free_flow;
-    s->free_flow = f->id;
     if (f->done)
         f->done(s, f->id, f->ctx);
+}
+
+int mn_share_flow_stop(mn_share *s, uint32_t id, double *sent, mn_err *err)
+{
+    if (id >= s->nflows_made || !F(s, id)->active)
+        return MN_ERR(err, MN_EINVAL, "sharing: flow %u is not active", id);
+    flow *f = F(s, id);
+    advance(s, f);
+    if (sent)
+        *sent = f->sent;
+    if (release(s, f) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "sharing: out of memory while solving");
+    return MN_OK;
+}
+
+int mn_share_flow_update(mn_share *s, uint32_t id, const double *coef, double rate_cap, mn_err *err)
+{
+    if (id >= s->nflows_made || !F(s, id)->active)
+        return MN_ERR(err, MN_EINVAL, "sharing: flow %u is not active", id);
+    if (rate_cap < 0 || !isfinite(rate_cap))
+        return MN_ERR(err, MN_ERANGE, "sharing: a rate cap must be >= 0 (got %g)", rate_cap);
+    flow *f = F(s, id);
+    if (check_coefs(coef, f->plen, err) != MN_OK)
+        return MN_ERANGE;
+    begin_region(s);
+    int rc = region_add_flow(s, id);
+    for (uint8_t i = 0; i < f->plen && rc == MN_OK; i++) {
+        link *l = &s->links[f->path[i]];
+        int was_full = full(l, l->load);
+        if (coef) {
+            l->load += (coef[i] - f->coef[i]) * f->rate;
+            f->coef[i] = coef[i];
+            l->coefs[f->pos[i]] = coef[i];
+        }
+        if (was_full) /* its other flows may gain from a smaller coefficient */
+            rc = region_expand(s, f->path[i]);
+    }
+    f->rate_cap = rate_cap;
+    if (rc == MN_OK)
+        rc = settle(s);
+    return rc == MN_OK ? MN_OK : MN_ERR(err, MN_ENOMEM, "sharing: out of memory while solving");
+}
+
+int mn_share_link_set_capacity(mn_share *s, uint32_t id, double capacity, mn_err *err)
+{
+    if (id >= s->nlinks)
+        return MN_ERR(err, MN_EINVAL, "sharing: unknown link %u", id);
+    if (!(capacity > 0) || !isfinite(capacity))
+        return MN_ERR(err, MN_ERANGE, "sharing: link capacity must be positive (got %g bytes/s)",
+                      capacity);
+    s->links[id].cap = capacity;
+    begin_region(s);
+    int rc = region_add_link(s, id);
+    if (rc == MN_OK)
+        rc = region_expand(s, id); /* every flow on it may move */
+    if (rc == MN_OK)
+        rc = settle(s);
+    return rc == MN_OK ? MN_OK : MN_ERR(err, MN_ENOMEM, "sharing: out of memory while solving");
+}
+
+void mn_share_batch_begin(mn_share *s)
+{
+    if (s->batching++ == 0) {
+        s->epoch++;
+        s->nrflows = s->nrlinks = 0;
+    }
+}
+
+int mn_share_batch_end(mn_share *s, mn_err *err)
+{
+    if (s->batching == 0)
+        return MN_ERR(err, MN_EBUG, "sharing: batch_end without batch_begin");
+    if (--s->batching > 0)
+        return MN_OK;
+    if (s->nrflows == 0 && s->nrlinks == 0)
+        return MN_OK;
+    if (solve(s) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "sharing: out of memory while solving");
+    return MN_OK;
+}
+
+void mn_share_set_rate_hook(mn_share *s, mn_share_rate_fn fn, void *ctx)
+{
+    s->rate_hook = fn;
+    s->rate_hook_ctx = ctx;
+}
+
+double mn_share_flow_sent(const mn_share *s, uint32_t id)
+{
+    const flow *f = F(s, id);
+    return f->sent + f->rate * mn_time_to_sec(mn_engine_now(s->eng) - f->updated);
+}
+
+double mn_share_link_capacity(const mn_share *s, uint32_t l)
+{
+    return s->links[l].cap;
+}
+
+size_t mn_share_link_flows(const mn_share *s, uint32_t l)
+{
+    return s->links[l].n;
 }
 
 double mn_share_flow_rate(const mn_share *s, uint32_t flow_id)
@@ -503,6 +678,8 @@ double mn_share_flow_rate(const mn_share *s, uint32_t flow_id)
 double mn_share_flow_remaining(const mn_share *s, uint32_t flow_id)
 {
     const flow *f = F(s, flow_id);
+    if (isinf(f->remaining))
+        return INFINITY;
     return f->remaining - f->rate * mn_time_to_sec(mn_engine_now(s->eng) - f->updated);
 }
 

@@ -55,6 +55,59 @@ int mn_share_flow_start(mn_share *s, const uint32_t *path, size_t plen, double b
                         double rate_cap, mn_share_done_fn done, void *ctx, uint32_t *flow_out,
                         mn_err *err);
 
+/*
+ * A flow in full: coef[i] (> 0) is how much of link path[i] one byte/s of
+ * the flow uses (NULL: 1 on every link). A link of capacity C then holds
+ * sum coef x rate <= C, and max-min is on the rates: progressive filling
+ * raises the unfrozen flows of a link together until C is used, i.e. to
+ * (C - frozen usage) / (sum of the unfrozen flows' coefficients). This is
+ * how airtime (seconds of air per byte, 1/PHY rate), CPU (cycles per byte)
+ * and header overheads (wire bytes per payload byte) enter the same solver.
+ * bytes may be INFINITY: the flow runs until mn_share_flow_stop.
+ */
+typedef struct mn_share_flow_spec {
+    const uint32_t *path;
+    const double *coef;
+    size_t plen;
+    double bytes, rate_cap;
+    mn_share_done_fn done;
+    void *ctx;
+} mn_share_flow_spec;
+int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *flow_out,
+                        mn_err *err);
+
+/* Ends an active flow now, without its done callback; *sent: bytes it delivered. */
+int mn_share_flow_stop(mn_share *s, uint32_t flow, double *sent, mn_err *err);
+
+/* New coefficients (NULL: keep) and rate cap (0: none) of an active flow. */
+int mn_share_flow_update(mn_share *s, uint32_t flow, const double *coef, double rate_cap,
+                         mn_err *err);
+
+/* A link's capacity changes (e.g. beacon airtime as vAPs come and go). */
+int mn_share_link_set_capacity(mn_share *s, uint32_t link, double capacity, mn_err *err);
+
+/*
+ * Gathers the changes made between begin and end (starts, stops, updates,
+ * capacities) and solves once at the end: n flows of a radio re-weighted
+ * together cost one solve. Nests. Rates read inside a batch are stale.
+ */
+void mn_share_batch_begin(mn_share *s);
+int mn_share_batch_end(mn_share *s, mn_err *err);
+
+/*
+ * Called after each solve for every flow whose rate changed (and every new
+ * flow), with its old rate and its ctx. It must not call back into the
+ * solver (read-only calls are fine).
+ */
+typedef void (*mn_share_rate_fn)(mn_share *s, uint32_t flow, double old_rate, void *flow_ctx,
+                                 void *hook_ctx);
+void mn_share_set_rate_hook(mn_share *s, mn_share_rate_fn fn, void *hook_ctx);
+
+/* Bytes an active flow has delivered so far. */
+double mn_share_flow_sent(const mn_share *s, uint32_t flow);
+double mn_share_link_capacity(const mn_share *s, uint32_t link);
+size_t mn_share_link_flows(const mn_share *s, uint32_t link); /* active flows on it */
+
 /* The engine the flows run on (for callbacks that need the time). */
 mn_engine *mn_share_engine(const mn_share *s);
 
@@ -65,7 +118,7 @@ double mn_share_flow_remaining(const mn_share *s, uint32_t flow);
 /* Sum of the rates of all active flows (bytes/s). */
 double mn_share_total_rate(const mn_share *s);
 
-/* Current load (sum of rates) and capacity of a link; active flows. */
+/* Current load of a link (sum of coefficient x rate over its flows); active flows. */
 double mn_share_link_load(const mn_share *s, uint32_t link);
 size_t mn_share_active_flows(const mn_share *s);
 

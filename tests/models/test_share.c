@@ -141,12 +141,96 @@ static void test_share_rejects_bad_input(void)
     drop(&t);
 }
 
+static void test_share_coefficients_weight_usage(void)
+{
+    /* One link of 12 units. a uses it 1:1, b at 2 per unit of rate (a slow
+     * radio station: twice the airtime per byte). Both rise together until
+     * a + 2b = 12: a = b = 4; the link is full with usage 12. */
+    double caps[] = {12};
+    struct net t = make(caps, 1);
+    uint32_t p[] = {0}, a, b;
+    double one = 1, two = 2;
+    mn_share_flow_spec sa = {p, &one, 1, 1e6, 0, NULL, NULL}, sb = {p, &two, 1, 1e6, 0, NULL, NULL};
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_begin(t.s, &sa, &a, NULL), MN_OK);
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_begin(t.s, &sb, &b, NULL), MN_OK);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, a), 4, 1e-12);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, b), 4, 1e-12);
+    MN_ASSERT_CLOSE(mn_share_link_load(t.s, 0), 12, 1e-12);
+    /* b now costs 5 per unit: a + 5b = 12, a = b = 2 */
+    double five = 5;
+    CU_ASSERT_EQUAL(mn_share_flow_update(t.s, b, &five, 0, NULL), MN_OK);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, a), 2, 1e-12);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, b), 2, 1e-12);
+    /* capped at 1, b leaves a 12 - 5 = 7 */
+    CU_ASSERT_EQUAL(mn_share_flow_update(t.s, b, NULL, 1, NULL), MN_OK);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, a), 7, 1e-12);
+    /* the link shrinks to 6: a and b meet at 1 (1 + 5 = 6) */
+    CU_ASSERT_EQUAL(mn_share_link_set_capacity(t.s, 0, 6, NULL), MN_OK);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, a), 1, 1e-12);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, b), 1, 1e-12);
+    double zero = 0;
+    CU_ASSERT_EQUAL(mn_share_flow_update(t.s, b, &zero, 0, NULL), MN_ERANGE);
+    drop(&t);
+}
+
+static double hook_old[8];
+static int hook_calls;
+static void count_hook(mn_share *s, uint32_t flow, double old_rate, void *flow_ctx, void *hook_ctx)
+{
+    (void)s;
+    (void)flow_ctx;
+    *(int *)hook_ctx += 1;
+    if (flow < 8)
+        hook_old[flow] = old_rate;
+    hook_calls++;
+}
+
+static void test_share_stop_batch_and_hook(void)
+{
+    /* Endless flows (sessions): stopped by hand, with what they sent. */
+    double caps[] = {10};
+    struct net t = make(caps, 1);
+    int calls = 0;
+    hook_calls = 0;
+    mn_share_set_rate_hook(t.s, count_hook, &calls);
+    uint32_t p[] = {0}, a, b;
+    mn_share_flow_spec spec = {p, NULL, 1, INFINITY, 0, NULL, NULL};
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_begin(t.s, &spec, &a, NULL), MN_OK);
+    CU_ASSERT_EQUAL(calls, 1); /* a: 0 -> 10 */
+    CU_ASSERT_EQUAL_FATAL(mn_engine_run(t.eng, 2 * MN_SEC, NULL), MN_OK);
+    CU_ASSERT(isinf(mn_share_flow_remaining(t.s, a)));
+    MN_ASSERT_CLOSE(mn_share_flow_sent(t.s, a), 20, 1e-12);
+    /* a batch: b arrives and a's cap is set; one solve, a and b at 5 */
+    uint64_t solves = mn_share_get_stats(t.s).solves;
+    mn_share_batch_begin(t.s);
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_begin(t.s, &spec, &b, NULL), MN_OK);
+    CU_ASSERT_EQUAL(mn_share_flow_update(t.s, a, NULL, 6, NULL), MN_OK);
+    CU_ASSERT_EQUAL(mn_share_batch_end(t.s, NULL), MN_OK);
+    CU_ASSERT_EQUAL(mn_share_get_stats(t.s).solves, solves + 1);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, a), 5, 1e-12);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, b), 5, 1e-12);
+    CU_ASSERT_EQUAL(calls, 3);
+    MN_ASSERT_CLOSE(hook_old[a], 10, 1e-12);
+    CU_ASSERT_EQUAL_FATAL(mn_engine_run(t.eng, 4 * MN_SEC, NULL), MN_OK);
+    double sent;
+    CU_ASSERT_EQUAL(mn_share_flow_stop(t.s, a, &sent, NULL), MN_OK);
+    MN_ASSERT_CLOSE(sent, 30, 1e-12); /* 2 s at 10, 2 s at 5 */
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, b), 10, 1e-12);
+    CU_ASSERT_EQUAL(mn_share_flow_stop(t.s, a, NULL, NULL), MN_EINVAL); /* not twice */
+    CU_ASSERT_EQUAL(mn_share_flow_stop(t.s, b, NULL, NULL), MN_OK);
+    CU_ASSERT_EQUAL(mn_share_active_flows(t.s), 0);
+    CU_ASSERT_EQUAL(mn_share_link_load(t.s, 0), 0);
+    CU_ASSERT_EQUAL(mn_engine_pending(t.eng), 0); /* no completion event for endless flows */
+    drop(&t);
+}
+
 /* ---- incremental against from scratch ---- */
 
 #define NL 12
 #define MAXF 400
 struct ref_flow {
     uint32_t path[4];
+    double coef[4];
     int plen, active;
     double cap;
 };
@@ -155,8 +239,8 @@ static struct net rnet;
 static double rcaps[NL];
 static size_t mismatches, checks;
 
-/* Capacity used by frozen flows on link l, and how many active flows are unfrozen there. */
-static void link_usage(int l, const double *rate, const int *frozen, double *used, int *unfrozen)
+/* Capacity used by frozen flows on link l, and the coefficients of its unfrozen active flows. */
+static void link_usage(int l, const double *rate, const int *frozen, double *used, double *unfrozen)
 {
     *used = 0;
     *unfrozen = 0;
@@ -166,9 +250,9 @@ static void link_usage(int l, const double *rate, const int *frozen, double *use
         for (int k = 0; k < rf[f].plen; k++)
             if ((int)rf[f].path[k] == l) {
                 if (frozen[f])
-                    *used += rate[f];
+                    *used += rf[f].coef[k] * rate[f];
                 else
-                    (*unfrozen)++;
+                    *unfrozen += rf[f].coef[k];
             }
     }
 }
@@ -182,10 +266,9 @@ static void reference_rates(double *rate)
         /* the next level at which a link fills or a cap binds */
         double next = INFINITY;
         for (int l = 0; l < NL; l++) {
-            double used;
-            int unfrozen;
+            double used, unfrozen;
             link_usage(l, rate, frozen, &used, &unfrozen);
-            if (unfrozen)
+            if (unfrozen > 0)
                 next = fmin(next, (rcaps[l] - used) / unfrozen);
         }
         for (int f = 0; f < MAXF; f++)
@@ -206,8 +289,7 @@ static void reference_rates(double *rate)
             }
             for (int k = 0; k < rf[f].plen && !frozen[f]; k++) {
                 int l = (int)rf[f].path[k];
-                double used;
-                int unfrozen;
+                double used, unfrozen;
                 link_usage(l, rate, frozen, &used, &unfrozen);
                 if ((rcaps[l] - used) / unfrozen <= level * (1 + 1e-12)) {
                     rate[f] = level;
@@ -256,11 +338,36 @@ static void ref_arrive(mn_engine *eng, void *ctx)
     (void)eng;
     struct arrival *a = ctx;
     uint32_t id;
-    CU_ASSERT_EQUAL_FATAL(mn_share_flow_start(rnet.s, a->spec.path, (size_t)a->spec.plen, a->bytes,
-                                              a->spec.cap, ref_done, NULL, &id, NULL),
-                          MN_OK);
+    mn_share_flow_spec spec = {a->spec.path, a->spec.coef, (size_t)a->spec.plen, a->bytes,
+                               a->spec.cap, ref_done, NULL};
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_begin(rnet.s, &spec, &id, NULL), MN_OK);
     rf[id] = a->spec;
     rf[id].active = 1;
+    compare_all();
+}
+
+static uint64_t rnd(void);
+
+/* Now and then: stop a random active flow, or give one new coefficients and cap. */
+static void ref_disturb(mn_engine *eng, void *ctx)
+{
+    (void)eng;
+    (void)ctx;
+    int f = (int)(rnd() % MAXF), tries = 0;
+    while (!rf[f].active && tries++ < MAXF)
+        f = (f + 1) % MAXF;
+    if (!rf[f].active)
+        return;
+    if (rnd() % 2) {
+        CU_ASSERT_EQUAL_FATAL(mn_share_flow_stop(rnet.s, (uint32_t)f, NULL, NULL), MN_OK);
+        rf[f].active = 0;
+    } else {
+        for (int k = 0; k < rf[f].plen; k++)
+            rf[f].coef[k] = 0.25 + (double)(rnd() % 8) / 4;
+        rf[f].cap = rnd() % 3 == 0 ? 0.5 + (double)(rnd() % 30) / 10 : 0;
+        CU_ASSERT_EQUAL_FATAL(mn_share_flow_update(rnet.s, (uint32_t)f, rf[f].coef, rf[f].cap, NULL),
+                              MN_OK);
+    }
     compare_all();
 }
 
@@ -295,12 +402,16 @@ static void test_share_incremental_equals_from_scratch(void)
                     dup |= a->spec.path[m] == l;
             } while (dup);
             a->spec.path[k] = l;
+            /* half the flows use links 1:1, the others with coefficients 0.25..2 */
+            a->spec.coef[k] = i % 2 ? 1 : 0.25 + (double)(rnd() % 8) / 4;
         }
         a->spec.cap = rnd() % 4 == 0 ? 0.5 + (double)(rnd() % 30) / 10 : 0;
         a->bytes = 1 + (double)(rnd() % 50);
         mn_time when = (mn_time)(rnd() % 60) * MN_SEC;
         when += (mn_time)(rnd() % 1000);
         mn_ev_schedule_at(rnet.eng, when, ref_arrive, a, NULL);
+        if (i % 4 == 0)
+            mn_ev_schedule_at(rnet.eng, when + 500, ref_disturb, NULL, NULL);
     }
     mn_engine_run(rnet.eng, MN_TIME_MAX, NULL);
     CU_ASSERT(checks > 10000);
@@ -322,6 +433,8 @@ void mn_test_register(void)
         MN_TEST(test_share_rate_caps_leave_room_to_others),
         MN_TEST(test_share_completions_follow_the_rates),
         MN_TEST(test_share_rejects_bad_input),
+        MN_TEST(test_share_coefficients_weight_usage),
+        MN_TEST(test_share_stop_batch_and_hook),
         MN_TEST(test_share_incremental_equals_from_scratch),
     };
     MN_SUITE("share", cases);
