@@ -8,6 +8,7 @@
 #include "../core/alloc.h"
 #include "../models/net.h"
 #include "../models/netrun.h"
+#include "../models/wrun.h"
 #include "commands.h"
 
 #define MAX_SETS 256
@@ -73,7 +74,8 @@ int mn_cli_run(int argc, char **argv)
     o.nsets = nsets;
     o.progress = !quiet && isatty(STDERR_FILENO);
     mn_run_summary s;
-    int rc = mn_net_run(net, &o, &s, &err);
+    int world = net->world.present;
+    int rc = world ? mn_world_run(net, &o, &s, &err) : mn_net_run(net, &o, &s, &err);
     if (rc != MN_OK) {
         mn_cli_print_error(&err);
         mn_net_destroy(net);
@@ -81,9 +83,10 @@ int mn_cli_run(int argc, char **argv)
         return rc == MN_EINVAL || rc == MN_EUNSUPPORTED ? MN_EXIT_USAGE : MN_EXIT_FAIL;
     }
     if (!quiet)
-        printf("%s: %" PRIu64 " flows, %" PRIu64 " completed, simulated %.6f s in %.3f s wall "
+        printf("%s: %" PRIu64 " %s, %" PRIu64 " completed, simulated %.6f s in %.3f s wall "
                "(%" PRIu64 " events) -> %s/\n",
-               net->name, s.flows, s.completed, s.sim_end_s, s.wall_s, s.events, o.out_dir);
+               net->name, s.flows, world ? "sessions" : "flows", s.completed, s.sim_end_s, s.wall_s,
+               s.events, o.out_dir);
     mn_net_destroy(net);
     return MN_EXIT_OK;
 }

@@ -46,6 +46,7 @@ struct mn_engine {
     void *qs;                   /* owned: queue state */
     struct radix *radix;        /* qs when q is the radix backend, else NULL */
     const mn_clock *clock;      /* borrowed */
+    void *user;                 /* borrowed: the model's, see mn_engine_set_user */
 };
 
 static void link_free_slots(mn_engine *eng, uint32_t from, uint32_t to)
@@ -100,6 +101,16 @@ void mn_engine_destroy(mn_engine *eng)
 mn_time mn_engine_now(const mn_engine *eng)
 {
     return eng->now;
+}
+
+void mn_engine_set_user(mn_engine *eng, void *user)
+{
+    eng->user = user;
+}
+
+void *mn_engine_user(const mn_engine *eng)
+{
+    return eng->user;
 }
 
 static int grow_pool(mn_engine *eng)

@@ -61,6 +61,14 @@ void mn_engine_destroy(mn_engine *eng); /* NULL is a no-op; pending events are d
 mn_time mn_engine_now(const mn_engine *eng);
 
 /*
+ * One pointer the model may hang on the engine (its run state), so that
+ * events whose ctx is a packed number (an entity index, a generation) can
+ * still reach it. Borrowed; NULL until set.
+ */
+void mn_engine_set_user(mn_engine *eng, void *user);
+void *mn_engine_user(const mn_engine *eng);
+
+/*
  * Schedules fn(eng, ctx) at absolute time t (>= now) or after delay (>= 0).
  * handle_out may be NULL. Errors: MN_EINVAL for a time in the past,
  * MN_ENOMEM when the pool or queue cannot grow (nothing is scheduled then).

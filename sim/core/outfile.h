@@ -40,4 +40,7 @@ int mn_outfile_commit(mn_outfile *o, mn_err *err);
 /* Discards everything written; safe on an outfile already committed or aborted. */
 void mn_outfile_abort(mn_outfile *o);
 
+/* Writes s as a JSON string literal (quotes, escapes). */
+void mn_json_string(FILE *f, const char *s);
+
 #endif /* MN_OUTFILE_H */

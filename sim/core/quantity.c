@@ -42,6 +42,18 @@ static const mn_unit distance_units[] = {
 const mn_quantity_kind mn_qk_distance = {"distance", "250m", "1 mm", distance_units,
                                          N_(distance_units), UINT64_MAX};
 
+static const mn_unit frequency_units[] = {
+    {"Hz", 1ULL}, {"kHz", 1000ULL}, {"MHz", 1000000ULL}, {"GHz", 1000000000ULL},
+};
+const mn_quantity_kind mn_qk_frequency = {"frequency", "2GHz", "1 Hz", frequency_units,
+                                          N_(frequency_units), UINT64_MAX};
+
+static const mn_unit electric_power_units[] = {
+    {"mW", 1ULL}, {"W", 1000ULL}, {"kW", 1000000ULL},
+};
+const mn_quantity_kind mn_qk_electric_power = {"power", "12W", "1 mW", electric_power_units,
+                                               N_(electric_power_units), UINT64_MAX};
+
 static void list_units(const mn_quantity_kind *k, char *buf, size_t size)
 {
     size_t len = 0;

@@ -36,6 +36,8 @@ extern const mn_quantity_kind mn_qk_duration; /* ns: ns us ms s min h d */
 extern const mn_quantity_kind mn_qk_rate;     /* bit/s: bps kbps Mbps Gbps Tbps */
 extern const mn_quantity_kind mn_qk_size;     /* byte: B kB MB GB TB KiB MiB GiB TiB */
 extern const mn_quantity_kind mn_qk_distance; /* mm: mm cm m km */
+extern const mn_quantity_kind mn_qk_frequency; /* Hz: Hz kHz MHz GHz (CPU speed, channel width) */
+extern const mn_quantity_kind mn_qk_electric_power; /* mW: mW W kW (what a box draws) */
 
 /*
  * Parses a non-negative "<number><unit>" of kind k into base units (spaces

@@ -73,6 +73,17 @@ long mn_scn_elem_line(const mn_scn_elem *e)
     return xmlGetLineNo(e->node);
 }
 
+const char *mn_scn_elem_parent_name(const mn_scn_elem *e)
+{
+    xmlNode *p = e->node->parent;
+    return p && p->type == XML_ELEMENT_NODE ? (const char *)p->name : "";
+}
+
+const char *mn_scn_elem_file(const mn_scn_elem *e)
+{
+    return e->path;
+}
+
 const char *mn_scn_elem_dir(const mn_scn_elem *e)
 {
     return e->dir;

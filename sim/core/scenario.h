@@ -54,6 +54,9 @@ int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char
 const char *mn_scn_elem_name(const mn_scn_elem *e);
 long mn_scn_elem_line(const mn_scn_elem *e);
 const char *mn_scn_elem_dir(const mn_scn_elem *e);
+/* The enclosing element's name ("" at the root), and the file the element is in. */
+const char *mn_scn_elem_parent_name(const mn_scn_elem *e);
+const char *mn_scn_elem_file(const mn_scn_elem *e);
 
 /* An attribute's text, or NULL when absent (borrowed for the handler call). */
 const char *mn_scn_attr(const mn_scn_elem *e, const char *name);

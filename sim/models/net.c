@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "core/scenario.h"
 #include "topo.h"
+#include "world_load.h"
 
 static int add_node(mn_net *n, const char *name, uint32_t *idx)
 {
@@ -426,7 +427,19 @@ void mn_net_destroy(mn_net *n)
     mn_strmap_fini(&n->node_ids);
     mn_strmap_fini(&n->link_ids);
     mn_strmap_fini(&n->flow_ids);
+    mn_world_fini(&n->world);
     mn_free(n);
+}
+
+mn_world *mn_net_world(struct mn_net *n)
+{
+    return &n->world;
+}
+
+uint64_t mn_world_seed(void *net)
+{
+    const mn_net *n = net;
+    return n->has_seed ? n->seed : 1;
 }
 
 /* Loads from a file (buf NULL) or from memory. */
@@ -443,13 +456,20 @@ static int load(const char *path, const char *buf, size_t len, const char *const
     mn_strmap_init(&n->node_ids);
     mn_strmap_init(&n->link_ids);
     mn_strmap_init(&n->flow_ids);
+    mn_world_init(&n->world);
     if (!(n->path = mn_strdup(path))) {
         mn_net_destroy(n);
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     }
-    const size_t nops = sizeof net_entities / sizeof net_entities[0];
-    int rc = buf ? mn_scn_load_memory(buf, len, path, sets, nsets, net_entities, nops, n, err)
-                 : mn_scn_load(path, sets, nsets, net_entities, nops, n, err);
+    enum { NNET = sizeof net_entities / sizeof net_entities[0] };
+    struct mn_scn_entity_ops ops[NNET + 32];
+    size_t nops = NNET + mn_world_nentities;
+    memcpy(ops, net_entities, sizeof net_entities);
+    memcpy(ops + NNET, mn_world_entities, mn_world_nentities * sizeof *ops);
+    int rc = buf ? mn_scn_load_memory(buf, len, path, sets, nsets, ops, nops, n, err)
+                 : mn_scn_load(path, sets, nsets, ops, nops, n, err);
+    if (rc == MN_OK)
+        rc = mn_world_finish(n, err);
     if (rc != MN_OK) {
         mn_net_destroy(n);
         return rc;

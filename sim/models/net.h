@@ -10,7 +10,7 @@
  * Entities (one handler each, registered in net.c's table): scenario,
  * node, link, import (a GraphML/GML topology, nodes named <prefix><id>),
  * generate (tree, grid, geometric, waxman; nodes named <id>-<i>), flow,
- * output.
+ * output; and the <world> elements of world_load.c.
  */
 #ifndef MN_NET_H
 #define MN_NET_H
@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/strmap.h"
 #include "core/time.h"
+#include "world.h"
 
 typedef struct mn_net_link {
     char *id; /* owned */
@@ -53,6 +54,7 @@ typedef struct mn_net {
     mn_net_flow *flows;
     size_t nflows, flows_cap;
     mn_strmap node_ids, link_ids, flow_ids;
+    mn_world world; /* the metamorphic network, when the scenario has a <world> */
 } mn_net;
 
 /*

@@ -115,7 +115,7 @@ static int route_all(const mn_net *n, struct flow_state *fs, mn_err *err)
             }
             if (len == MN_SHARE_MAX_PATH) {
                 rc = route_fail(n, fi, err, MN_EUNSUPPORTED,
-                                "its path is longer than 16 links, the solver's limit");
+                                "its path is longer than 24 links, the solver's limit");
                 break;
             }
             const mn_net_link *l = &n->links[e];
@@ -202,21 +202,6 @@ static void on_progress(mn_engine *eng, void *ctx)
 }
 
 /* ---- results ---- */
-
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 static int write_flows(const char *dir, const struct run *r, mn_err *err)
 {
@@ -307,7 +292,7 @@ static int write_summary(const char *dir, const struct run *r, uint64_t seed, do
     }
     FILE *f = o.f;
     fprintf(f, "{\n  \"scenario\": ");
-    json_string(f, n->name);
+    mn_json_string(f, n->name);
     fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"sim_end_s\": %.9f,\n  \"events\": %" PRIu64 ",\n",
             seed, span, events);
     fprintf(f, "  \"nodes\": %zu,\n  \"links\": %zu,\n", n->nnodes, n->nlinks);
@@ -345,15 +330,15 @@ static int write_manifest(const char *dir, const struct run *r, const mn_run_opt
         return rc;
     FILE *f = of.f;
     fprintf(f, "{\n  \"scenario_path\": ");
-    json_string(f, r->net->path);
+    mn_json_string(f, r->net->path);
     fprintf(f, ",\n  \"scenario_sha256\": \"%s\",\n  \"seed\": %" PRIu64 ",\n", sha, seed);
     fprintf(f, "  \"version\": \"%s\",\n  \"options\": {\"set\": [", MN_VERSION);
     for (size_t i = 0; i < o->nsets; i++) {
         fprintf(f, "%s", i ? ", " : "");
-        json_string(f, o->sets[i]);
+        mn_json_string(f, o->sets[i]);
     }
     fprintf(f, "], \"out\": ");
-    json_string(f, dir);
+    mn_json_string(f, dir);
     fprintf(f, "},\n  \"wall_s\": %.6f,\n  \"events\": %" PRIu64 ",\n  \"events_per_s\": %.1f,\n",
             wall, events, wall > 0 ? (double)events / wall : 0);
     fprintf(f, "  \"files\": [\"summary.json\", \"flows.csv\", \"links.csv\"%s]\n}\n",

@@ -33,7 +33,7 @@
 #include "core/engine.h"
 #include "core/err.h"
 
-#define MN_SHARE_MAX_PATH 16
+#define MN_SHARE_MAX_PATH 24
 
 typedef struct mn_share mn_share;
 

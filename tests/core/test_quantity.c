@@ -53,6 +53,10 @@ static void test_quantity_distances_in_millimetres(void)
     CU_ASSERT_EQUAL(ok(&mn_qk_distance, "250m"), 250000);
     CU_ASSERT_EQUAL(ok(&mn_qk_distance, "1.5km"), 1500000);
     CU_ASSERT_EQUAL(ok(&mn_qk_distance, "3cm"), 30);
+    CU_ASSERT_EQUAL(ok(&mn_qk_frequency, "2.4GHz"), 2400000000ULL);
+    CU_ASSERT_EQUAL(ok(&mn_qk_frequency, "80MHz"), 80000000ULL);
+    CU_ASSERT_EQUAL(ok(&mn_qk_electric_power, "12.5W"), 12500);
+    CU_ASSERT_EQUAL(ok(&mn_qk_electric_power, "800mW"), 800);
 }
 
 static void test_quantity_errors_name_the_fix(void)

@@ -1,0 +1,235 @@
+/* world.c - the world's life cycle and end-of-load checks; see world.h, world_load.h. */
+#include "world_load.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "net.h"
+#include "route.h"
+
+void mn_world_init(mn_world *w)
+{
+    memset(w, 0, sizeof *w);
+    w->underlay = MN_UNDERLAY_IPV4;
+    w->queue_packets = 64;
+    mn_strmap_init(&w->ids);
+}
+
+void mn_world_fini(mn_world *w)
+{
+    for (size_t i = 0; i < w->noperators; i++)
+        mn_free(w->operators[i]);
+#define FREE_IDS(arr)                           \
+    for (size_t i = 0; i < w->n##arr; i++)      \
+        mn_free(w->arr[i].id);                  \
+    mn_free(w->arr);
+    FREE_IDS(slas)
+    FREE_IDS(services)
+    FREE_IDS(boxes)
+    FREE_IDS(radios)
+    FREE_IDS(vaps)
+    FREE_IDS(vms)
+    FREE_IDS(vlinks)
+    FREE_IDS(vnets)
+    FREE_IDS(sites)
+    FREE_IDS(users)
+    FREE_IDS(arrivals)
+#undef FREE_IDS
+    for (size_t i = 0; i < w->nmobilities; i++) {
+        mn_free(w->mobilities[i].id);
+        mn_trace_destroy(w->mobilities[i].trace);
+    }
+    mn_free(w->mobilities);
+    for (size_t i = 0; i < w->nfaults; i++) {
+        mn_free(w->faults[i].id);
+        mn_free(w->faults[i].targets);
+    }
+    mn_free(w->faults);
+    for (size_t i = 0; i < w->nrefs; i++)
+        mn_free(w->refs[i].name);
+    mn_free(w->refs);
+    mn_free(w->operators);
+    mn_free(w->tunnels);
+    mn_free(w->vlink_reserved);
+    mn_free(w->uplink_reserved);
+    mn_strmap_fini(&w->ids);
+}
+
+int mn_world_defer(mn_world *w, const mn_scn_elem *e, int kind, const char *name, int owner_kind,
+                   uint32_t owner, const char *attr, mn_err *err)
+{
+    (void)err;
+    if (mn_array_reserve((void **)&w->refs, &w->refs_cap, w->nrefs + 1, sizeof *w->refs) != MN_OK)
+        return MN_ENOMEM;
+    struct mn_world_ref *r = &w->refs[w->nrefs];
+    memset(r, 0, sizeof *r);
+    if (!(r->name = mn_strdup(name)))
+        return MN_ENOMEM;
+    r->kind = kind;
+    r->owner_kind = owner_kind;
+    r->owner = owner;
+    snprintf(r->attr, sizeof r->attr, "%s", attr);
+    const char *id = mn_scn_attr(e, "id");
+    snprintf(r->where, sizeof r->where, "%s:%ld: %s %s", mn_scn_elem_file(e), mn_scn_elem_line(e),
+             mn_scn_elem_name(e), id ? id : "");
+    w->nrefs++;
+    return MN_OK;
+}
+
+/* "file:line" and "element id" halves of a ref's where, for mn_err_set_at. */
+static int ref_fail(const struct mn_world_ref *r, mn_err *err, int code, const char *msg)
+{
+    char where[200];
+    snprintf(where, sizeof where, "%s", r->where);
+    char *colon = strstr(where, ": ");
+    const char *what = "";
+    if (colon) {
+        *colon = '\0';
+        what = colon + 2;
+    }
+    return mn_err_set_at(err, code, where, "%s: %s", what, msg);
+}
+
+static int resolve(mn_world *w, mn_err *err)
+{
+    static const char *const kind_names[] = {[MN_ID_VM] = "vm", [MN_ID_VNET] = "vnet"};
+    for (size_t i = 0; i < w->nrefs; i++) {
+        const struct mn_world_ref *r = &w->refs[i];
+        uint32_t v;
+        char msg[256];
+        if (!mn_strmap_get(&w->ids, r->name, &v) || (int)(v >> 28) != r->kind) {
+            snprintf(msg, sizeof msg, "%s names no %s \"%s\"; declare <%s id=\"%s\"/>%s", r->attr,
+                     kind_names[r->kind], r->name, kind_names[r->kind], r->name,
+                     r->owner_kind == MN_ID_SERVICE ? " or a topology node of that id" : "");
+            return ref_fail(r, err, MN_ENOTFOUND, msg);
+        }
+        v &= (1u << 28) - 1;
+        if (r->owner_kind == MN_ID_SERVICE)
+            w->services[r->owner].to_vm = v;
+        else if (r->owner_kind == MN_ID_VNET)
+            w->vnets[r->owner].exit_vm = v;
+        else if (strcmp(r->attr, "via") == 0)
+            w->vaps[r->owner].via_vm = v;
+        else
+            w->vaps[r->owner].vnet = v;
+    }
+    for (size_t i = 0; i < w->nrefs; i++) { /* consistency, now that all is known */
+        const struct mn_world_ref *r = &w->refs[i];
+        if (r->owner_kind == MN_ID_VNET && w->vms[w->vnets[r->owner].exit_vm].vnet != r->owner)
+            return ref_fail(r, err, MN_EINVAL, "exit must be a VM of this virtual network");
+        if (r->owner_kind != MN_ID_VAP || strcmp(r->attr, "via") != 0)
+            continue;
+        const mn_vap *v = &w->vaps[r->owner];
+        const mn_vnet *vn = &w->vnets[v->vnet];
+        char msg[256];
+        if (w->vms[v->via_vm].vnet != v->vnet) {
+            snprintf(msg, sizeof msg, "via VM %s is not in virtual network %s", w->vms[v->via_vm].id,
+                     vn->id);
+            return ref_fail(r, err, MN_EINVAL, msg);
+        }
+        if (vn->op != v->op) {
+            snprintf(msg, sizeof msg, "virtual network %s belongs to operator %s, the vAP to %s: "
+                     "operators are isolated", vn->id, w->operators[vn->op], w->operators[v->op]);
+            return ref_fail(r, err, MN_EINVAL, msg);
+        }
+        if (!(vn->stacks & v->stacks)) {
+            snprintf(msg, sizeof msg, "the vAP and virtual network %s share no protocol stack", vn->id);
+            return ref_fail(r, err, MN_EINVAL, msg);
+        }
+    }
+    return MN_OK;
+}
+
+/* Reserves bps on a resource (2 per topology link, then 2 per box uplink). */
+static int reserve_on(mn_net *n, mn_world *w, const mn_vlink *vl, uint32_t res, mn_err *err)
+{
+    double cap, *used;
+    char what[300];
+    if (res < 2 * n->nlinks) {
+        const mn_net_link *l = &n->links[res / 2];
+        cap = (double)l->capacity_bps;
+        used = &w->vlink_reserved[res];
+        snprintf(what, sizeof what, "link %s (%s to %s)", l->id, n->nodes[res % 2 ? l->b : l->a],
+                 n->nodes[res % 2 ? l->a : l->b]);
+    } else {
+        uint32_t box = (res - 2 * (uint32_t)n->nlinks) / 2;
+        cap = w->boxes[box].uplink_bps;
+        used = &w->uplink_reserved[res - 2 * n->nlinks];
+        snprintf(what, sizeof what, "the uplink of box %s", w->boxes[box].id);
+    }
+    if (*used + vl->bps > cap * (1 + 1e-12)) {
+        char where[160];
+        snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
+        return mn_err_set_at(err, MN_ERANGE, where,
+                             "vlink %s: needs %.6g Mbps on %s, which has %.6g Mbps left of %.6g; "
+                             "lower its capacity or add capacity",
+                             vl->id, vl->bps / 1e6, what, (cap - *used) / 1e6, cap / 1e6);
+    }
+    *used += vl->bps;
+    return MN_OK;
+}
+
+static int map_vlinks(mn_net *n, mn_world *w, mn_err *err)
+{
+    if (w->nvlinks == 0)
+        return MN_OK;
+    w->vlink_reserved = mn_calloc(2 * n->nlinks + 1, sizeof *w->vlink_reserved);
+    w->uplink_reserved = mn_calloc(2 * w->nboxes + 1, sizeof *w->uplink_reserved);
+    mn_routes *r = NULL;
+    int rc = !w->vlink_reserved || !w->uplink_reserved ? MN_ERR(err, MN_ENOMEM, "out of memory")
+                                                       : mn_routes_create(n, &r, err);
+    for (size_t i = 0; i < w->nvlinks && rc == MN_OK; i++) {
+        const mn_vlink *vl = &w->vlinks[i];
+        uint32_t ba = w->vms[vl->a].box, bb = w->vms[vl->b].box;
+        if (ba == bb)
+            continue; /* inside one box: no physical link */
+        const mn_box *A = &w->boxes[ba], *B = &w->boxes[bb];
+        uint32_t res[64];
+        size_t len = 0;
+        mn_time lat;
+        if (A->node != MN_NONE && B->node != MN_NONE) {
+            int prc = mn_routes_path(r, A->node, B->node, res, 60, &len, &lat);
+            if (prc != MN_OK) {
+                char where[160];
+                snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
+                rc = mn_err_set_at(err, prc == MN_ENOMEM ? MN_ENOMEM : MN_EINVAL, where,
+                                   "vlink %s: no physical path joins boxes %s and %s", vl->id, A->id,
+                                   B->id);
+                break;
+            }
+        }
+        /* both ways: up A's uplink, the path, down B's; and back */
+        uint32_t up_a = 2 * (uint32_t)n->nlinks + 2 * ba, up_b = 2 * (uint32_t)n->nlinks + 2 * bb;
+        rc = reserve_on(n, w, vl, up_a, err);
+        if (rc == MN_OK) rc = reserve_on(n, w, vl, up_a + 1, err);
+        if (rc == MN_OK) rc = reserve_on(n, w, vl, up_b, err);
+        if (rc == MN_OK) rc = reserve_on(n, w, vl, up_b + 1, err);
+        for (size_t k = 0; k < len && rc == MN_OK; k++) {
+            rc = reserve_on(n, w, vl, res[k], err);
+            if (rc == MN_OK)
+                rc = reserve_on(n, w, vl, res[k] ^ 1u, err);
+        }
+    }
+    mn_routes_destroy(r);
+    return rc;
+}
+
+int mn_world_finish(mn_net *n, mn_err *err)
+{
+    mn_world *w = mn_net_world(n);
+    if (!w->present)
+        return MN_OK;
+    for (size_t i = 0; i < w->nmobilities; i++) { /* the array moved as it grew */
+        mn_mobility_def *d = &w->mobilities[i];
+        d->m.pause = &d->pause;
+        d->m.leave = &d->leave;
+        d->m.travel = &d->travel;
+        d->m.work = &d->work;
+        d->m.trace = d->trace;
+    }
+    int rc = resolve(w, err);
+    if (rc == MN_OK)
+        rc = map_vlinks(n, w, err);
+    return rc;
+}

@@ -1,0 +1,1160 @@
+/*
+ * world_load.c - the <world> elements of the scenario language; see world.h.
+ *
+ * One handler per element. Children see their parent through the cursor
+ * fields below (the loader calls a parent before its children): a <radio>
+ * inside <box> belongs to the last box; inside <box-set> it is stamped on
+ * every box of the set. References that may point forward (a vAP's virtual
+ * network and via VM, a service's VM) are resolved in mn_world_finish.
+ */
+#include "world_load.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/quantity.h"
+#include "core/rng.h"
+#include "core/scenario.h"
+#include "net.h"
+
+/* ---- small parsers ---- */
+
+/* A quantity as a double in base units (bit/s, byte, Hz, mW, ns, mm), or dflt. */
+static int qty(const mn_scn_elem *e, const char *name, const mn_quantity_kind *k, int required,
+               double dflt, double *out, mn_err *err)
+{
+    if (!mn_scn_attr(e, name) && !required) {
+        *out = dflt;
+        return MN_OK;
+    }
+    uint64_t v;
+    int rc = mn_scn_attr_quantity(e, name, k, required, 0, &v, err);
+    *out = (double)v;
+    return rc;
+}
+
+static int qty_time(const mn_scn_elem *e, const char *name, int required, mn_time dflt,
+                    mn_time *out, mn_err *err)
+{
+    uint64_t v;
+    int rc = mn_scn_attr_quantity(e, name, &mn_qk_duration, required, (uint64_t)dflt, &v, err);
+    *out = (mn_time)v;
+    return rc;
+}
+
+static int dist_attr(const mn_scn_elem *e, const char *name, const mn_quantity_kind *k,
+                     const char *dflt, mn_distspec *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text && !dflt)
+        return mn_scn_fail(e, err, MN_EPARSE, "%s is missing; write e.g. %s=\"exponential(%s)\"",
+                           name, name, k->example);
+    mn_err derr = {0};
+    if (mn_distspec_parse(text ? text : dflt, k, out, &derr) != MN_OK)
+        return mn_scn_fail(e, err, derr.code, "%s: %s", name, derr.msg);
+    return MN_OK;
+}
+
+/* A plain number in [lo, hi], or dflt when absent. */
+static int number(const mn_scn_elem *e, const char *name, double lo, double hi, double dflt,
+                  double *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text) {
+        *out = dflt;
+        return MN_OK;
+    }
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v))
+        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a number", name, text);
+    if (v < lo || v > hi)
+        return mn_scn_fail(e, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
+    *out = v;
+    return MN_OK;
+}
+
+/* "50%" or "0.5": a fraction in (0, 1]. */
+static int fraction(const mn_scn_elem *e, const char *name, double dflt, double *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text) {
+        *out = dflt;
+        return MN_OK;
+    }
+    char *end;
+    double v = strtod(text, &end);
+    if (end != text && *end == '%' && end[1] == '\0')
+        v /= 100;
+    else if (end == text || *end)
+        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a fraction; write e.g. \"50%%\"",
+                           name, text);
+    if (!(v > 0 && v <= 1))
+        return mn_scn_fail(e, err, MN_ERANGE, "%s must be above 0%% and at most 100%%", name);
+    *out = v;
+    return MN_OK;
+}
+
+static int choice(const mn_scn_elem *e, const char *name, const char *const *names, int n,
+                  int dflt, int *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text) {
+        *out = dflt;
+        return MN_OK;
+    }
+    char list[256] = "";
+    for (int i = 0; i < n; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = i;
+            return MN_OK;
+        }
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+    }
+    return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
+}
+
+static int stacks_attr(const mn_scn_elem *e, const char *name, unsigned *mask, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    mn_err serr = {0};
+    if (mn_stacks_parse(text ? text : "ipv4", mask, &serr) != MN_OK)
+        return mn_scn_fail(e, err, serr.code, "%s: %s", name, serr.msg);
+    return MN_OK;
+}
+
+/* ---- ids and references ---- */
+
+static const char *const kind_names[] = {
+    "", "operator", "sla", "service", "box", "radio", "vap", "vm", "vlink", "vnet", "site",
+    "mobility", "user", "arrivals", "fault",
+};
+
+static int add_id(mn_world *w, const mn_scn_elem *e, const char *id, int kind, size_t idx)
+{
+    if (idx >= (1u << 28))
+        return mn_scn_fail(e, NULL, MN_ERANGE, "too many");
+    int r = mn_strmap_add(&w->ids, id, (uint32_t)idx | (uint32_t)kind << 28);
+    if (r < 0)
+        return MN_ENOMEM;
+    return r > 0 ? MN_EINVAL : MN_OK;
+}
+
+static int id_fail(const mn_scn_elem *e, mn_err *err, int rc, const char *id)
+{
+    if (rc == MN_EINVAL)
+        return mn_scn_fail(e, err, MN_EINVAL, "id \"%s\" is taken; ids are unique across the world",
+                           id);
+    return MN_ERR(err, MN_ENOMEM, "out of memory");
+}
+
+/* Looks up `name` as an entity of `kind`; the message says what it is if it exists as another kind. */
+static int lookup(const mn_world *w, const mn_scn_elem *e, const char *attr, const char *name,
+                  int kind, uint32_t *idx, mn_err *err)
+{
+    uint32_t v;
+    if (!mn_strmap_get(&w->ids, name, &v))
+        return mn_scn_fail(e, err, MN_ENOTFOUND,
+                           "%s names unknown %s \"%s\"; declare <%s id=\"%s\"/> before this line",
+                           attr, kind_names[kind], name, kind_names[kind], name);
+    if ((int)(v >> 28) != kind)
+        return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is a %s, not a %s", attr, name,
+                           kind_names[v >> 28], kind_names[kind]);
+    *idx = v & ((1u << 28) - 1);
+    return MN_OK;
+}
+
+static int ref(const mn_world *w, const mn_scn_elem *e, const char *attr, int kind, uint32_t *idx,
+               mn_err *err)
+{
+    const char *name = mn_scn_attr(e, attr);
+    if (!name) {
+        *idx = MN_NONE;
+        return MN_OK;
+    }
+    return lookup(w, e, attr, name, kind, idx, err);
+}
+
+static int node_ref(mn_net *n, const mn_scn_elem *e, const char *attr, uint32_t *idx, mn_err *err)
+{
+    const char *name = mn_scn_attr(e, attr);
+    *idx = MN_NONE;
+    if (!name)
+        return MN_OK;
+    if (!mn_strmap_get(&n->node_ids, name, idx))
+        return mn_scn_fail(e, err, MN_ENOTFOUND,
+                           "%s names unknown node \"%s\"; nodes come from <topology>", attr, name);
+    return MN_OK;
+}
+
+/* Services named in a space-separated list (all when absent) as a bitmask. */
+static int services_attr(const mn_world *w, const mn_scn_elem *e, uint32_t *mask, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, "services");
+    if (!text) {
+        *mask = w->nservices >= 32 ? UINT32_MAX : (1u << w->nservices) - 1;
+        return MN_OK;
+    }
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", text);
+    *mask = 0;
+    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        uint32_t s;
+        int rc = lookup(w, e, "services", t, MN_ID_SERVICE, &s, err);
+        if (rc != MN_OK)
+            return rc;
+        *mask |= 1u << s;
+    }
+    return MN_OK;
+}
+
+/* Operators named in a space-separated list, for populations (one drawn per user). */
+static int operators_attr(const mn_world *w, const mn_scn_elem *e, uint32_t *ops, size_t *n,
+                          mn_err *err)
+{
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, "operator"));
+    *n = 0;
+    for (char *t = strtok_r(buf, " ", &save); t && *n < 32; t = strtok_r(NULL, " ", &save)) {
+        int rc = lookup(w, e, "operator", t, MN_ID_OPERATOR, &ops[*n], err);
+        if (rc != MN_OK)
+            return rc;
+        (*n)++;
+    }
+    if (*n == 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "operator is empty; name one or more operators");
+    return MN_OK;
+}
+
+/* Boxes whose ids match a space-separated list of ids or prefixes ending in '*'. */
+static int match_boxes(const mn_world *w, const mn_scn_elem *e, const char *attr, uint32_t **out,
+                       size_t *n, mn_err *err)
+{
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, attr));
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        size_t len = strlen(t), before = *n;
+        int prefix = t[len - 1] == '*';
+        for (uint32_t i = 0; i < w->nboxes; i++) {
+            const char *id = w->boxes[i].id;
+            if (prefix ? strncmp(id, t, len - 1) != 0 : strcmp(id, t) != 0)
+                continue;
+            if (mn_array_reserve((void **)out, &cap, *n + 1, sizeof **out) != MN_OK)
+                return MN_ERR(err, MN_ENOMEM, "out of memory");
+            (*out)[(*n)++] = i;
+        }
+        if (*n == before)
+            return mn_scn_fail(e, err, MN_ENOTFOUND,
+                               "%s: \"%s\" matches no box declared before this line", attr, t);
+    }
+    if (*n == 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name box ids or a prefix like \"b-*\"",
+                           attr);
+    return MN_OK;
+}
+
+#define PUSH(w, arr, out)                                                                   \
+    (mn_array_reserve((void **)&(w)->arr, &(w)->arr##_cap, (w)->n##arr + 1,                 \
+                      sizeof *(w)->arr) == MN_OK                                            \
+         ? (*(out) = &(w)->arr[(w)->n##arr], memset(*(out), 0, sizeof **(out)), MN_OK)      \
+         : MN_ENOMEM)
+
+/* Records an entity's id: both the name table and the entity's own copy. */
+static int name_entity(mn_world *w, const mn_scn_elem *e, const char *id, int kind, size_t idx,
+                       char **slot, mn_err *err)
+{
+    int rc = add_id(w, e, id, kind, idx);
+    if (rc != MN_OK)
+        return id_fail(e, err, rc, id);
+    if (!(*slot = mn_strdup(id)))
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    return MN_OK;
+}
+
+/* ---- elements ---- */
+
+static int on_world(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    w->present = 1;
+    const char *u = mn_scn_attr(e, "underlay");
+    if (u && mn_underlay_parse(u, &w->underlay) != MN_OK)
+        return mn_scn_fail(e, err, MN_EINVAL, "underlay \"%s\" is not ipv4 or ipv6", u);
+    double k;
+    int rc = number(e, "queue-packets", 1, 1e6, 64, &k, err);
+    w->queue_packets = (unsigned)k;
+    return rc;
+}
+
+static int on_operator(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    if (mn_array_reserve((void **)&w->operators, &w->operators_cap, w->noperators + 1,
+                         sizeof *w->operators) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_OPERATOR, w->noperators,
+                         &w->operators[w->noperators], err);
+    if (rc == MN_OK)
+        w->noperators++;
+    return rc;
+}
+
+static int on_sla(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_sla *s;
+    if (PUSH(w, slas, &s) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc;
+    if ((rc = qty(e, "min-throughput", &mn_qk_rate, 0, 0, &s->min_bps, err)) != MN_OK ||
+        (rc = qty_time(e, "max-delay", 0, 0, &s->max_delay, err)) != MN_OK ||
+        (rc = qty_time(e, "max-outage", 0, MN_TIME_MAX, &s->max_outage, err)) != MN_OK)
+        return rc;
+    if (!mn_scn_attr(e, "min-throughput") && !mn_scn_attr(e, "max-delay") &&
+        !mn_scn_attr(e, "max-outage"))
+        return mn_scn_fail(e, err, MN_EINVAL,
+                           "an SLA needs at least one of min-throughput, max-delay, max-outage");
+    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_SLA, w->nslas, &s->id, err)) != MN_OK)
+        return rc;
+    w->nslas++;
+    return MN_OK;
+}
+
+static int on_service(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    mn_world *w = mn_net_world(world);
+    if (w->nservices == MN_MAX_SERVICES)
+        return mn_scn_fail(e, err, MN_ERANGE, "more than %d services", MN_MAX_SERVICES);
+    mn_service *s;
+    if (PUSH(w, services, &s) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    static const char *const kinds[] = {"transfer", "stream"};
+    static const char *const dirs[] = {"", "down", "up", "both"};
+    int kind, dir, rc;
+    double pkt;
+    s->to_vm = MN_NONE;
+    if ((rc = choice(e, "kind", kinds, 2, 0, &kind, err)) != MN_OK ||
+        (rc = choice(e, "direction", dirs, 4, MN_DIR_DOWN, &dir, err)) != MN_OK ||
+        (rc = dist_attr(e, "interarrival", &mn_qk_duration, NULL, &s->interarrival, err)) != MN_OK ||
+        (rc = qty(e, "rate", &mn_qk_rate, kind == MN_SVC_STREAM, 0, &s->rate_bps, err)) != MN_OK ||
+        (rc = qty(e, "packet", &mn_qk_size, 0, 1400, &pkt, err)) != MN_OK ||
+        (rc = ref(w, e, "sla", MN_ID_SLA, &s->sla, err)) != MN_OK)
+        return rc;
+    if (dir == 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "direction must be down, up or both");
+    s->kind = (mn_svc_kind)kind;
+    s->direction = dir;
+    if (!(pkt >= 40 && pkt <= 65535))
+        return mn_scn_fail(e, err, MN_ERANGE, "packet must be 40B to 65535B (got %gB)", pkt);
+    s->packet_bytes = pkt;
+    if (kind == MN_SVC_TRANSFER) {
+        if (mn_scn_attr(e, "duration"))
+            return mn_scn_fail(e, err, MN_EINVAL, "a transfer has a size, not a duration");
+        rc = dist_attr(e, "size", &mn_qk_size, NULL, &s->size, err);
+    } else {
+        if (mn_scn_attr(e, "size"))
+            return mn_scn_fail(e, err, MN_EINVAL, "a stream has a duration, not a size");
+        rc = dist_attr(e, "duration", &mn_qk_duration, NULL, &s->duration, err);
+        if (rc == MN_OK && s->rate_bps <= 0)
+            rc = mn_scn_fail(e, err, MN_ERANGE, "a stream's rate must be above zero");
+    }
+    if (rc != MN_OK)
+        return rc;
+    if (s->interarrival.kind == MN_DIST_CONST && s->interarrival.a <= 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "interarrival must be above zero");
+    /* to: a topology node, or a VM (resolved at the end: VMs may come later) */
+    const char *to = mn_scn_attr(e, "to");
+    s->to_node = MN_NONE;
+    if (to && !mn_strmap_get(&n->node_ids, to, &s->to_node) &&
+        mn_world_defer(w, e, MN_ID_VM, to, MN_ID_SERVICE, (uint32_t)w->nservices, "to", err) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_SERVICE, w->nservices, &s->id, err)) != MN_OK)
+        return rc;
+    w->nservices++;
+    return MN_OK;
+}
+
+static int on_site(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_site *s;
+    if (PUSH(w, sites, &s) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc = node_ref(world, e, "node", &s->node, err);
+    if (rc == MN_OK)
+        rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_SITE, w->nsites, &s->id, err);
+    if (rc == MN_OK)
+        w->nsites++;
+    return rc;
+}
+
+static int on_tunnel(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_tunnel t;
+    int rc;
+    if ((rc = ref(w, e, "from", MN_ID_SITE, &t.a, err)) != MN_OK ||
+        (rc = ref(w, e, "to", MN_ID_SITE, &t.b, err)) != MN_OK)
+        return rc;
+    if (t.a == t.b)
+        return mn_scn_fail(e, err, MN_EINVAL, "a tunnel joins two different sites");
+    if (w->sites[t.a].node == w->sites[t.b].node)
+        return mn_scn_fail(e, err, MN_EINVAL, "sites %s and %s share gateway node; give each its own",
+                           w->sites[t.a].id, w->sites[t.b].id);
+    for (size_t i = 0; i < w->ntunnels; i++)
+        if ((w->tunnels[i].a == t.a && w->tunnels[i].b == t.b) ||
+            (w->tunnels[i].a == t.b && w->tunnels[i].b == t.a))
+            return mn_scn_fail(e, err, MN_EINVAL, "sites %s and %s are already joined",
+                               w->sites[t.a].id, w->sites[t.b].id);
+    mn_tunnel *slot;
+    if (PUSH(w, tunnels, &slot) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    *slot = t;
+    w->ntunnels++;
+    return MN_OK;
+}
+
+/* Position: x/y distances, or lat/lon degrees (projected around the first seen). */
+static int position(mn_world *w, const mn_scn_elem *e, mn_pos *pos, int *given, mn_err *err)
+{
+    const char *x = mn_scn_attr(e, "x"), *y = mn_scn_attr(e, "y");
+    const char *lat = mn_scn_attr(e, "lat"), *lon = mn_scn_attr(e, "lon");
+    *given = 0;
+    if ((x || y) && (lat || lon))
+        return mn_scn_fail(e, err, MN_EINVAL, "give x and y, or lat and lon, not both");
+    if (!!x != !!y || !!lat != !!lon)
+        return mn_scn_fail(e, err, MN_EINVAL, "a position needs both %s", x || y ? "x and y" : "lat and lon");
+    if (x) {
+        /* distances are non-negative quantities: coordinates start at the area's corner */
+        double mx, my;
+        int rc;
+        if ((rc = qty(e, "x", &mn_qk_distance, 1, 0, &mx, err)) != MN_OK ||
+            (rc = qty(e, "y", &mn_qk_distance, 1, 0, &my, err)) != MN_OK)
+            return rc;
+        *pos = (mn_pos){mx / 1000, my / 1000};
+        *given = 1;
+    } else if (lat) {
+        double la, lo;
+        int rc;
+        if ((rc = number(e, "lat", -90, 90, 0, &la, err)) != MN_OK ||
+            (rc = number(e, "lon", -180, 180, 0, &lo, err)) != MN_OK)
+            return rc;
+        if (!w->geo.set)
+            mn_geo_frame_init(&w->geo, la, lo);
+        *pos = mn_geo_project(&w->geo, la, lo);
+        *given = 1;
+    }
+    return MN_OK;
+}
+
+/* The attributes a box and a box-set share; defaults in docs/models.md. */
+static int box_params(mn_net *n, mn_world *w, const mn_scn_elem *e, mn_box *b, int with_node,
+                      mn_err *err)
+{
+    int rc;
+    double idle, max;
+    mn_time lat;
+    b->node = MN_NONE;
+    if ((with_node && (rc = node_ref(n, e, "node", &b->node, err)) != MN_OK) ||
+        (rc = ref(w, e, "site", MN_ID_SITE, &b->site, err)) != MN_OK ||
+        (rc = qty(e, "cpu", &mn_qk_frequency, 0, 2e9, &b->cpu_hz, err)) != MN_OK ||
+        (rc = qty(e, "memory", &mn_qk_size, 0, 1073741824.0, &b->mem_bytes, err)) != MN_OK ||
+        (rc = qty(e, "dom0-cpu", &mn_qk_frequency, 0, 5e8, &b->dom0_cpu_hz, err)) != MN_OK ||
+        (rc = qty(e, "dom0-memory", &mn_qk_size, 0, 268435456.0, &b->dom0_mem_bytes, err)) != MN_OK ||
+        (rc = qty(e, "uplink", &mn_qk_rate, 0, 1e8, &b->uplink_bps, err)) != MN_OK ||
+        (rc = qty_time(e, "uplink-latency", 0, 5 * MN_MS, &lat, err)) != MN_OK ||
+        (rc = qty(e, "power-idle", &mn_qk_electric_power, 0, 10000, &idle, err)) != MN_OK ||
+        (rc = qty(e, "power-max", &mn_qk_electric_power, 0, 20000, &max, err)) != MN_OK ||
+        (rc = number(e, "forward-dom0", 1, 1e9, 4000, &b->cycles_dom0, err)) != MN_OK ||
+        (rc = number(e, "forward-domu", 1, 1e9, 12000, &b->cycles_domu, err)) != MN_OK)
+        return rc;
+    b->uplink_latency = lat;
+    b->power_idle_w = idle / 1000;
+    b->power_max_w = max / 1000;
+    if (b->cpu_hz <= 0 || b->mem_bytes <= 0 || b->uplink_bps <= 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "cpu, memory and uplink must be above zero");
+    if (b->dom0_cpu_hz >= b->cpu_hz || b->dom0_mem_bytes >= b->mem_bytes)
+        return mn_scn_fail(e, err, MN_ERANGE,
+                           "dom0 keeps all the box (dom0-cpu %.3g Hz of %.3g, dom0-memory %.3g B of "
+                           "%.3g); leave room for vAPs and VMs",
+                           b->dom0_cpu_hz, b->cpu_hz, b->dom0_mem_bytes, b->mem_bytes);
+    if (b->power_max_w < b->power_idle_w)
+        return mn_scn_fail(e, err, MN_ERANGE, "power-max (%gW) is below power-idle (%gW)",
+                           b->power_max_w, b->power_idle_w);
+    if (b->site == MN_NONE && b->node != MN_NONE)
+        for (uint32_t s = 0; s < w->nsites; s++)
+            if (w->sites[s].node == b->node)
+                b->site = s; /* a box at a site's gateway node belongs to the site */
+    b->line = mn_scn_elem_line(e);
+    return MN_OK;
+}
+
+static int on_box(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_box *b;
+    if (PUSH(w, boxes, &b) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int given, rc;
+    if ((rc = box_params(world, w, e, b, 1, err)) != MN_OK || (rc = position(w, e, &b->pos, &given, err)) != MN_OK)
+        return rc;
+    if (!given)
+        return mn_scn_fail(e, err, MN_EINVAL, "a box needs a position: x=\"0m\" y=\"0m\" or lat/lon");
+    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_BOX, w->nboxes, &b->id, err)) != MN_OK)
+        return rc;
+    w->cur_first = (uint32_t)w->nboxes++;
+    w->cur_count = 1;
+    return MN_OK;
+}
+
+/* count boxes <id>-<i>, uniform in a side x side square (stream "boxes:<id>"), uplinks spread over `node`. */
+static int on_box_set(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    mn_world *w = mn_net_world(world);
+    const char *id = mn_scn_attr(e, "id");
+    unsigned long long count = strtoull(mn_scn_attr(e, "count"), NULL, 10);
+    if (count > 1000000)
+        return mn_scn_fail(e, err, MN_ERANGE, "count %llu is above 1,000,000", count);
+    double side;
+    mn_box proto = {0};
+    int rc;
+    if ((rc = qty(e, "side", &mn_qk_distance, 1, 0, &side, err)) != MN_OK)
+        return rc;
+    /* node may be a list of nodes or prefixes: each box takes one in turn */
+    const char *nodes = mn_scn_attr(e, "node");
+    uint32_t *node_list = NULL;
+    size_t nnodes = 0, cap = 0;
+    if (nodes) {
+        char buf[1024], *save = NULL;
+        snprintf(buf, sizeof buf, "%s", nodes);
+        for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+            size_t len = strlen(t), before = nnodes;
+            int prefix = t[len - 1] == '*';
+            for (uint32_t i = 0; i < n->nnodes; i++) {
+                if (prefix ? strncmp(n->nodes[i], t, len - 1) != 0 : strcmp(n->nodes[i], t) != 0)
+                    continue;
+                if (mn_array_reserve((void **)&node_list, &cap, nnodes + 1, sizeof *node_list) != MN_OK) {
+                    mn_free(node_list);
+                    return MN_ERR(err, MN_ENOMEM, "out of memory");
+                }
+                node_list[nnodes++] = i;
+            }
+            if (nnodes == before) {
+                mn_free(node_list);
+                return mn_scn_fail(e, err, MN_ENOTFOUND, "node: \"%s\" matches no node", t);
+            }
+        }
+    }
+    if ((rc = box_params(n, w, e, &proto, 0, err)) != MN_OK) {
+        mn_free(node_list);
+        return rc;
+    }
+    mn_rng *r;
+    char stream[96];
+    snprintf(stream, sizeof stream, "boxes:%.80s", id);
+    if ((rc = mn_rng_create(mn_world_seed(world), stream, NULL, &r, err)) != MN_OK) {
+        mn_free(node_list);
+        return rc;
+    }
+    if (mn_array_reserve((void **)&w->boxes, &w->boxes_cap, w->nboxes + count, sizeof *w->boxes) != MN_OK) {
+        mn_rng_destroy(r);
+        mn_free(node_list);
+        return MN_ERR(err, MN_ENOMEM, "out of memory for %llu boxes", count);
+    }
+    w->cur_first = (uint32_t)w->nboxes;
+    w->cur_count = 0;
+    for (unsigned long long i = 0; i < count && rc == MN_OK; i++) {
+        mn_box *b = &w->boxes[w->nboxes];
+        *b = proto;
+        b->pos.x = mn_rng_uniform(r) * side / 1000;
+        b->pos.y = mn_rng_uniform(r) * side / 1000;
+        b->node = nnodes ? node_list[i % nnodes] : MN_NONE;
+        if (b->site == MN_NONE && b->node != MN_NONE)
+            for (uint32_t s = 0; s < w->nsites; s++)
+                if (w->sites[s].node == b->node)
+                    b->site = s;
+        char bid[160];
+        snprintf(bid, sizeof bid, "%s-%llu", id, i);
+        rc = name_entity(w, e, bid, MN_ID_BOX, w->nboxes, &b->id, err);
+        if (rc == MN_OK) {
+            w->nboxes++;
+            w->cur_count++;
+        }
+    }
+    mn_rng_destroy(r);
+    mn_free(node_list);
+    return rc;
+}
+
+/* Reserves a vAP's or VM's CPU and memory on a box, or says what is over. */
+static int reserve(mn_world *w, const mn_scn_elem *e, uint32_t box, double cpu, double mem,
+                   const char *what, mn_err *err)
+{
+    mn_box *b = &w->boxes[box];
+    double cpu_free = b->cpu_hz - b->dom0_cpu_hz - b->cpu_used_hz;
+    double mem_free = b->mem_bytes - b->dom0_mem_bytes - b->mem_used_bytes;
+    if (cpu > cpu_free * (1 + 1e-12))
+        return mn_scn_fail(e, err, MN_ERANGE,
+                           "%s needs %.4g MHz of CPU but box %s has %.4g MHz left; give the box "
+                           "more cpu or the %s less",
+                           what, cpu / 1e6, b->id, cpu_free / 1e6, what);
+    if (mem > mem_free * (1 + 1e-12))
+        return mn_scn_fail(e, err, MN_ERANGE,
+                           "%s needs %.4g MiB of memory but box %s has %.4g MiB left; give the box "
+                           "more memory or the %s less",
+                           what, mem / 1048576, b->id, mem_free / 1048576, what);
+    b->cpu_used_hz += cpu;
+    b->mem_used_bytes += mem;
+    return MN_OK;
+}
+
+/* The boxes a child element applies to: its box, or every box of its box-set. */
+static int parent_boxes(const mn_world *w, const mn_scn_elem *e, uint32_t *first, uint32_t *count,
+                        mn_err *err)
+{
+    const char *p = mn_scn_elem_parent_name(e);
+    if (strcmp(p, "box") != 0 && strcmp(p, "box-set") != 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "<%s> belongs inside <box> or <box-set>",
+                           mn_scn_elem_name(e));
+    *first = w->cur_first;
+    *count = w->cur_count;
+    return MN_OK;
+}
+
+/* A child's id: as written inside <box>, "<box>-<id>" inside <box-set>. */
+static void child_id(const mn_world *w, const mn_scn_elem *e, uint32_t box, char *buf, size_t n)
+{
+    if (strcmp(mn_scn_elem_parent_name(e), "box-set") == 0)
+        snprintf(buf, n, "%s-%s", w->boxes[box].id, mn_scn_attr(e, "id"));
+    else
+        snprintf(buf, n, "%s", mn_scn_attr(e, "id"));
+}
+
+static int on_radio(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    uint32_t first, count;
+    int rc = parent_boxes(w, e, &first, &count, err);
+    if (rc != MN_OK)
+        return rc;
+    mn_radio proto = {0};
+    const char *std = mn_scn_attr(e, "standard");
+    mn_wifi_std s = MN_WIFI_N;
+    mn_err serr = {0};
+    if (std && mn_wifi_std_parse(std, &s, &serr) != MN_OK)
+        return mn_scn_fail(e, err, MN_EINVAL, "standard: %s", serr.msg);
+    mn_radio_cfg_default(s, &proto.cfg);
+    double width, streams, pwr_dbm = proto.cfg.tx_power_dbm, beacon;
+    if (mn_scn_attr(e, "channel")) {
+        double ch;
+        mn_err cerr = {0};
+        if ((rc = number(e, "channel", 1, 300, 0, &ch, err)) != MN_OK)
+            return rc;
+        if (mn_wifi_channel_freq(s, (int)ch, &proto.cfg.freq_mhz, &cerr) != MN_OK)
+            return mn_scn_fail(e, err, cerr.code, "channel: %s", cerr.msg);
+        proto.cfg.ref_loss_db = -1; /* free space at the new frequency */
+    }
+    if (mn_scn_attr(e, "power")) {
+        mn_err perr = {0};
+        if (mn_power_parse(mn_scn_attr(e, "power"), NULL, &pwr_dbm, &perr) != MN_OK)
+            return mn_scn_fail(e, err, perr.code, "power: %s", perr.msg);
+    }
+    proto.cfg.tx_power_dbm = pwr_dbm;
+    if ((rc = qty(e, "width", &mn_qk_frequency, 0, proto.cfg.width_mhz * 1e6, &width, err)) != MN_OK ||
+        (rc = number(e, "streams", 1, 8, proto.cfg.streams, &streams, err)) != MN_OK ||
+        (rc = number(e, "path-loss-exponent", 1.5, 8, proto.cfg.path_loss_exp, &proto.cfg.path_loss_exp, err)) != MN_OK ||
+        (rc = number(e, "reference-loss", 0, 200, proto.cfg.ref_loss_db, &proto.cfg.ref_loss_db, err)) != MN_OK ||
+        (rc = number(e, "gains", -100, 100, proto.cfg.gains_db, &proto.cfg.gains_db, err)) != MN_OK ||
+        (rc = number(e, "noise-margin", -50, 100, proto.cfg.noise_adjust_db, &proto.cfg.noise_adjust_db, err)) != MN_OK ||
+        (rc = qty(e, "beacon-size", &mn_qk_size, 0, 300, &beacon, err)) != MN_OK ||
+        (rc = qty_time(e, "beacon-interval", 0, 102400 * MN_US, &proto.beacon_interval, err)) != MN_OK)
+        return rc;
+    proto.cfg.width_mhz = width / 1e6;
+    proto.cfg.streams = (unsigned)streams;
+    proto.beacon_bytes = beacon;
+    mn_err cerr = {0};
+    if (mn_radio_check(&proto.cfg, &cerr) != MN_OK)
+        return mn_scn_fail(e, err, cerr.code, "%s", cerr.msg);
+    if (proto.beacon_interval <= 0 || beacon < 24)
+        return mn_scn_fail(e, err, MN_ERANGE, "beacon-interval must be above zero and beacon-size at least 24B");
+    proto.range_m = mn_radio_range_m(&proto.cfg);
+    if (mn_array_reserve((void **)&w->radios, &w->radios_cap, w->nradios + count, sizeof *w->radios) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    for (uint32_t b = first; b < first + count; b++) {
+        mn_radio *r = &w->radios[w->nradios];
+        *r = proto;
+        r->box = b;
+        char rid[200];
+        child_id(w, e, b, rid, sizeof rid);
+        if ((rc = name_entity(w, e, rid, MN_ID_RADIO, w->nradios, &r->id, err)) != MN_OK)
+            return rc;
+        w->nradios++;
+        w->boxes[b].nradios++;
+    }
+    return MN_OK;
+}
+
+static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    uint32_t first, count;
+    int rc = parent_boxes(w, e, &first, &count, err);
+    if (rc != MN_OK)
+        return rc;
+    mn_vap proto = {0};
+    static const char *const planes[] = {"dom0", "domu"};
+    double max_users;
+    if ((rc = ref(w, e, "operator", MN_ID_OPERATOR, &proto.op, err)) != MN_OK ||
+        (rc = stacks_attr(e, "stacks", &proto.stacks, err)) != MN_OK ||
+        (rc = qty(e, "cpu", &mn_qk_frequency, 0, 1e8, &proto.cpu_hz, err)) != MN_OK ||
+        (rc = qty(e, "memory", &mn_qk_size, 0, 67108864.0, &proto.mem_bytes, err)) != MN_OK ||
+        (rc = fraction(e, "airtime", 1, &proto.airtime, err)) != MN_OK ||
+        (rc = choice(e, "plane", planes, 2, 0, &proto.plane_domu, err)) != MN_OK ||
+        (rc = number(e, "max-users", 0, 1e6, 0, &max_users, err)) != MN_OK ||
+        (rc = ref(w, e, "tunnel", MN_ID_SITE, &proto.tunnel_site, err)) != MN_OK)
+        return rc;
+    if (proto.cpu_hz <= 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "cpu must be above zero (it forwards in its domU)");
+    proto.max_users = (uint32_t)max_users;
+    proto.vnet = proto.via_vm = MN_NONE;
+    if (mn_array_reserve((void **)&w->vaps, &w->vaps_cap, w->nvaps + count, sizeof *w->vaps) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    for (uint32_t b = first; b < first + count; b++) {
+        char name[200];
+        /* the radio: named as written inside <box>, as the template's id inside <box-set> */
+        child_id(w, e, b, name, sizeof name);
+        char rname[200];
+        if (strcmp(mn_scn_elem_parent_name(e), "box-set") == 0)
+            snprintf(rname, sizeof rname, "%s-%s", w->boxes[b].id, mn_scn_attr(e, "radio"));
+        else
+            snprintf(rname, sizeof rname, "%s", mn_scn_attr(e, "radio"));
+        mn_vap *v = &w->vaps[w->nvaps];
+        *v = proto;
+        v->box = b;
+        if ((rc = lookup(w, e, "radio", rname, MN_ID_RADIO, &v->radio, err)) != MN_OK)
+            return rc;
+        mn_radio *r = &w->radios[v->radio];
+        if (r->box != b)
+            return mn_scn_fail(e, err, MN_EINVAL, "radio %s is on box %s, not on this box", r->id,
+                               w->boxes[r->box].id);
+        unsigned cap = mn_wifi_max_vaps(r->cfg.std);
+        if (r->nvaps + 1 > cap)
+            return mn_scn_fail(e, err, MN_ERANGE,
+                               "radio %s would carry %u vAPs; 802.11%s allows at most %u per radio "
+                               "(after the reference paper); add a radio or a box",
+                               r->id, r->nvaps + 1, mn_wifi_std_name(r->cfg.std), cap);
+        if ((rc = reserve(w, e, b, v->cpu_hz, v->mem_bytes, "the vAP", err)) != MN_OK)
+            return rc;
+        if ((rc = name_entity(w, e, name, MN_ID_VAP, w->nvaps, &v->id, err)) != MN_OK)
+            return rc;
+        const char *vnet = mn_scn_attr(e, "vnet"), *via = mn_scn_attr(e, "via");
+        if (!!vnet != !!via)
+            return mn_scn_fail(e, err, MN_EINVAL, "vnet and via go together: the network and the VM traffic enters it at");
+        if (via && mn_world_defer(w, e, MN_ID_VM, via, MN_ID_VAP, (uint32_t)w->nvaps, "via", err) != MN_OK)
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        if (vnet && mn_world_defer(w, e, MN_ID_VNET, vnet, MN_ID_VAP, (uint32_t)w->nvaps, "vnet", err) != MN_OK)
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        r->nvaps++;
+        w->nvaps++;
+    }
+    return MN_OK;
+}
+
+static const char *const vm_kinds[] = {"router", "switch", "firewall", "pbx"};
+
+/* Extra per-packet work by kind, as a multiple of the box's forwarding cost: an assumption, see docs/models.md. */
+static const double vm_cost_factor[] = {1.0, 0.6, 1.5, 1.2};
+
+static int on_vm(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_vm *v;
+    if (PUSH(w, vms, &v) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    static const char *const planes[] = {"dom0", "domu"};
+    int kind, rc;
+    const char *parent = mn_scn_elem_parent_name(e);
+    v->vnet = MN_NONE;
+    v->op = MN_NONE;
+    if (strcmp(parent, "box") == 0) {
+        if (mn_scn_attr(e, "box"))
+            return mn_scn_fail(e, err, MN_EINVAL, "a VM inside <box> is on that box; drop box=");
+        v->box = w->cur_first;
+    } else if (strcmp(parent, "vnet") == 0) {
+        if (!mn_scn_attr(e, "box"))
+            return mn_scn_fail(e, err, MN_EINVAL, "a VM of a virtual network needs box=\"...\"");
+        if ((rc = ref(w, e, "box", MN_ID_BOX, &v->box, err)) != MN_OK)
+            return rc;
+        v->vnet = (uint32_t)w->nvnets - 1;
+        v->op = w->vnets[v->vnet].op;
+    } else {
+        return mn_scn_fail(e, err, MN_EINVAL, "<vm> belongs inside <box> or <vnet>");
+    }
+    double cost;
+    if ((rc = choice(e, "kind", vm_kinds, MN_VM_KINDS, 0, &kind, err)) != MN_OK ||
+        (rc = stacks_attr(e, "stacks", &v->stacks, err)) != MN_OK ||
+        (rc = qty(e, "cpu", &mn_qk_frequency, 0, 2e8, &v->cpu_hz, err)) != MN_OK ||
+        (rc = qty(e, "memory", &mn_qk_size, 0, 134217728.0, &v->mem_bytes, err)) != MN_OK ||
+        (rc = choice(e, "plane", planes, 2, 1, &v->plane_domu, err)) != MN_OK ||
+        (rc = number(e, "cost", 0, 1e9, -1, &cost, err)) != MN_OK)
+        return rc;
+    if (v->cpu_hz <= 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "cpu must be above zero");
+    v->kind = (mn_vm_kind)kind;
+    const mn_box *b = &w->boxes[v->box];
+    v->cycles_per_packet = cost >= 0 ? cost
+                                     : vm_cost_factor[kind] * (v->plane_domu ? b->cycles_domu : b->cycles_dom0);
+    if (v->vnet != MN_NONE && !(v->stacks & w->vnets[v->vnet].stacks))
+        return mn_scn_fail(e, err, MN_EINVAL, "the VM speaks none of its network's stacks");
+    if ((rc = reserve(w, e, v->box, v->cpu_hz, v->mem_bytes, "the VM", err)) != MN_OK ||
+        (rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_VM, w->nvms, &v->id, err)) != MN_OK)
+        return rc;
+    v->line = mn_scn_elem_line(e);
+    w->nvms++;
+    return MN_OK;
+}
+
+static int on_vnet(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_vnet *v;
+    if (PUSH(w, vnets, &v) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc;
+    v->exit_vm = MN_NONE;
+    if ((rc = ref(w, e, "operator", MN_ID_OPERATOR, &v->op, err)) != MN_OK ||
+        (rc = stacks_attr(e, "stacks", &v->stacks, err)) != MN_OK ||
+        (rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_VNET, w->nvnets, &v->id, err)) != MN_OK)
+        return rc;
+    if (mn_scn_attr(e, "exit") &&
+        mn_world_defer(w, e, MN_ID_VM, mn_scn_attr(e, "exit"), MN_ID_VNET, (uint32_t)w->nvnets, "exit", err) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    w->nvnets++;
+    return MN_OK;
+}
+
+static int on_vlink(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    if (strcmp(mn_scn_elem_parent_name(e), "vnet") != 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "<vlink> belongs inside <vnet>");
+    mn_vlink *l;
+    if (PUSH(w, vlinks, &l) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc;
+    l->vnet = (uint32_t)w->nvnets - 1;
+    if ((rc = ref(w, e, "from", MN_ID_VM, &l->a, err)) != MN_OK ||
+        (rc = ref(w, e, "to", MN_ID_VM, &l->b, err)) != MN_OK ||
+        (rc = qty(e, "capacity", &mn_qk_rate, 1, 0, &l->bps, err)) != MN_OK)
+        return rc;
+    if (l->a == l->b)
+        return mn_scn_fail(e, err, MN_EINVAL, "a virtual link joins two different VMs");
+    if (w->vms[l->a].vnet != l->vnet || w->vms[l->b].vnet != l->vnet)
+        return mn_scn_fail(e, err, MN_EINVAL, "both ends must be VMs of virtual network %s",
+                           w->vnets[l->vnet].id);
+    if (l->bps <= 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "capacity must be above zero");
+    l->line = mn_scn_elem_line(e);
+    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_VLINK, w->nvlinks, &l->id, err)) != MN_OK)
+        return rc;
+    w->nvlinks++;
+    return MN_OK;
+}
+
+static int on_mobility(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_mobility_def *d;
+    if (PUSH(w, mobilities, &d) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc;
+    mn_mob_kind kind;
+    mn_err kerr = {0};
+    if (mn_mob_kind_parse(mn_scn_attr(e, "kind"), &kind, &kerr) != MN_OK)
+        return mn_scn_fail(e, err, MN_EINVAL, "kind: %s", kerr.msg);
+    d->m.kind = kind;
+    if (kind == MN_MOB_RWP) {
+        double area, smin = 0.5, smax = 1.5;
+        const char *speed = mn_scn_attr(e, "speed");
+        if (speed) { /* "min,max" in m/s */
+            char *end;
+            smin = strtod(speed, &end);
+            smax = *end == ',' ? strtod(end + 1, &end) : smin;
+            if (*end || !(smin > 0) || !(smax >= smin) || !isfinite(smax))
+                return mn_scn_fail(e, err, MN_EPARSE,
+                                   "speed \"%s\" is not \"min,max\" in m/s with 0 < min <= max", speed);
+        }
+        if ((rc = qty(e, "area", &mn_qk_distance, 1, 0, &area, err)) != MN_OK ||
+            (rc = dist_attr(e, "pause", &mn_qk_duration, "0s", &d->pause, err)) != MN_OK)
+            return rc;
+        d->m.area_lo = (mn_pos){0, 0};
+        d->m.area_hi = (mn_pos){area / 1000, area / 1000};
+        d->m.speed_min = smin;
+        d->m.speed_max = smax;
+    } else if (kind == MN_MOB_COMMUTE) {
+        if ((rc = dist_attr(e, "leave", &mn_qk_duration, "uniform(7h,9h)", &d->leave, err)) != MN_OK ||
+            (rc = dist_attr(e, "travel", &mn_qk_duration, "uniform(15min,45min)", &d->travel, err)) != MN_OK ||
+            (rc = dist_attr(e, "work", &mn_qk_duration, "uniform(7h,9h)", &d->work, err)) != MN_OK)
+            return rc;
+    } else if (kind == MN_MOB_TRACE) {
+        const char *file = mn_scn_attr(e, "file");
+        if (!file)
+            return mn_scn_fail(e, err, MN_EINVAL, "a trace needs file=\"...csv\"");
+        char path[4096];
+        if (file[0] == '/')
+            snprintf(path, sizeof path, "%s", file);
+        else
+            snprintf(path, sizeof path, "%s/%s", mn_scn_elem_dir(e), file);
+        mn_err terr = {0};
+        if (mn_trace_load(path, &w->geo, &d->trace, &terr) != MN_OK)
+            return mn_scn_fail(e, err, terr.code, "%s%s%s", terr.where, terr.where[0] ? ": " : "", terr.msg);
+        if ((rc = qty_time(e, "step", 0, 30 * MN_SEC, &d->m.step, err)) != MN_OK)
+            return rc;
+        if (d->m.step <= 0)
+            return mn_scn_fail(e, err, MN_ERANGE, "step must be above zero");
+        const char *loop = mn_scn_attr(e, "loop");
+        d->m.loop = loop && strcmp(loop, "true") == 0;
+        if (loop && !d->m.loop && strcmp(loop, "false") != 0)
+            return mn_scn_fail(e, err, MN_EINVAL, "loop is true or false");
+        d->m.trace = d->trace;
+    }
+    d->m.pause = &d->pause;
+    d->m.leave = &d->leave;
+    d->m.travel = &d->travel;
+    d->m.work = &d->work;
+    mn_err merr = {0};
+    if (mn_mobility_check(&d->m, &merr) != MN_OK)
+        return mn_scn_fail(e, err, merr.code, "%s", merr.msg);
+    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_MOBILITY, w->nmobilities, &d->id, err)) != MN_OK)
+        return rc;
+    w->nmobilities++;
+    return MN_OK;
+}
+
+/* A point at `distance` from a box, in a direction drawn from r (or due east without r). */
+static mn_pos near_box(const mn_box *b, double distance, mn_rng *r)
+{
+    if (!r)
+        return (mn_pos){b->pos.x + distance, b->pos.y};
+    double a = 2 * M_PI * mn_rng_uniform(r), d = distance * sqrt(mn_rng_uniform(r));
+    return (mn_pos){b->pos.x + d * cos(a), b->pos.y + d * sin(a)};
+}
+
+/* What users and populations share: SLA, stacks, services, mobility. */
+static int user_common(mn_world *w, const mn_scn_elem *e, mn_user *u, mn_err *err)
+{
+    int rc;
+    if ((rc = ref(w, e, "sla", MN_ID_SLA, &u->sla, err)) != MN_OK ||
+        (rc = stacks_attr(e, "stacks", &u->stacks, err)) != MN_OK ||
+        (rc = services_attr(w, e, &u->services, err)) != MN_OK ||
+        (rc = ref(w, e, "mobility", MN_ID_MOBILITY, &u->mobility, err)) != MN_OK)
+        return rc;
+    u->pop = MN_NONE;
+    return MN_OK;
+}
+
+static int on_user(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_user *u;
+    if (PUSH(w, users, &u) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc, given;
+    uint32_t home, office;
+    double distance;
+    if ((rc = ref(w, e, "operator", MN_ID_OPERATOR, &u->op, err)) != MN_OK ||
+        (rc = user_common(w, e, u, err)) != MN_OK ||
+        (rc = ref(w, e, "home", MN_ID_BOX, &home, err)) != MN_OK ||
+        (rc = ref(w, e, "office", MN_ID_BOX, &office, err)) != MN_OK ||
+        (rc = qty(e, "distance", &mn_qk_distance, 0, 5000, &distance, err)) != MN_OK ||
+        (rc = position(w, e, &u->st.home, &given, err)) != MN_OK)
+        return rc;
+    distance /= 1000;
+    if (given && home != MN_NONE)
+        return mn_scn_fail(e, err, MN_EINVAL, "give home=\"box\" or a position, not both");
+    if (!given && home == MN_NONE)
+        return mn_scn_fail(e, err, MN_EINVAL, "a user needs home=\"<box id>\" or a position (x, y or lat, lon)");
+    if (home != MN_NONE)
+        u->st.home = near_box(&w->boxes[home], distance, NULL);
+    u->st.office = office != MN_NONE ? near_box(&w->boxes[office], distance, NULL) : u->st.home;
+    if (u->mobility != MN_NONE && w->mobilities[u->mobility].m.kind == MN_MOB_COMMUTE &&
+        office == MN_NONE)
+        return mn_scn_fail(e, err, MN_EINVAL, "a commuter needs office=\"<box id>\"");
+    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_USER, w->nusers, &u->id, err)) != MN_OK)
+        return rc;
+    w->nusers++;
+    return MN_OK;
+}
+
+/*
+ * count users <id>-<i>: operator drawn from the list, home near a random box
+ * of `boxes`, office near another (commuters), from stream "users:<id>".
+ */
+static int on_population(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    const char *id = mn_scn_attr(e, "id");
+    unsigned long long count = strtoull(mn_scn_attr(e, "count"), NULL, 10);
+    if (count > 10000000)
+        return mn_scn_fail(e, err, MN_ERANGE, "count %llu is above 10,000,000", count);
+    mn_user proto = {0};
+    uint32_t ops[32], *boxes = NULL;
+    size_t nops, nboxes;
+    double distance;
+    int rc;
+    if ((rc = operators_attr(w, e, ops, &nops, err)) != MN_OK ||
+        (rc = user_common(w, e, &proto, err)) != MN_OK ||
+        (rc = qty(e, "distance", &mn_qk_distance, 0, 20000, &distance, err)) != MN_OK ||
+        (rc = match_boxes(w, e, "boxes", &boxes, &nboxes, err)) != MN_OK)
+        return rc;
+    distance /= 1000;
+    mn_rng *r;
+    char stream[96];
+    snprintf(stream, sizeof stream, "users:%.80s", id);
+    if ((rc = mn_rng_create(mn_world_seed(world), stream, NULL, &r, err)) != MN_OK) {
+        mn_free(boxes);
+        return rc;
+    }
+    if (mn_array_reserve((void **)&w->users, &w->users_cap, w->nusers + count, sizeof *w->users) != MN_OK) {
+        rc = MN_ERR(err, MN_ENOMEM, "out of memory for %llu users", count);
+        count = 0;
+    }
+    for (unsigned long long i = 0; i < count && rc == MN_OK; i++) {
+        mn_user *u = &w->users[w->nusers];
+        *u = proto;
+        u->op = ops[mn_rng_uniform_int(r, nops)];
+        const mn_box *hb = &w->boxes[boxes[mn_rng_uniform_int(r, nboxes)]];
+        const mn_box *ob = &w->boxes[boxes[mn_rng_uniform_int(r, nboxes)]];
+        u->st.home = near_box(hb, distance, r);
+        u->st.office = near_box(ob, distance, r);
+        char uid[160];
+        snprintf(uid, sizeof uid, "%s-%llu", id, i);
+        rc = name_entity(w, e, uid, MN_ID_USER, w->nusers, &u->id, err);
+        if (rc == MN_OK)
+            w->nusers++;
+    }
+    mn_rng_destroy(r);
+    mn_free(boxes);
+    return rc;
+}
+
+static int on_arrivals(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_arrivals *a;
+    if (PUSH(w, arrivals, &a) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    mn_user tmp = {0};
+    uint32_t box;
+    double distance;
+    int rc;
+    if ((rc = ref(w, e, "operator", MN_ID_OPERATOR, &a->op, err)) != MN_OK ||
+        (rc = user_common(w, e, &tmp, err)) != MN_OK ||
+        (rc = dist_attr(e, "interarrival", &mn_qk_duration, NULL, &a->interarrival, err)) != MN_OK ||
+        (rc = dist_attr(e, "stay", &mn_qk_duration, NULL, &a->stay, err)) != MN_OK ||
+        (rc = ref(w, e, "box", MN_ID_BOX, &box, err)) != MN_OK ||
+        (rc = qty(e, "distance", &mn_qk_distance, 0, 5000, &distance, err)) != MN_OK)
+        return rc;
+    if (tmp.mobility != MN_NONE)
+        return mn_scn_fail(e, err, MN_EINVAL, "visitors stay where they arrive: drop mobility");
+    a->sla = tmp.sla;
+    a->stacks = tmp.stacks;
+    a->services = tmp.services;
+    a->pos = near_box(&w->boxes[box], distance / 1000, NULL);
+    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_ARRIVALS, w->narrivals, &a->id, err)) != MN_OK)
+        return rc;
+    w->narrivals++;
+    return MN_OK;
+}
+
+static int on_fault(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_net *n = world;
+    mn_world *w = mn_net_world(world);
+    mn_fault *f;
+    if (PUSH(w, faults, &f) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    static const char *const kinds[] = {"box", "radio", "link", "vm"};
+    int kind, rc;
+    if ((rc = choice(e, "kind", kinds, 4, 0, &kind, err)) != MN_OK ||
+        (rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_FAULT, w->nfaults, &f->id, err)) != MN_OK)
+        return rc;
+    w->nfaults++; /* counted now: mn_world_fini frees its targets whatever follows */
+    f->kind = (mn_fault_kind)kind;
+    int has_at = mn_scn_attr(e, "at") != NULL, has_mtbf = mn_scn_attr(e, "mtbf") != NULL;
+    if (has_at == has_mtbf)
+        return mn_scn_fail(e, err, MN_EINVAL,
+                           "give at=\"1h\" (with repair=) for a scheduled fault, or mtbf= and mttr= "
+                           "for random ones");
+    if (has_at) {
+        if ((rc = qty_time(e, "at", 1, 0, &f->at, err)) != MN_OK ||
+            (rc = qty_time(e, "repair", 0, MN_TIME_MAX, &f->repair, err)) != MN_OK)
+            return rc;
+        if (f->repair == 0)
+            return mn_scn_fail(e, err, MN_ERANGE, "repair must be above zero (or left out: never)");
+    } else {
+        f->random = 1;
+        if ((rc = dist_attr(e, "mtbf", &mn_qk_duration, NULL, &f->mtbf, err)) != MN_OK ||
+            (rc = dist_attr(e, "mttr", &mn_qk_duration, NULL, &f->mttr, err)) != MN_OK)
+            return rc;
+        if (f->mtbf.kind == MN_DIST_CONST && f->mtbf.a <= 0)
+            return mn_scn_fail(e, err, MN_ERANGE, "mtbf must be above zero");
+    }
+    /* targets: ids or prefixes ending in '*' of the kind's entities */
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, "targets"));
+    size_t cap = 0;
+    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        size_t len = strlen(t), before = f->ntargets;
+        int prefix = t[len - 1] == '*';
+        size_t count = kind == MN_FAULT_BOX ? w->nboxes : kind == MN_FAULT_RADIO ? w->nradios
+                     : kind == MN_FAULT_LINK ? n->nlinks : w->nvms;
+        for (size_t i = 0; i < count; i++) {
+            const char *name = kind == MN_FAULT_BOX ? w->boxes[i].id : kind == MN_FAULT_RADIO ? w->radios[i].id
+                             : kind == MN_FAULT_LINK ? n->links[i].id : w->vms[i].id;
+            if (prefix ? strncmp(name, t, len - 1) != 0 : strcmp(name, t) != 0)
+                continue;
+            if (mn_array_reserve((void **)&f->targets, &cap, f->ntargets + 1, sizeof *f->targets) != MN_OK)
+                return MN_ERR(err, MN_ENOMEM, "out of memory");
+            f->targets[f->ntargets++] = (uint32_t)i;
+        }
+        if (f->ntargets == before)
+            return mn_scn_fail(e, err, MN_ENOTFOUND, "targets: \"%s\" matches no %s declared before this line",
+                               t, kinds[kind]);
+    }
+    if (f->ntargets == 0)
+        return mn_scn_fail(e, err, MN_EINVAL, "targets is empty");
+    return MN_OK;
+}
+
+const struct mn_scn_entity_ops mn_world_entities[] = {
+    {"world", "the metamorphic network: overlay underlay, queue size", "", on_world},
+    {"operator", "a network operator owning vAPs, VMs and users", "id", on_operator},
+    {"sla", "service level: minimum throughput, maximum delay, maximum outage", "id", on_sla},
+    {"service", "sessions users open: transfers (size) or streams (rate, duration)",
+     "id kind interarrival", on_service},
+    {"site", "an overlay site: its gateway node", "id node", on_site},
+    {"tunnel", "a VXLAN tunnel between two sites", "from to", on_tunnel},
+    {"box", "a physical access box: position, CPU, memory, uplink, power", "id", on_box},
+    {"box-set", "count boxes spread over a square", "id count side", on_box_set},
+    {"radio", "an 802.11 radio of a box", "id", on_radio},
+    {"vap", "a virtual access point on a radio", "id radio operator", on_vap},
+    {"vm", "a virtual machine: router, switch, firewall, pbx", "id kind", on_vm},
+    {"vnet", "a virtual network of VMs and virtual links", "id operator", on_vnet},
+    {"vlink", "a virtual link between two VMs of a virtual network", "id from to capacity", on_vlink},
+    {"mobility", "a mobility model: static, random-waypoint, commute, trace", "id kind", on_mobility},
+    {"user", "a user: operator, SLA, stacks, services, home, office, mobility", "id operator", on_user},
+    {"population", "count users around boxes", "id count operator boxes", on_population},
+    {"arrivals", "visitors arriving as a Poisson stream at a box", "id operator interarrival stay box",
+     on_arrivals},
+    {"fault", "failures of boxes, radios, links or VMs: scheduled or random", "id kind targets", on_fault},
+};
+const size_t mn_world_nentities = sizeof mn_world_entities / sizeof mn_world_entities[0];

@@ -1,0 +1,752 @@
+/*
+ * wrun.c - running a world: set-up of the solver's resources, users and
+ * their mobility, association to vAPs, visitors, outage and SLA state of
+ * users, sampling, and the run itself. Sessions are in wrun_sess.c, faults
+ * in wrun_fault.c, results in wrun_out.c.
+ */
+#include "wrun.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/outfile.h"
+#include "core/sysinfo.h"
+#include "wrun_int.h"
+
+/* A moving user's association is re-checked this often along a leg. */
+#define MOVE_STEP (5 * MN_SEC)
+
+void w_fail(wr *r, int rc, const mn_err *e)
+{
+    if (r->failed)
+        return;
+    r->failed = 1;
+    if (e && e->code != MN_OK)
+        r->err = *e;
+    else
+        MN_ERR(&r->err, rc, "the run failed: %s", mn_strerror(rc));
+    mn_engine_stop(r->eng);
+}
+
+/* ---- packed event contexts: (generation, index) ---- */
+
+static void *pack(uint32_t gen, uint32_t idx)
+{
+    return (void *)(uintptr_t)((uint64_t)gen << 32 | idx);
+}
+
+static uint32_t unpack_idx(void *ctx)
+{
+    return (uint32_t)(uintptr_t)ctx;
+}
+
+static uint32_t unpack_gen(void *ctx)
+{
+    return (uint32_t)((uint64_t)(uintptr_t)ctx >> 32);
+}
+
+/* ---- SLA state of a user ---- */
+
+void w_user_viol_update(wr *r, uint32_t u)
+{
+    w_user *U = &r->users[u];
+    uint8_t v = U->outage_violating || U->nviol_sess > 0;
+    if (v == U->violating)
+        return;
+    mn_time now = mn_engine_now(r->eng);
+    if (v) {
+        U->viol_since = now;
+    } else {
+        double d = mn_time_to_sec(now - U->viol_since);
+        U->viol_s += d;
+        r->op_viol_s[U->op] += d;
+    }
+    U->violating = v;
+}
+
+static void on_outage_too_long(mn_engine *eng, void *ctx)
+{
+    wr *r = mn_engine_user(eng);
+    uint32_t u = unpack_idx(ctx);
+    w_user *U = &r->users[u];
+    U->outage_ev = MN_EV_NONE;
+    if (U->gen != unpack_gen(ctx) || !U->outage)
+        return;
+    U->outage_violating = 1;
+    w_user_viol_update(r, u);
+}
+
+void w_user_outage(wr *r, uint32_t u, int in_outage)
+{
+    w_user *U = &r->users[u];
+    mn_time now = mn_engine_now(r->eng);
+    if (in_outage && !U->outage) {
+        U->outage = 1;
+        U->outage_since = now;
+        const mn_sla *sla = U->sla != MN_NONE ? &r->w->slas[U->sla] : NULL;
+        if (sla && sla->max_outage != MN_TIME_MAX) {
+            if (sla->max_outage == 0) {
+                U->outage_violating = 1;
+                w_user_viol_update(r, u);
+            } else if (mn_ev_schedule_in(r->eng, sla->max_outage, on_outage_too_long, pack(U->gen, u),
+                                         &U->outage_ev) != MN_OK) {
+                w_fail(r, MN_ENOMEM, NULL);
+            }
+        }
+    } else if (!in_outage && U->outage) {
+        U->outage = 0;
+        U->outage_s += mn_time_to_sec(now - U->outage_since);
+        mn_ev_cancel(r->eng, &U->outage_ev);
+        U->outage_violating = 0;
+        w_user_viol_update(r, u);
+    }
+}
+
+/* ---- association ---- */
+
+static int vap_usable(const wr *r, uint32_t v, const w_user *U, int *full)
+{
+    const mn_vap *V = &r->w->vaps[v];
+    const w_vap *S = &r->vaps[v];
+    if (!S->up || !r->radios[V->radio].up || !r->boxes[V->box].up)
+        return 0;
+    if (V->op != U->op || !(V->stacks & U->stacks))
+        return 0;
+    if (V->max_users && S->nusers >= V->max_users && U->vap != v) {
+        *full = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/*
+ * The vAP a user at its current position should use: the highest PHY rate
+ * among the usable vAPs of its operator in range (ties: the lower index).
+ * Returns MN_NONE if none; *full says a vAP in range refused for admission.
+ */
+static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out, double *dist_out,
+                         int *full)
+{
+    uint32_t best = MN_NONE;
+    double best_phy = 0, best_d = 0;
+    *full = 0;
+    if (r->gx == 0)
+        return MN_NONE;
+    double R = r->max_range_m;
+    long x0 = (long)floor((p.x - R - r->min_x) / r->cell_m), x1 = (long)floor((p.x + R - r->min_x) / r->cell_m);
+    long y0 = (long)floor((p.y - R - r->min_y) / r->cell_m), y1 = (long)floor((p.y + R - r->min_y) / r->cell_m);
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 >= (long)r->gx) x1 = (long)r->gx - 1;
+    if (y1 >= (long)r->gy) y1 = (long)r->gy - 1;
+    for (long cy = y0; cy <= y1; cy++)
+        for (long cx = x0; cx <= x1; cx++) {
+            uint32_t cell = (uint32_t)cy * r->gx + (uint32_t)cx;
+            for (uint32_t k = r->grid_start[cell]; k < r->grid_start[cell + 1]; k++) {
+                uint32_t b = r->grid_boxes[k];
+                const mn_box *B = &r->w->boxes[b];
+                double d = mn_pos_dist(p, B->pos);
+                if (d > R)
+                    continue;
+                const w_box *SB = &r->boxes[b];
+                for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++) {
+                    uint32_t v = r->box_vaps[j];
+                    const mn_radio *rad = &r->w->radios[r->w->vaps[v].radio];
+                    if (d > rad->range_m || !vap_usable(r, v, U, full))
+                        continue;
+                    double phy = mn_radio_phy_rate(&r->radios[r->w->vaps[v].radio].cfg, d, NULL);
+                    if (phy > best_phy || (phy == best_phy && phy > 0 && v < best)) {
+                        best = v;
+                        best_phy = phy;
+                        best_d = d;
+                    }
+                }
+            }
+        }
+    *phy_out = best_phy;
+    *dist_out = best_d;
+    return best;
+}
+
+int w_associate(wr *r, uint32_t u)
+{
+    w_user *U = &r->users[u];
+    uint32_t old = U->vap;
+    if (!U->online) {
+        if (old != MN_NONE) {
+            r->vaps[old].nusers--;
+            U->vap = MN_NONE;
+        }
+        return MN_OK;
+    }
+    mn_pos p = mn_leg_pos(&U->leg, mn_engine_now(r->eng));
+    double phy, dist;
+    int full;
+    uint32_t v = best_vap(r, U, p, &phy, &dist, &full);
+    if (old == MN_NONE) {
+        r->assoc_attempts++;
+        if (v == MN_NONE && full)
+            r->assoc_blocked++;
+    }
+    if (v == old && (v == MN_NONE || phy == U->phy_bps))
+        return MN_OK;
+    if (old != MN_NONE && v != old)
+        r->vaps[old].nusers--;
+    if (v != MN_NONE && v != old) {
+        w_vap *S = &r->vaps[v];
+        S->nusers++;
+        S->assoc++;
+        if (S->nusers > S->peak_users)
+            S->peak_users = S->nusers;
+        if (old != MN_NONE)
+            r->handovers++;
+    }
+    if (v == MN_NONE && old != MN_NONE && full)
+        r->vaps[old].assoc_blocked++;
+    U->vap = v;
+    U->phy_bps = phy;
+    U->dist_m = dist;
+    int rc = MN_OK;
+    if (v == MN_NONE)
+        w_sessions_end_all(r, u, 1);
+    else if (U->nsess)
+        rc = w_sessions_repath(r, u);
+    w_user_outage(r, u, v == MN_NONE);
+    return rc;
+}
+
+/* ---- mobility ---- */
+
+static void on_leg(mn_engine *eng, void *ctx);
+
+static int arm_leg(wr *r, uint32_t u)
+{
+    w_user *U = &r->users[u];
+    mn_time now = mn_engine_now(r->eng), at = U->leg.t1;
+    int moving = U->leg.from.x != U->leg.to.x || U->leg.from.y != U->leg.to.y;
+    if (moving && U->online && at - now > MOVE_STEP)
+        at = now + MOVE_STEP;
+    if (at == MN_TIME_MAX || at > r->horizon)
+        return MN_OK;
+    return mn_ev_schedule_at(r->eng, at, on_leg, pack(U->gen, u), &U->leg_ev);
+}
+
+static void set_online(wr *r, uint32_t u, int online)
+{
+    w_user *U = &r->users[u];
+    mn_time now = mn_engine_now(r->eng);
+    if (online == U->online)
+        return;
+    if (online) {
+        U->online = 1;
+        U->online_since = now;
+    } else {
+        w_sessions_end_all(r, u, 0);
+        U->online = 0;
+        U->online_s += mn_time_to_sec(now - U->online_since);
+        w_user_outage(r, u, 0);
+    }
+}
+
+static void on_leg(mn_engine *eng, void *ctx)
+{
+    wr *r = mn_engine_user(eng);
+    uint32_t u = unpack_idx(ctx);
+    w_user *U = &r->users[u];
+    U->leg_ev = MN_EV_NONE;
+    if (!U->live || U->gen != unpack_gen(ctx))
+        return;
+    mn_err err = {0};
+    int rc = MN_OK;
+    if (mn_engine_now(eng) >= U->leg.t1) {
+        const mn_mobility *m = &r->w->mobilities[U->pop].m;
+        mn_leg next;
+        rc = mn_mob_next_leg(m, &U->st, r->rng_mobility, &U->leg, &next, &err);
+        if (rc != MN_OK) {
+            w_fail(r, rc, &err);
+            return;
+        }
+        U->leg = next;
+        set_online(r, u, next.online);
+    }
+    if ((rc = w_associate(r, u)) != MN_OK || (rc = arm_leg(r, u)) != MN_OK) {
+        w_fail(r, rc, NULL);
+        return;
+    }
+    w_flush_dirty(r);
+}
+
+/* ---- visitors ---- */
+
+static void on_visitor_leaves(mn_engine *eng, void *ctx)
+{
+    wr *r = mn_engine_user(eng);
+    uint32_t u = unpack_idx(ctx);
+    w_user *U = &r->users[u];
+    if (!U->live || U->gen != unpack_gen(ctx))
+        return;
+    set_online(r, u, 0);
+    w_associate(r, u);
+    w_flush_dirty(r);
+    U->live = 0;
+    U->gen++; /* its pending events go stale */
+    U->sess_head = (uint32_t)r->free_user;
+    r->free_user = u;
+}
+
+static void on_visitor_arrives(mn_engine *eng, void *ctx)
+{
+    wr *r = mn_engine_user(eng);
+    uint32_t a = unpack_idx(ctx);
+    const mn_arrivals *A = &r->w->arrivals[a];
+    mn_time now = mn_engine_now(eng);
+    mn_time gap = (mn_time)mn_distspec_draw(&A->interarrival, r->rng_arrivals);
+    mn_time stay = (mn_time)mn_distspec_draw(&A->stay, r->rng_arrivals);
+    if (now + gap <= r->horizon &&
+        mn_ev_schedule_in(eng, gap > 0 ? gap : 1, on_visitor_arrives, ctx, NULL) != MN_OK) {
+        w_fail(r, MN_ENOMEM, NULL);
+        return;
+    }
+    r->visitors++;
+    uint32_t u;
+    if (r->free_user != MN_NONE) {
+        u = (uint32_t)r->free_user;
+        r->free_user = r->users[u].sess_head;
+    } else {
+        if (mn_array_reserve((void **)&r->users, &r->users_cap, r->nusers + 1, sizeof *r->users) != MN_OK) {
+            w_fail(r, MN_ENOMEM, NULL);
+            return;
+        }
+        u = (uint32_t)r->nusers++;
+        memset(&r->users[u], 0, sizeof r->users[u]);
+    }
+    w_user *U = &r->users[u];
+    uint32_t gen = U->gen;
+    memset(U, 0, sizeof *U);
+    U->gen = gen;
+    U->live = U->transient = 1;
+    U->op = A->op;
+    U->sla = A->sla;
+    U->stacks = A->stacks;
+    U->services = A->services;
+    U->pop = MN_NONE;
+    U->vap = MN_NONE;
+    U->sess_head = MN_NONE;
+    U->leg = (mn_leg){now, MN_TIME_MAX, A->pos, A->pos, 1, -1};
+    set_online(r, u, 1);
+    if (w_associate(r, u) != MN_OK) {
+        w_fail(r, MN_ENOMEM, NULL);
+        return;
+    }
+    if (U->vap == MN_NONE) { /* blocked: the visitor leaves at once */
+        r->visitors_blocked++;
+        on_visitor_leaves(eng, pack(U->gen, u));
+        return;
+    }
+    for (uint32_t s = 0; s < r->w->nservices; s++)
+        if ((U->services >> s & 1) && w_schedule_arrival(r, u, s) != MN_OK) {
+            w_fail(r, MN_ENOMEM, NULL);
+            return;
+        }
+    if (mn_ev_schedule_in(eng, stay > 0 ? stay : 1, on_visitor_leaves, pack(U->gen, u), NULL) != MN_OK)
+        w_fail(r, MN_ENOMEM, NULL);
+    w_flush_dirty(r);
+}
+
+/* ---- set-up ---- */
+
+static int add_res(wr *r, double cap, uint32_t *id, mn_err *err)
+{
+    int rc = mn_share_add_link(r->share, cap, id, err);
+    r->nres++;
+    return rc;
+}
+
+static uint32_t class_of(wr *r, const mn_radio_cfg *cfg, mn_err *err, int *rc)
+{
+    mn_wifi_timing t;
+    *rc = mn_radio_timing(cfg, &t, err);
+    if (*rc != MN_OK)
+        return 0;
+    unsigned W = t.cw_min + 1, m = t.backoff_stages;
+    for (size_t i = 0; i < r->nclasses; i++)
+        if (r->classes[i].slot == t.slot_s && r->classes[i].W == W && r->classes[i].m == m)
+            return (uint32_t)i;
+    w_class *grown = mn_realloc(r->classes, (r->nclasses + 1) * sizeof *grown);
+    if (!grown) {
+        *rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+        return 0;
+    }
+    r->classes = grown;
+    memset(&grown[r->nclasses], 0, sizeof *grown);
+    grown[r->nclasses].slot = t.slot_s;
+    grown[r->nclasses].W = W;
+    grown[r->nclasses].m = m;
+    return (uint32_t)r->nclasses++;
+}
+
+static int setup_resources(wr *r, mn_err *err)
+{
+    const mn_net *n = r->net;
+    const mn_world *w = r->w;
+    int rc = MN_OK;
+    uint32_t id;
+    for (size_t i = 0; i < 2 * n->nlinks && rc == MN_OK; i++)
+        rc = add_res(r, (double)n->links[i / 2].capacity_bps / 8, &id, err);
+    for (size_t b = 0; b < w->nboxes && rc == MN_OK; b++) {
+        const mn_box *B = &w->boxes[b];
+        w_box *S = &r->boxes[b];
+        S->up = 1;
+        if ((rc = add_res(r, B->uplink_bps / 8, &S->res_up, err)) == MN_OK &&
+            (rc = add_res(r, B->uplink_bps / 8, &S->res_down, err)) == MN_OK)
+            /* dom0 forwards with what the domUs leave it: its own share plus any unreserved CPU */
+            rc = add_res(r, B->cpu_hz - B->cpu_used_hz, &S->res_cpu, err);
+    }
+    for (size_t i = 0; i < w->nradios && rc == MN_OK; i++) {
+        const mn_radio *R = &w->radios[i];
+        w_radio *S = &r->radios[i];
+        S->cfg = R->cfg;
+        S->up = 1;
+        S->nvaps_up = R->nvaps;
+        double overhead = mn_wifi_beacon_overhead(&R->cfg, R->nvaps, R->beacon_bytes,
+                                                  mn_time_to_sec(R->beacon_interval));
+        if (overhead > 0.95) {
+            return MN_ERR(err, MN_ERANGE,
+                          "radio %s: beacons of its %u vAPs take %.0f%% of the air; fewer vAPs or a "
+                          "longer beacon-interval",
+                          R->id, R->nvaps, overhead * 100);
+        }
+        S->air_cap = 1 - overhead;
+        S->cls = class_of(r, &R->cfg, err, &rc);
+        if (rc == MN_OK)
+            rc = add_res(r, S->air_cap, &S->res, err);
+    }
+    for (size_t v = 0; v < w->nvaps && rc == MN_OK; v++) {
+        const mn_vap *V = &w->vaps[v];
+        w_vap *S = &r->vaps[v];
+        S->up = 1;
+        S->res_air = S->res_cpu = MN_NONE;
+        if (V->airtime < 1)
+            rc = add_res(r, V->airtime * r->radios[V->radio].air_cap, &S->res_air, err);
+        if (rc == MN_OK && V->plane_domu)
+            rc = add_res(r, V->cpu_hz, &S->res_cpu, err);
+    }
+    for (size_t i = 0; i < w->nvms && rc == MN_OK; i++) {
+        r->vms[i].up = 1;
+        rc = add_res(r, w->vms[i].cpu_hz, &r->vms[i].res, err);
+    }
+    r->res_vlink0 = (uint32_t)r->nres;
+    for (size_t i = 0; i < 2 * w->nvlinks && rc == MN_OK; i++)
+        rc = add_res(r, w->vlinks[i / 2].bps / 8, &id, err);
+    if (rc == MN_OK && (!(r->res_dead = mn_calloc(r->nres + 1, 1)) ||
+                        !(r->res_used = mn_calloc(r->nres + 1, sizeof *r->res_used))))
+        rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Boxes bucketed on a grid of cells as wide as the longest radio range. */
+static int setup_grid(wr *r, mn_err *err)
+{
+    const mn_world *w = r->w;
+    if (w->nboxes == 0)
+        return MN_OK;
+    double max_x = -INFINITY, max_y = -INFINITY;
+    r->min_x = r->min_y = INFINITY;
+    r->max_range_m = 1;
+    for (size_t b = 0; b < w->nboxes; b++) {
+        mn_pos p = w->boxes[b].pos;
+        r->min_x = fmin(r->min_x, p.x);
+        r->min_y = fmin(r->min_y, p.y);
+        max_x = fmax(max_x, p.x);
+        max_y = fmax(max_y, p.y);
+    }
+    for (size_t i = 0; i < w->nradios; i++)
+        r->max_range_m = fmax(r->max_range_m, w->radios[i].range_m);
+    r->cell_m = r->max_range_m;
+    double gx = floor((max_x - r->min_x) / r->cell_m) + 1, gy = floor((max_y - r->min_y) / r->cell_m) + 1;
+    while (gx * gy > 4.0 * (double)w->nboxes + 16) { /* sparse boxes: coarser cells */
+        r->cell_m *= 2;
+        gx = floor((max_x - r->min_x) / r->cell_m) + 1;
+        gy = floor((max_y - r->min_y) / r->cell_m) + 1;
+    }
+    r->gx = (uint32_t)gx;
+    r->gy = (uint32_t)gy;
+    size_t cells = (size_t)r->gx * r->gy;
+    r->grid_start = mn_calloc(cells + 2, sizeof *r->grid_start);
+    r->grid_boxes = mn_alloc(w->nboxes * sizeof *r->grid_boxes);
+    if (!r->grid_start || !r->grid_boxes)
+        return MN_ERR(err, MN_ENOMEM, "out of memory for the box grid");
+    uint32_t *cell_of = mn_alloc(w->nboxes * sizeof *cell_of);
+    if (!cell_of)
+        return MN_ERR(err, MN_ENOMEM, "out of memory for the box grid");
+    for (size_t b = 0; b < w->nboxes; b++) {
+        mn_pos p = w->boxes[b].pos;
+        uint32_t cx = (uint32_t)((p.x - r->min_x) / r->cell_m), cy = (uint32_t)((p.y - r->min_y) / r->cell_m);
+        if (cx >= r->gx) cx = r->gx - 1;
+        if (cy >= r->gy) cy = r->gy - 1;
+        cell_of[b] = cy * r->gx + cx;
+        r->grid_start[cell_of[b] + 1]++;
+    }
+    for (size_t c = 0; c < cells; c++)
+        r->grid_start[c + 1] += r->grid_start[c];
+    uint32_t *fill = mn_alloc((cells + 1) * sizeof *fill);
+    if (!fill) {
+        mn_free(cell_of);
+        return MN_ERR(err, MN_ENOMEM, "out of memory for the box grid");
+    }
+    memcpy(fill, r->grid_start, (cells + 1) * sizeof *fill);
+    for (size_t b = 0; b < w->nboxes; b++)
+        r->grid_boxes[fill[cell_of[b]]++] = (uint32_t)b;
+    mn_free(fill);
+    mn_free(cell_of);
+    /* vAPs grouped by box */
+    r->box_vaps = mn_alloc((w->nvaps + 1) * sizeof *r->box_vaps);
+    if (!r->box_vaps)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    for (size_t v = 0; v < w->nvaps; v++)
+        r->boxes[w->vaps[v].box].nvaps++;
+    uint32_t at = 0;
+    for (size_t b = 0; b < w->nboxes; b++) {
+        r->boxes[b].vap_first = at;
+        at += r->boxes[b].nvaps;
+        r->boxes[b].nvaps = 0;
+    }
+    for (size_t v = 0; v < w->nvaps; v++) {
+        w_box *B = &r->boxes[w->vaps[v].box];
+        r->box_vaps[B->vap_first + B->nvaps++] = (uint32_t)v;
+    }
+    return MN_OK;
+}
+
+static const mn_mobility static_mobility = {.kind = MN_MOB_STATIC};
+
+static int setup_users(wr *r, mn_err *err)
+{
+    const mn_world *w = r->w;
+    r->users_cap = w->nusers + 16;
+    r->users = mn_calloc(r->users_cap, sizeof *r->users);
+    if (!r->users)
+        return MN_ERR(err, MN_ENOMEM, "out of memory for %zu users", w->nusers);
+    r->nusers = w->nusers;
+    for (size_t i = 0; i < w->nusers; i++) {
+        const mn_user *src = &w->users[i];
+        w_user *U = &r->users[i];
+        U->live = 1;
+        U->op = src->op;
+        U->sla = src->sla;
+        U->services = src->services;
+        U->stacks = src->stacks;
+        U->pop = src->mobility; /* for world users: the mobility index */
+        U->vap = MN_NONE;
+        U->sess_head = MN_NONE;
+        U->st = src->st;
+        const mn_mobility *m = src->mobility != MN_NONE ? &w->mobilities[src->mobility].m : &static_mobility;
+        if (m->kind == MN_MOB_TRACE)
+            U->st.index = (uint32_t)i; /* users spread along the trace */
+        int rc = mn_mob_first_leg(m, &U->st, r->rng_mobility, 0, &U->leg, err);
+        if (rc != MN_OK)
+            return rc;
+        if (src->mobility == MN_NONE)
+            U->pop = MN_NONE;
+    }
+    return MN_OK;
+}
+
+/* Users come online, associate and start their session clocks, in user order. */
+static int start_users(wr *r)
+{
+    for (size_t i = 0; i < r->w->nusers; i++) {
+        uint32_t u = (uint32_t)i;
+        w_user *U = &r->users[u];
+        set_online(r, u, U->leg.online);
+        int rc = w_associate(r, u);
+        if (rc == MN_OK && U->pop != MN_NONE)
+            rc = arm_leg(r, u);
+        for (uint32_t s = 0; s < r->w->nservices && rc == MN_OK; s++)
+            if (U->services >> s & 1)
+                rc = w_schedule_arrival(r, u, s);
+        if (rc != MN_OK)
+            return rc;
+    }
+    for (size_t a = 0; a < r->w->narrivals; a++) {
+        mn_time gap = (mn_time)mn_distspec_draw(&r->w->arrivals[a].interarrival, r->rng_arrivals);
+        int rc = mn_ev_schedule_at(r->eng, gap, on_visitor_arrives, pack(0, (uint32_t)a), NULL);
+        if (rc != MN_OK)
+            return rc;
+    }
+    return MN_OK;
+}
+
+/* ---- sampling and progress ---- */
+
+static void on_sample(mn_engine *eng, void *ctx)
+{
+    (void)ctx;
+    wr *r = mn_engine_user(eng);
+    r->sample_armed = 0;
+    size_t online = 0, associated = 0, violating = 0;
+    for (size_t u = 0; u < r->nusers; u++) {
+        const w_user *U = &r->users[u];
+        if (!U->live)
+            continue;
+        online += U->online;
+        associated += U->vap != MN_NONE;
+        violating += U->violating;
+    }
+    fprintf(r->series, "%.3f,%zu,%zu,%zu,%zu,%.3f\n", mn_time_to_sec(mn_engine_now(eng)), online,
+            associated, mn_share_active_flows(r->share), violating,
+            mn_share_total_rate(r->share) * 8);
+    mn_time next = mn_engine_now(eng) + r->interval;
+    if (next <= r->horizon)
+        r->sample_armed = mn_ev_schedule_at(eng, next, on_sample, NULL, NULL) == MN_OK;
+}
+
+static void on_progress(mn_engine *eng, void *ctx)
+{
+    (void)ctx;
+    wr *r = mn_engine_user(eng);
+    r->progress_events++;
+    double now = mn_sys_monotonic_s();
+    if (now - r->last_print >= 0.5) {
+        r->last_print = now;
+        double t = mn_time_to_sec(mn_engine_now(eng)), end = mn_time_to_sec(r->horizon);
+        fprintf(stderr, "\r%5.1f%%  t=%.0fs  sessions=%zu  %.1fs wall", end > 0 ? 100 * t / end : 0, t,
+                mn_share_active_flows(r->share), now - r->t0);
+    }
+    mn_time next = mn_engine_now(eng) + (r->horizon / 200 > 0 ? r->horizon / 200 : MN_SEC);
+    if (next <= r->horizon)
+        mn_ev_schedule_at(eng, next, on_progress, NULL, NULL);
+}
+
+/* ---- the run ---- */
+
+static void on_horizon(mn_engine *eng, void *ctx)
+{
+    (void)ctx;
+    mn_engine_stop(eng);
+}
+
+static void destroy(wr *r)
+{
+    mn_share_destroy(r->share);
+    mn_engine_destroy(r->eng);
+    mn_routes_destroy(r->routes);
+    mn_rng_destroy(r->rng_sessions);
+    mn_rng_destroy(r->rng_mobility);
+    mn_rng_destroy(r->rng_arrivals);
+    mn_rng_destroy(r->rng_faults);
+    if (r->radios)
+        for (size_t i = 0; i < r->w->nradios; i++)
+            mn_free(r->radios[i].flows);
+    mn_free(r->radios);
+    mn_free(r->vaps);
+    mn_free(r->boxes);
+    mn_free(r->vms);
+    mn_free(r->users);
+    mn_free(r->sess);
+    mn_free(r->box_vaps);
+    mn_free(r->res_dead);
+    mn_free(r->res_used);
+    mn_free(r->link_down_count);
+    mn_free(r->box_down_count);
+    mn_free(r->radio_down_count);
+    mn_free(r->vm_down_count);
+    mn_free(r->classes);
+    mn_free(r->grid_start);
+    mn_free(r->grid_boxes);
+    mn_free(r->dirty);
+    mn_free(r->fstate);
+    mn_free(r->frows);
+    mn_free(r->svc);
+    mn_free(r->op_viol_s);
+    mn_stat_sample_fini(&r->delays);
+}
+
+int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const mn_world *w = &n->world;
+    if (n->duration <= 0)
+        return mn_err_set_at(err, MN_EINVAL, n->path,
+                             "a world runs for a set time: add duration=\"1h\" to <scenario>");
+    uint64_t seed = o->seed_set ? o->seed : n->has_seed ? n->seed : 1;
+    wr R = {.net = n, .w = w, .progress = o->progress, .interval = n->interval, .horizon = n->duration};
+    wr *r = &R;
+    r->free_user = MN_NONE;
+    r->free_sess = MN_NONE;
+    r->t0 = r->last_print = mn_sys_monotonic_s();
+    mn_stat_sample_init(&r->delays);
+    mn_stat_welford_init(&r->delayw);
+    mn_outfile series = {0};
+    int rc = mn_mkdir_p(o->out_dir, err);
+    if (rc != MN_OK) {
+        destroy(r);
+        return rc;
+    }
+    r->radios = mn_calloc(w->nradios + 1, sizeof *r->radios);
+    r->vaps = mn_calloc(w->nvaps + 1, sizeof *r->vaps);
+    r->boxes = mn_calloc(w->nboxes + 1, sizeof *r->boxes);
+    r->vms = mn_calloc(w->nvms + 1, sizeof *r->vms);
+    r->svc = mn_calloc(w->nservices + 1, sizeof *r->svc);
+    r->op_viol_s = mn_calloc(w->noperators + 1, sizeof *r->op_viol_s);
+    mn_engine_config cfg = {.capacity = 4 * w->nusers + 64};
+    if (!r->radios || !r->vaps || !r->boxes || !r->vms || !r->svc || !r->op_viol_s) {
+        rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = mn_engine_create(&cfg, &r->eng, err)) != MN_OK ||
+        (rc = mn_share_create(r->eng, &r->share, err)) != MN_OK ||
+        (rc = mn_routes_create(n, &r->routes, err)) != MN_OK ||
+        (rc = mn_rng_create(seed, "sessions", NULL, &r->rng_sessions, err)) != MN_OK ||
+        (rc = mn_rng_create(seed, "mobility", NULL, &r->rng_mobility, err)) != MN_OK ||
+        (rc = mn_rng_create(seed, "arrivals", NULL, &r->rng_arrivals, err)) != MN_OK ||
+        (rc = mn_rng_create(seed, "faults", NULL, &r->rng_faults, err)) != MN_OK)
+        goto done;
+    mn_engine_set_user(r->eng, r);
+    mn_share_set_rate_hook(r->share, w_rate_hook, r);
+    if ((rc = setup_resources(r, err)) != MN_OK || (rc = setup_grid(r, err)) != MN_OK ||
+        (rc = setup_users(r, err)) != MN_OK)
+        goto done;
+    if (r->interval > 0) {
+        if ((rc = mn_outfile_open(&series, o->out_dir, "timeseries.csv", err)) != MN_OK)
+            goto done;
+        r->series = series.f;
+        fprintf(r->series, "t_s,online_users,associated_users,active_flows,violating_users,throughput_bps\n");
+        r->sample_armed = mn_ev_schedule_at(r->eng, 0, on_sample, NULL, NULL) == MN_OK;
+    }
+    /* first in the queue at the horizon: the run ends there, the clock standing at it */
+    if ((rc = mn_ev_schedule_at(r->eng, r->horizon, on_horizon, NULL, NULL)) != MN_OK ||
+        (rc = start_users(r)) != MN_OK || (rc = w_faults_arm(r)) != MN_OK) {
+        if (rc != MN_OK && err->code == MN_OK)
+            MN_ERR(err, rc, "cannot start the run: %s", mn_strerror(rc));
+        goto done;
+    }
+    w_flush_dirty(r);
+    if (r->progress)
+        mn_ev_schedule_at(r->eng, 0, on_progress, NULL, NULL);
+    mn_run_end why;
+    rc = mn_engine_run(r->eng, r->horizon, &why);
+    if (rc == MN_OK && !r->failed && mn_engine_now(r->eng) != r->horizon)
+        rc = MN_ERR(err, MN_EBUG, "the run stopped at %.9f s, before its end", mn_time_to_sec(mn_engine_now(r->eng)));
+    if (r->progress)
+        fprintf(stderr, "\r%70s\r", "");
+    if (rc == MN_OK && r->failed) {
+        rc = r->err.code ? r->err.code : MN_EBUG;
+        *err = r->err;
+    } else if (rc == MN_OK) {
+        rc = mn_share_check(r->share, err);
+    }
+    if (rc != MN_OK)
+        goto done;
+    w_sessions_close_all(r);
+    if (r->series && (rc = mn_outfile_commit(&series, err)) != MN_OK)
+        goto done;
+    uint64_t events = mn_engine_events_run(r->eng) - r->progress_events;
+    rc = w_write_results(r, o, seed, mn_time_to_sec(r->horizon), events, out, err);
+done:
+    mn_outfile_abort(&series);
+    destroy(r);
+    return rc;
+}

@@ -1,0 +1,220 @@
+/*
+ * wrun_int.h - the state of a world run, shared by wrun*.c (not a public
+ * interface: sim/models/wrun.h is).
+ *
+ * Owns:      per-entity run state (arrays parallel to the world's), sessions
+ *            (a pool recycled through a free list), transient visitors, the
+ *            engine, the solver, the routes, the RNG streams, the counters.
+ * Borrows:   the loaded mn_net and its world, read-only.
+ *
+ * Resources in the solver (share.h), numbered in this order:
+ *   2 per topology link (a->b, b->a), bytes/s, coefficient = wire bytes per
+ *     payload byte (stack header; VXLAN outer headers inside tunnels);
+ *   3 per box: uplink up, uplink down (bytes/s, as links) and dom0 CPU
+ *     (cycles/s, coefficient = cycles per payload byte);
+ *   1 per radio: airtime (seconds of air per second, less beacons;
+ *     coefficient = airtime per payload byte from the PHY rate and DCF);
+ *   per vAP: an airtime cap when its share is below 1, a domU CPU when it
+ *     forwards in its own domain (no plane separation);
+ *   1 per VM: its CPU; 2 per virtual link: its reserved capacity each way.
+ */
+#ifndef MN_WRUN_INT_H
+#define MN_WRUN_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/engine.h"
+#include "core/rng.h"
+#include "core/stats.h"
+#include "net.h"
+#include "netrun.h"
+#include "radio.h"
+#include "route.h"
+#include "share.h"
+#include "world.h"
+
+#define W_MAXP MN_SHARE_MAX_PATH
+#define W_BIANCHI_N 128 /* contenders cached per radio class */
+
+struct wr;
+
+typedef struct w_sess {
+    struct wr *wr;
+    uint32_t id, user, svc, vap;
+    uint32_t flow[2];        /* solver flows: one per direction */
+    uint32_t path[2][W_MAXP];
+    double coef[2][W_MAXP];
+    uint8_t plen[2], radio_at[2], nflows, active;
+    uint8_t dir[2];          /* MN_DIR_DOWN or MN_DIR_UP */
+    uint8_t violating, counted_up;
+    double demand_bps;       /* stream rate, or transfer cap (0: none) */
+    double bytes;            /* transfer: bytes still to move (per re-path) */
+    double delivered;        /* bytes delivered by flows already stopped */
+    double acct[2];          /* bytes of each flow already counted in res_used */
+    mn_time start, prop, last_eval, viol_since;
+    double delay_s;          /* as last evaluated */
+    double delay_area;       /* integral of delay_s dt, for its time average */
+    mn_time stream_end;      /* streams: when it ends */
+    mn_ev_handle end_ev;
+    uint32_t next, prev;     /* the user's active sessions; or the free list (next) */
+    uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
+} w_sess;
+
+typedef struct w_user {
+    mn_leg leg;
+    mn_mob_state st;
+    uint32_t op, sla, services, pop; /* copied: visitors have no mn_user */
+    unsigned stacks;
+    uint32_t vap;               /* associated vAP or MN_NONE */
+    double phy_bps, dist_m;
+    uint8_t online, outage, violating, outage_violating, transient, live;
+    uint32_t sess_head, nsess, nviol_sess, up_flows;
+    mn_time online_since, outage_since, viol_since;
+    mn_ev_handle outage_ev, leg_ev;
+    double online_s, outage_s, viol_s, bytes;
+    uint32_t sessions, blocked, dropped;
+    uint32_t gen; /* bumped when a visitor's slot is reused: older events for it are stale */
+} w_user;
+
+typedef struct w_radio {
+    uint32_t res;          /* airtime resource */
+    uint32_t cls;          /* Bianchi class */
+    mn_radio_cfg cfg;
+    uint32_t n_tx;         /* contending transmitters now */
+    uint32_t down_flows, up_users;
+    uint32_t *flows;       /* owned: sessions' flow slots on this radio: sess << 1 | dir index */
+    size_t nflows, flows_cap;
+    uint8_t up;
+    uint32_t nvaps_up;
+    double air_cap;        /* 1 - beacon overhead */
+} w_radio;
+
+typedef struct w_vap {
+    uint32_t res_air, res_cpu; /* MN_NONE when absent */
+    uint32_t nusers, peak_users;
+    uint8_t up;
+    uint64_t sessions, assoc, assoc_blocked;
+    double bytes;
+} w_vap;
+
+typedef struct w_box {
+    uint32_t res_up, res_down, res_cpu;
+    uint8_t up;
+    double cycles;             /* CPU cycles spent forwarding (dom0 and domUs) */
+    double bytes_up, bytes_down;
+    mn_time down_since;
+    double down_s;
+    uint32_t vap_first, nvaps; /* into wr->box_vaps */
+} w_box;
+
+typedef struct w_vm {
+    uint32_t res;
+    uint8_t up;
+    double cycles;
+} w_vm;
+
+typedef struct w_class { /* radios that share DCF timing share their Bianchi solutions */
+    double slot;
+    unsigned W, m;
+    mn_bianchi b[W_BIANCHI_N + 1]; /* b[n], solved on first use (tau == 0: not yet) */
+} w_class;
+
+typedef struct w_fault_state {
+    uint32_t fault, target;
+    uint8_t down;
+    mn_time since;
+    uint32_t sessions_dropped, users_cut;
+} w_fault_state;
+
+typedef struct w_fault_row { /* one outage of one target, for faults.csv */
+    uint32_t fault, target;
+    mn_time down, up; /* up: MN_TIME_MAX while not repaired */
+    uint32_t sessions_dropped, users_cut, vaps_down, vms_down;
+} w_fault_row;
+
+typedef struct w_svc_stats {
+    uint64_t attempted, started, completed, blocked, dropped;
+    double viol_s, bytes;
+} w_svc_stats;
+
+typedef struct wr {
+    const mn_net *net;
+    const mn_world *w;
+    mn_engine *eng;
+    mn_share *share;
+    mn_routes *routes;
+    mn_rng *rng_sessions, *rng_mobility, *rng_arrivals, *rng_faults;
+    w_user *users;          /* world users, then visitors */
+    size_t nusers, users_cap, free_user;
+    w_sess *sess;           /* pool */
+    size_t nsess, sess_cap;
+    uint32_t free_sess;
+    w_radio *radios;
+    w_vap *vaps;
+    w_box *boxes;
+    w_vm *vms;
+    uint32_t *box_vaps;     /* vAPs grouped by box */
+    uint32_t res_vlink0;    /* first vlink resource */
+    uint8_t *res_dead;      /* per resource: down now (faults) */
+    double *res_used;       /* per resource: usage delivered (bytes, cycles, seconds of air) */
+    uint8_t *link_down_count; /* per topology link: how many faults hold it down */
+    uint8_t *box_down_count, *radio_down_count, *vm_down_count;
+    size_t nres;
+    w_class *classes;
+    size_t nclasses;
+    /* spatial grid of boxes for association */
+    double cell_m, min_x, min_y;
+    uint32_t gx, gy;
+    uint32_t *grid_start, *grid_boxes;
+    double max_range_m;
+    /* dirty sessions to re-evaluate after a solve */
+    uint32_t *dirty;
+    size_t ndirty, dirty_cap;
+    /* faults */
+    w_fault_state *fstate;
+    size_t nfstate;
+    w_fault_row *frows;
+    size_t nfrows, frows_cap;
+    /* counters */
+    w_svc_stats *svc;
+    double *op_viol_s;
+    uint64_t assoc_attempts, assoc_blocked, handovers, visitors, visitors_blocked;
+    uint64_t sess_blocked_coverage, sess_blocked_path, sess_dropped_fault, sess_cut_offline;
+    mn_stat_sample delays;   /* per finished session: time-average delay */
+    mn_stat_welford delayw;
+    FILE *series;
+    mn_time interval, horizon;
+    int failed;
+    mn_err err;
+    int progress, sample_armed, progress_armed;
+    uint64_t progress_events;
+    double t0, last_print;
+} wr;
+
+/* wrun.c */
+void w_fail(wr *r, int rc, const mn_err *e);
+int w_associate(wr *r, uint32_t u);
+void w_user_outage(wr *r, uint32_t u, int in_outage);
+void w_user_viol_update(wr *r, uint32_t u);
+
+/* wrun_sess.c */
+void w_session_arrival(mn_engine *eng, void *ctx);
+int w_schedule_arrival(wr *r, uint32_t u, uint32_t svc);
+int w_sessions_repath(wr *r, uint32_t u);     /* after a handover */
+void w_sessions_end_all(wr *r, uint32_t u, int reason); /* reason: 0 offline, 1 dropped */
+void w_drop_dead_sessions(wr *r);             /* those crossing a dead resource */
+void w_rate_hook(mn_share *s, uint32_t flow, double old_rate, void *flow_ctx, void *hook_ctx);
+void w_flush_dirty(wr *r);
+void w_radio_recount(wr *r, uint32_t radio);
+double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double pkt_bytes);
+void w_sessions_close_all(wr *r);             /* at the end of the run: account what is open */
+
+/* wrun_fault.c */
+int w_faults_arm(wr *r);
+
+/* wrun_out.c */
+int w_write_results(wr *r, const mn_run_opts *o, uint64_t seed, double span, uint64_t events,
+                    mn_run_summary *out, mn_err *err);
+
+#endif /* MN_WRUN_INT_H */
