@@ -2,6 +2,7 @@
 #include "share.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -23,13 +24,17 @@ typedef struct link {
     uint32_t unfrozen, version;
 } link;
 
+/* One link of a flow's path: together, so a short path is one cache line. */
+typedef struct hop {
+    uint32_t link;
+    uint32_t pos; /* index of this flow in the link's arrays */
+    double coef;  /* usage of the link per byte/s of rate */
+} hop;
+
 typedef struct flow {
     mn_share *s; /* borrowed: the owner, for the completion handler */
     uint32_t id;
     double bytes; /* as started */
-    uint32_t path[MN_SHARE_MAX_PATH];
-    uint32_t pos[MN_SHARE_MAX_PATH]; /* index of this flow in each link's array */
-    double coef[MN_SHARE_MAX_PATH];  /* usage of each link per byte/s of rate */
     uint8_t plen, active, frozen;
     double rate, new_rate, rate_cap, remaining, sent; /* remaining: INFINITY until stopped */
     mn_time updated; /* remaining is as of this time */
@@ -37,6 +42,7 @@ typedef struct flow {
     mn_share_done_fn done;
     void *ctx;
     uint32_t mark, next_free;
+    hop hop[MN_SHARE_MAX_PATH]; /* last: only plen of them are touched */
 } flow;
 
 /* An entry of the progressive-filling heap: a link's share or a flow's cap. */
@@ -146,7 +152,7 @@ static int region_add_flow(mn_share *s, uint32_t id)
         return MN_ENOMEM;
     s->rflows[s->nrflows++] = id;
     for (uint8_t i = 0; i < f->plen; i++)
-        if (region_add_link(s, f->path[i]) != MN_OK)
+        if (region_add_link(s, f->hop[i].link) != MN_OK)
             return MN_ENOMEM;
     return MN_OK;
 }
@@ -224,12 +230,12 @@ static int freeze(mn_share *s, flow *f, double rate)
     f->frozen = 1;
     f->new_rate = rate;
     for (uint8_t i = 0; i < f->plen; i++) {
-        link *m = &s->links[f->path[i]];
-        m->residual -= f->coef[i] * rate;
-        m->weight -= f->coef[i];
+        link *m = &s->links[f->hop[i].link];
+        m->residual -= f->hop[i].coef * rate;
+        m->weight -= f->hop[i].coef;
         m->unfrozen--;
         m->version++;
-        if (m->unfrozen > 0 && heap_push(s, level_of(m), f->path[i], m->version) != MN_OK)
+        if (m->unfrozen > 0 && heap_push(s, level_of(m), f->hop[i].link, m->version) != MN_OK)
             return MN_ENOMEM;
     }
     return MN_OK;
@@ -309,7 +315,7 @@ static int set_rate(mn_share *s, flow *f, double rate)
 {
     advance(s, f);
     for (uint8_t i = 0; i < f->plen; i++)
-        s->links[f->path[i]].load += f->coef[i] * (rate - f->rate);
+        s->links[f->hop[i].link].load += f->hop[i].coef * (rate - f->rate);
     s->total_rate += rate - f->rate;
     f->rate = rate;
     s->stats.flows_rerated++;
@@ -466,7 +472,7 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
     if (alloc_flow(s, &id) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for flows");
     flow *f = F(s, id);
-    memset(f, 0, sizeof *f);
+    memset(f, 0, offsetof(flow, hop));
     f->s = s;
     f->id = id;
     f->plen = (uint8_t)plen;
@@ -479,10 +485,10 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
     f->ctx = spec->ctx;
     for (size_t i = 0; i < plen; i++) {
         link *l = &s->links[path[i]];
-        f->path[i] = path[i];
-        f->coef[i] = spec->coef ? spec->coef[i] : 1;
-        f->pos[i] = l->n;
-        l->coefs[l->n] = f->coef[i];
+        f->hop[i].link = path[i];
+        f->hop[i].coef = spec->coef ? spec->coef[i] : 1;
+        f->hop[i].pos = l->n;
+        l->coefs[l->n] = f->hop[i].coef;
         l->flows[l->n++] = id;
     }
     s->active++;
@@ -500,18 +506,18 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
 static void detach(mn_share *s, flow *f)
 {
     for (uint8_t i = 0; i < f->plen; i++) {
-        link *l = &s->links[f->path[i]];
+        link *l = &s->links[f->hop[i].link];
         uint32_t moved = l->flows[--l->n];
-        uint32_t at = f->pos[i];
+        uint32_t at = f->hop[i].pos;
         l->flows[at] = moved;
         l->coefs[at] = l->coefs[l->n];
         flow *m = F(s, moved);
         for (uint8_t j = 0; j < m->plen; j++)
-            if (m->path[j] == f->path[i]) {
-                m->pos[j] = at;
+            if (m->hop[j].link == f->hop[i].link) {
+                m->hop[j].pos = at;
                 break;
             }
-        l->load -= f->coef[i] * f->rate;
+        l->load -= f->hop[i].coef * f->rate;
         if (l->n == 0)
             l->load = 0; /* no drift on an empty link */
     }
@@ -534,11 +540,11 @@ static int release(mn_share *s, flow *f)
     begin_region(s);
     int rc = MN_OK;
     for (uint8_t i = 0; i < f->plen && rc == MN_OK; i++) {
-        link *l = &s->links[f->path[i]];
-        int was_full = full(l, l->load + f->coef[i] * f->rate);
-        rc = region_add_link(s, f->path[i]);
+        link *l = &s->links[f->hop[i].link];
+        int was_full = full(l, l->load + f->hop[i].coef * f->rate);
+        rc = region_add_link(s, f->hop[i].link);
         if (rc == MN_OK && was_full)
-            rc = region_expand(s, f->path[i]);
+            rc = region_expand(s, f->hop[i].link);
     }
     if (!s->batching)
         f->mark = 0;
@@ -594,15 +600,15 @@ int mn_share_flow_update(mn_share *s, uint32_t id, const double *coef, double ra
     begin_region(s);
     int rc = region_add_flow(s, id);
     for (uint8_t i = 0; i < f->plen && rc == MN_OK; i++) {
-        link *l = &s->links[f->path[i]];
+        link *l = &s->links[f->hop[i].link];
         int was_full = full(l, l->load);
         if (coef) {
-            l->load += (coef[i] - f->coef[i]) * f->rate;
-            f->coef[i] = coef[i];
-            l->coefs[f->pos[i]] = coef[i];
+            l->load += (coef[i] - f->hop[i].coef) * f->rate;
+            f->hop[i].coef = coef[i];
+            l->coefs[f->hop[i].pos] = coef[i];
         }
         if (was_full) /* its other flows may gain from a smaller coefficient */
-            rc = region_expand(s, f->path[i]);
+            rc = region_expand(s, f->hop[i].link);
     }
     f->rate_cap = rate_cap;
     if (rc == MN_OK)

@@ -56,6 +56,7 @@ void w_user_viol_update(wr *r, uint32_t u)
     if (v == U->violating)
         return;
     mn_time now = mn_engine_now(r->eng);
+    r->n_violating += v ? 1 : (size_t)-1;
     if (v) {
         U->viol_since = now;
     } else {
@@ -177,6 +178,7 @@ int w_associate(wr *r, uint32_t u)
     if (!U->online) {
         if (old != MN_NONE) {
             r->vaps[old].nusers--;
+            r->n_associated--;
             U->vap = MN_NONE;
         }
         return MN_OK;
@@ -205,6 +207,7 @@ int w_associate(wr *r, uint32_t u)
     }
     if (v == MN_NONE && old != MN_NONE && full)
         r->vaps[old].assoc_blocked++;
+    r->n_associated += (v != MN_NONE) - (old != MN_NONE);
     U->vap = v;
     U->phy_bps = phy;
     U->dist_m = dist;
@@ -239,6 +242,7 @@ static void set_online(wr *r, uint32_t u, int online)
     mn_time now = mn_engine_now(r->eng);
     if (online == U->online)
         return;
+    r->n_online += online ? 1 : (size_t)-1;
     if (online) {
         U->online = 1;
         U->online_since = now;
@@ -387,6 +391,32 @@ static uint32_t class_of(wr *r, const mn_radio_cfg *cfg, mn_err *err, int *rc)
     return (uint32_t)r->nclasses++;
 }
 
+/* Radio i's airtime capacity and Bianchi class (its resource comes with its box's). */
+static int prepare_radio(wr *r, size_t i, mn_err *err)
+{
+    const mn_radio *R = &r->w->radios[i];
+    w_radio *S = &r->radios[i];
+    S->cfg = R->cfg;
+    S->up = 1;
+    S->nvaps_up = R->nvaps;
+    double overhead = mn_wifi_beacon_overhead(&R->cfg, R->nvaps, R->beacon_bytes,
+                                              mn_time_to_sec(R->beacon_interval));
+    if (overhead > 0.95)
+        return MN_ERR(err, MN_ERANGE,
+                      "radio %s: beacons of its %u vAPs take %.0f%% of the air; fewer vAPs or a "
+                      "longer beacon-interval",
+                      R->id, R->nvaps, overhead * 100);
+    S->air_cap = 1 - overhead;
+    int rc;
+    S->cls = class_of(r, &R->cfg, err, &rc);
+    return rc;
+}
+
+/*
+ * The solver's resources. A box's own (uplink both ways, dom0 CPU), its
+ * radios' airtime and its vAPs' caps and domU CPUs are numbered together,
+ * box after box: a session touches one box's, and they share cache lines.
+ */
 static int setup_resources(wr *r, mn_err *err)
 {
     const mn_net *n = r->net;
@@ -395,6 +425,27 @@ static int setup_resources(wr *r, mn_err *err)
     uint32_t id;
     for (size_t i = 0; i < 2 * n->nlinks && rc == MN_OK; i++)
         rc = add_res(r, (double)n->links[i / 2].capacity_bps / 8, &id, err);
+    for (size_t i = 0; i < w->nradios && rc == MN_OK; i++)
+        rc = prepare_radio(r, i, err);
+    /* radios and vAPs grouped by box (counting sort, order kept) */
+    uint32_t *rstart = mn_calloc(w->nboxes + 2, sizeof *rstart), *rlist = mn_alloc((w->nradios + 1) * sizeof *rlist);
+    uint32_t *vstart = mn_calloc(w->nboxes + 2, sizeof *vstart), *vlist = mn_alloc((w->nvaps + 1) * sizeof *vlist);
+    if (rc == MN_OK && (!rstart || !rlist || !vstart || !vlist))
+        rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+    if (rc == MN_OK) {
+        for (size_t i = 0; i < w->nradios; i++)
+            rstart[w->radios[i].box + 2]++;
+        for (size_t v = 0; v < w->nvaps; v++)
+            vstart[w->vaps[v].box + 2]++;
+        for (size_t b = 0; b < w->nboxes; b++) {
+            rstart[b + 2] += rstart[b + 1];
+            vstart[b + 2] += vstart[b + 1];
+        }
+        for (size_t i = 0; i < w->nradios; i++)
+            rlist[rstart[w->radios[i].box + 1]++] = (uint32_t)i;
+        for (size_t v = 0; v < w->nvaps; v++)
+            vlist[vstart[w->vaps[v].box + 1]++] = (uint32_t)v;
+    }
     for (size_t b = 0; b < w->nboxes && rc == MN_OK; b++) {
         const mn_box *B = &w->boxes[b];
         w_box *S = &r->boxes[b];
@@ -403,36 +454,24 @@ static int setup_resources(wr *r, mn_err *err)
             (rc = add_res(r, B->uplink_bps / 8, &S->res_down, err)) == MN_OK)
             /* dom0 forwards with what the domUs leave it: its own share plus any unreserved CPU */
             rc = add_res(r, B->cpu_hz - B->cpu_used_hz, &S->res_cpu, err);
-    }
-    for (size_t i = 0; i < w->nradios && rc == MN_OK; i++) {
-        const mn_radio *R = &w->radios[i];
-        w_radio *S = &r->radios[i];
-        S->cfg = R->cfg;
-        S->up = 1;
-        S->nvaps_up = R->nvaps;
-        double overhead = mn_wifi_beacon_overhead(&R->cfg, R->nvaps, R->beacon_bytes,
-                                                  mn_time_to_sec(R->beacon_interval));
-        if (overhead > 0.95) {
-            return MN_ERR(err, MN_ERANGE,
-                          "radio %s: beacons of its %u vAPs take %.0f%% of the air; fewer vAPs or a "
-                          "longer beacon-interval",
-                          R->id, R->nvaps, overhead * 100);
+        for (uint32_t k = rstart[b]; k < rstart[b + 1] && rc == MN_OK; k++)
+            rc = add_res(r, r->radios[rlist[k]].air_cap, &r->radios[rlist[k]].res, err);
+        for (uint32_t k = vstart[b]; k < vstart[b + 1] && rc == MN_OK; k++) {
+            uint32_t v = vlist[k];
+            const mn_vap *V = &w->vaps[v];
+            w_vap *SV = &r->vaps[v];
+            SV->up = 1;
+            SV->res_air = SV->res_cpu = MN_NONE;
+            if (V->airtime < 1)
+                rc = add_res(r, V->airtime * r->radios[V->radio].air_cap, &SV->res_air, err);
+            if (rc == MN_OK && V->plane_domu)
+                rc = add_res(r, V->cpu_hz, &SV->res_cpu, err);
         }
-        S->air_cap = 1 - overhead;
-        S->cls = class_of(r, &R->cfg, err, &rc);
-        if (rc == MN_OK)
-            rc = add_res(r, S->air_cap, &S->res, err);
     }
-    for (size_t v = 0; v < w->nvaps && rc == MN_OK; v++) {
-        const mn_vap *V = &w->vaps[v];
-        w_vap *S = &r->vaps[v];
-        S->up = 1;
-        S->res_air = S->res_cpu = MN_NONE;
-        if (V->airtime < 1)
-            rc = add_res(r, V->airtime * r->radios[V->radio].air_cap, &S->res_air, err);
-        if (rc == MN_OK && V->plane_domu)
-            rc = add_res(r, V->cpu_hz, &S->res_cpu, err);
-    }
+    mn_free(rstart);
+    mn_free(rlist);
+    mn_free(vstart);
+    mn_free(vlist);
     for (size_t i = 0; i < w->nvms && rc == MN_OK; i++) {
         r->vms[i].up = 1;
         rc = add_res(r, w->vms[i].cpu_hz, &r->vms[i].res, err);
@@ -586,17 +625,8 @@ static void on_sample(mn_engine *eng, void *ctx)
     (void)ctx;
     wr *r = mn_engine_user(eng);
     r->sample_armed = 0;
-    size_t online = 0, associated = 0, violating = 0;
-    for (size_t u = 0; u < r->nusers; u++) {
-        const w_user *U = &r->users[u];
-        if (!U->live)
-            continue;
-        online += U->online;
-        associated += U->vap != MN_NONE;
-        violating += U->violating;
-    }
-    fprintf(r->series, "%.3f,%zu,%zu,%zu,%zu,%.3f\n", mn_time_to_sec(mn_engine_now(eng)), online,
-            associated, mn_share_active_flows(r->share), violating,
+    fprintf(r->series, "%.3f,%zu,%zu,%zu,%zu,%.3f\n", mn_time_to_sec(mn_engine_now(eng)), r->n_online,
+            r->n_associated, mn_share_active_flows(r->share), r->n_violating,
             mn_share_total_rate(r->share) * 8);
     mn_time next = mn_engine_now(eng) + r->interval;
     if (next <= r->horizon)

@@ -179,6 +179,7 @@ typedef struct wr {
     /* counters */
     w_svc_stats *svc;
     double *op_viol_s;
+    size_t n_online, n_associated, n_violating; /* users now, for the time series */
     uint64_t assoc_attempts, assoc_blocked, handovers, visitors, visitors_blocked;
     uint64_t sess_blocked_coverage, sess_blocked_path, sess_dropped_fault, sess_cut_offline;
     mn_stat_sample delays;   /* per finished session: time-average delay */
@@ -207,7 +208,7 @@ void w_drop_dead_sessions(wr *r);             /* those crossing a dead resource 
 void w_rate_hook(mn_share *s, uint32_t flow, double old_rate, void *flow_ctx, void *hook_ctx);
 void w_flush_dirty(wr *r);
 void w_radio_recount(wr *r, uint32_t radio);
-double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double pkt_bytes);
+double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double frame_bytes, double payload_bytes);
 void w_sessions_close_all(wr *r);             /* at the end of the run: account what is open */
 
 /* wrun_fault.c */

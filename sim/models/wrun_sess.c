@@ -28,9 +28,14 @@ static void *flow_ctx(uint32_t sid, int k)
 
 /* ---- radio contention (Bianchi, per class of DCF timing) ---- */
 
-/* Airtime per payload byte on a radio now: (T_s(R) + O(n, R)) / L, O from the class's cached fixed point. */
-double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double pkt_bytes)
+/*
+ * Airtime per payload byte on a radio now: (T_s(R) + O(n, R)) / payload for
+ * frames carrying frame_bytes (payload and network header), O from the
+ * class's cached fixed point.
+ */
+double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double frame_bytes, double payload_bytes)
 {
+    double pkt_bytes = frame_bytes;
     w_radio *R = &r->radios[radio];
     unsigned n = R->n_tx ? R->n_tx : 1;
     w_class *c = &r->classes[R->cls];
@@ -39,10 +44,10 @@ double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double pkt_bytes)
     if (b->tau == 0 || b == &local) {
         /* tau and p depend on n, W and m only; the times are re-applied below */
         if (mn_bianchi_solve(n, c->W, c->m, c->slot, ts, tc, 8 * pkt_bytes, b, NULL) != MN_OK)
-            return ts / pkt_bytes;
+            return ts / payload_bytes;
     }
     double o = ((1 - b->p_tr) * c->slot + b->p_tr * (1 - b->p_s) * tc) / (b->p_tr * b->p_s);
-    return (ts + o) / pkt_bytes;
+    return (ts + o) / payload_bytes;
 }
 
 /* ---- path building ---- */
@@ -237,7 +242,7 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
     unsigned hdr = mn_stack_header((mn_stack)common_stack(U->stacks, V->stacks), 1);
     double f = mn_encap_factor(pkt, hdr), fv = mn_encap_factor(pkt, hdr + mn_vxlan_overhead(w->underlay));
     /* the air, then the box's forwarding */
-    double air = w_airtime_coef(r, V->radio, U->phy_bps, pkt + hdr);
+    double air = w_airtime_coef(r, V->radio, U->phy_bps, pkt + hdr, pkt);
     p->radio_at = 0;
     pb_add(p, r->radios[V->radio].res, r->radios[V->radio].res, air);
     if (r->vaps[U->vap].res_air != MN_NONE) {
@@ -445,7 +450,7 @@ void w_radio_recount(wr *r, uint32_t radio)
         const w_user *U = &r->users[S->user];
         const mn_service *svc = &r->w->services[S->svc];
         unsigned hdr = mn_stack_header((mn_stack)common_stack(U->stacks, r->w->vaps[S->vap].stacks), 1);
-        double air = w_airtime_coef(r, radio, U->phy_bps, svc->packet_bytes + hdr);
+        double air = w_airtime_coef(r, radio, U->phy_bps, svc->packet_bytes + hdr, svc->packet_bytes);
         /* what was sent so far counts at the old weight */
         account_usage(r, S, k, mn_share_flow_sent(r->share, S->flow[k]));
         for (uint8_t j = 0; j < S->plen[k]; j++)

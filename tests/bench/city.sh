@@ -1,0 +1,56 @@
+#!/bin/sh
+# city.sh - the city scenario's targets (issue 4): at full size (10,000
+# boxes, 30,000 vAPs, 100,000 users, 24 h) at most 60 s of wall time and
+# 2 GiB of peak RSS; from 1/10 to full size, time growing no faster than
+# n log n. Runs 1/10, 1/3 and full size (same density), R runs each, and
+# reports medians.
+#
+# usage: tests/bench/city.sh [--runs R] [--bin PATH]
+# Exit status: 0 if every target is met, 1 otherwise.
+set -eu
+runs=3 bin=build/release/mnetsim
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
+    *) echo "usage: tests/bench/city.sh [--runs R] [--bin PATH]" >&2; exit 2 ;;
+    esac
+done
+[ -x "$bin" ] || { echo "city.sh: no binary at $bin; build first" >&2; exit 2; }
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT INT TERM
+
+# boxes  side  users
+sizes="1000 3162m 10000
+3333 5773m 33333
+10000 10000m 100000"
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+printf '%-8s %-8s %10s %10s %10s %10s\n' boxes users "wall s" "RSS MB" events "sessions"
+results=""
+echo "$sizes" | while read -r boxes side users; do
+    walls="" rsss=""
+    i=0
+    while [ "$i" -lt "$runs" ]; do
+        /usr/bin/time -f "%e %M" -o "$out/time" "$bin" run "$src/scenarios/city.xml" --quiet \
+            --set "//box-set/@count=$boxes" --set "//box-set/@side=$side" \
+            --set "//population/@count=$users" --out "$out/run" || { echo "city.sh: run failed" >&2; exit 1; }
+        walls="$walls $(cut -d' ' -f1 "$out/time")"
+        rsss="$rsss $(cut -d' ' -f2 "$out/time")"
+        i=$((i + 1))
+    done
+    events=$(sed -n 's/.*"events": \([0-9]*\).*/\1/p' "$out/run/summary.json" | head -1)
+    sessions=$(sed -n 's/.*"started": \([0-9]*\).*/\1/p' "$out/run/summary.json" | head -1)
+    printf '%-8s %-8s %10s %10.1f %10s %10s\n' "$boxes" "$users" "$(echo $walls | median)" \
+        "$(echo $rsss | median | awk '{print $1 / 1024}')" "$events" "$sessions"
+done | tee "$out/table"
+awk 'NR > 1 { users[NR-1] = $2; wall[NR-1] = $3; rss[NR-1] = $4 }
+END {
+    n0 = users[1]; n1 = users[3]
+    bound = (n1 * log(n1)) / (n0 * log(n0))
+    growth = wall[3] / wall[1]
+    ok1 = wall[3] <= 60; ok2 = rss[3] <= 2048; ok3 = growth <= bound
+    printf "full size: %.2f s (target <= 60 s) %s; peak RSS %.0f MB (target <= 2048 MB) %s\n", wall[3], ok1 ? "PASS" : "FAIL", rss[3], ok2 ? "PASS" : "FAIL"
+    printf "growth 1/10 -> 1x: %.2fx wall; n log n allows %.2fx: %s\n", growth, bound, ok3 ? "PASS" : "FAIL"
+    exit !(ok1 && ok2 && ok3)
+}' "$out/table"
