@@ -1,8 +1,11 @@
 /* alloc.c - counted allocation with failure injection; see alloc.h. */
 #include "alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* 16 bytes keep the user pointer aligned for any scalar type (max_align_t). */
 #define HDR 16
@@ -27,6 +30,27 @@ static void account(size_t added, size_t removed)
         stats.peak_bytes = stats.live_bytes;
 }
 
+/*
+ * Big blocks (city-size arrays of users, sessions, solver flows, events)
+ * ask for transparent huge pages: they are read at random, and with 4 KiB
+ * pages most reads would also miss the TLB. Where THP is off this is a
+ * harmless no-op; the kernel decides.
+ */
+#define HUGE_FROM (4u << 20)
+
+static void want_huge_pages(unsigned char *raw, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)raw + page - 1) & ~(page - 1), hi = ((uintptr_t)raw + len) & ~(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)raw;
+    (void)len;
+#endif
+}
+
 void *mn_alloc(size_t size)
 {
     if (size > SIZE_MAX - HDR || should_fail())
@@ -35,6 +59,8 @@ void *mn_alloc(size_t size)
     if (!raw)
         return NULL;
     memcpy(raw, &size, sizeof size);
+    if (size >= HUGE_FROM)
+        want_huge_pages(raw, size + HDR);
     stats.calls++;
     account(size, 0);
     return raw + HDR;
@@ -63,6 +89,8 @@ void *mn_realloc(void *ptr, size_t size)
     if (!grown)
         return NULL;
     memcpy(grown, &size, sizeof size);
+    if (size >= HUGE_FROM)
+        want_huge_pages(grown, size + HDR);
     stats.calls++;
     account(size, old);
     return grown + HDR;

@@ -52,6 +52,7 @@ void mn_world_fini(mn_world *w)
     mn_free(w->operators);
     mn_free(w->tunnels);
     mn_free(w->vlink_reserved);
+    mn_free(w->node_site);
     mn_free(w->uplink_reserved);
     mn_strmap_fini(&w->ids);
 }
@@ -136,6 +137,87 @@ static int resolve(mn_world *w, mn_err *err)
         if (!(vn->stacks & v->stacks)) {
             snprintf(msg, sizeof msg, "the vAP and virtual network %s share no protocol stack", vn->id);
             return ref_fail(r, err, MN_EINVAL, msg);
+        }
+    }
+    return MN_OK;
+}
+
+/* VM b is reachable from VM a over the virtual links of vnet. */
+static int vnet_connects(const mn_world *w, uint32_t vnet, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 1;
+    /* relaxation to a fixed point: small networks, run once at load */
+    uint8_t *seen = mn_calloc(w->nvms + 1, 1);
+    if (!seen)
+        return -1;
+    seen[a] = 1;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t l = 0; l < w->nvlinks; l++) {
+            const mn_vlink *L = &w->vlinks[l];
+            if (L->vnet != vnet || seen[L->a] == seen[L->b])
+                continue;
+            seen[L->a] = seen[L->b] = 1;
+            changed = 1;
+        }
+    }
+    int r = seen[b];
+    mn_free(seen);
+    return r;
+}
+
+static int where_fail(const mn_net *n, long line, mn_err *err, int code, const char *msg)
+{
+    char where[160];
+    snprintf(where, sizeof where, "%s:%ld", n->path, line);
+    return mn_err_set_at(err, code, where, "%s", msg);
+}
+
+/* What the run would otherwise find out session by session: tunnels and virtual networks that lead nowhere. */
+static int check_reach(const mn_net *n, const mn_world *w, mn_err *err)
+{
+    char msg[300];
+    for (size_t i = 0; i < w->nvaps; i++) {
+        const mn_vap *v = &w->vaps[i];
+        const mn_box *b = &w->boxes[v->box];
+        if (v->tunnel_site != MN_NONE) {
+            if (b->site == MN_NONE) {
+                snprintf(msg, sizeof msg, "vap %s: tunnels to site %s, but box %s is in no site; give the "
+                         "box site=\"...\" or put its node in a site", v->id, w->sites[v->tunnel_site].id, b->id);
+                return where_fail(n, b->line, err, MN_EINVAL, msg);
+            }
+            int ok = b->site == v->tunnel_site;
+            for (size_t t = 0; t < w->ntunnels && !ok; t++)
+                ok = (w->tunnels[t].a == b->site && w->tunnels[t].b == v->tunnel_site) ||
+                     (w->tunnels[t].b == b->site && w->tunnels[t].a == v->tunnel_site);
+            if (!ok) {
+                snprintf(msg, sizeof msg, "vap %s: no <tunnel> joins its box's site %s to site %s; declare "
+                         "<tunnel from=\"%s\" to=\"%s\"/>", v->id, w->sites[b->site].id,
+                         w->sites[v->tunnel_site].id, w->sites[b->site].id, w->sites[v->tunnel_site].id);
+                return where_fail(n, b->line, err, MN_EINVAL, msg);
+            }
+        }
+        if (v->vnet == MN_NONE)
+            continue;
+        const mn_vnet *vn = &w->vnets[v->vnet];
+        uint32_t targets[MN_MAX_SERVICES + 1];
+        size_t nt = 0;
+        if (vn->exit_vm != MN_NONE)
+            targets[nt++] = vn->exit_vm;
+        for (size_t s = 0; s < w->nservices; s++)
+            if (w->services[s].to_vm != MN_NONE && w->vms[w->services[s].to_vm].vnet == v->vnet)
+                targets[nt++] = w->services[s].to_vm;
+        for (size_t k = 0; k < nt; k++) {
+            int c = vnet_connects(w, v->vnet, v->via_vm, targets[k]);
+            if (c < 0)
+                return MN_ERR(err, MN_ENOMEM, "out of memory");
+            if (!c) {
+                snprintf(msg, sizeof msg, "vnet %s: no chain of <vlink>s joins VM %s (where vap %s enters) "
+                         "to VM %s; add the missing virtual links", vn->id, w->vms[v->via_vm].id, v->id,
+                         w->vms[targets[k]].id);
+                return where_fail(n, w->vms[targets[k]].line, err, MN_EINVAL, msg);
+            }
         }
     }
     return MN_OK;
@@ -229,6 +311,8 @@ int mn_world_finish(mn_net *n, mn_err *err)
         d->m.trace = d->trace;
     }
     int rc = resolve(w, err);
+    if (rc == MN_OK)
+        rc = check_reach(n, w, err);
     if (rc == MN_OK)
         rc = map_vlinks(n, w, err);
     return rc;

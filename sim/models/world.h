@@ -30,6 +30,7 @@
 #include "radio.h"
 
 #define MN_NONE UINT32_MAX
+#define MN_WORLD_MAX_BEACON_SHARE 0.5 /* a radio may spend at most this much air on beacons */
 #define MN_MAX_SERVICES 32
 
 typedef struct mn_sla {
@@ -203,6 +204,8 @@ typedef struct mn_world {
     MN_WORLD_ARRAY(mn_fault, faults);
     mn_underlay underlay;   /* of the overlay tunnels */
     mn_geo_frame geo;       /* lat/lon positions are projected around the first one seen */
+    uint32_t *node_site;    /* owned: each topology node's site, MN_NONE outside any */
+    size_t node_site_n;
     unsigned queue_packets; /* K of the M/M/1/K queueing term */
     mn_strmap ids;          /* every world id (one namespace): index | kind << 28 */
     /* loading state */

@@ -387,12 +387,44 @@ static int on_site(void *world, const mn_scn_elem *e, mn_err *err)
     mn_site *s;
     if (PUSH(w, sites, &s) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
+    mn_net *n = world;
     int rc = node_ref(world, e, "node", &s->node, err);
     if (rc == MN_OK)
         rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_SITE, w->nsites, &s->id, err);
-    if (rc == MN_OK)
-        w->nsites++;
-    return rc;
+    if (rc != MN_OK)
+        return rc;
+    uint32_t site = (uint32_t)w->nsites++;
+    if (!w->node_site) {
+        if (!(w->node_site = mn_alloc((n->nnodes + 1) * sizeof *w->node_site)))
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        for (size_t i = 0; i <= n->nnodes; i++)
+            w->node_site[i] = MN_NONE;
+        w->node_site_n = n->nnodes;
+    }
+    /* the gateway, and the nodes named in `nodes` (ids, or prefixes ending in '*') */
+    const char *list = mn_scn_attr(e, "nodes");
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", list ? list : "");
+    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        size_t len = strlen(t), matched = 0;
+        int prefix = t[len - 1] == '*';
+        for (uint32_t i = 0; i < w->node_site_n; i++) {
+            if (prefix ? strncmp(n->nodes[i], t, len - 1) != 0 : strcmp(n->nodes[i], t) != 0)
+                continue;
+            if (w->node_site[i] != MN_NONE && w->node_site[i] != site)
+                return mn_scn_fail(e, err, MN_EINVAL, "node %s is already in site %s; a node is in one site",
+                                   n->nodes[i], w->sites[w->node_site[i]].id);
+            w->node_site[i] = site;
+            matched++;
+        }
+        if (!matched)
+            return mn_scn_fail(e, err, MN_ENOTFOUND, "nodes: \"%s\" matches no node", t);
+    }
+    if (w->node_site[s->node] != MN_NONE && w->node_site[s->node] != site)
+        return mn_scn_fail(e, err, MN_EINVAL, "gateway %s is already in site %s", n->nodes[s->node],
+                           w->sites[w->node_site[s->node]].id);
+    w->node_site[s->node] = site;
+    return MN_OK;
 }
 
 static int on_tunnel(void *world, const mn_scn_elem *e, mn_err *err)
@@ -488,10 +520,8 @@ static int box_params(mn_net *n, mn_world *w, const mn_scn_elem *e, mn_box *b, i
     if (b->power_max_w < b->power_idle_w)
         return mn_scn_fail(e, err, MN_ERANGE, "power-max (%gW) is below power-idle (%gW)",
                            b->power_max_w, b->power_idle_w);
-    if (b->site == MN_NONE && b->node != MN_NONE)
-        for (uint32_t s = 0; s < w->nsites; s++)
-            if (w->sites[s].node == b->node)
-                b->site = s; /* a box at a site's gateway node belongs to the site */
+    if (b->site == MN_NONE && b->node != MN_NONE && w->node_site && b->node < w->node_site_n)
+        b->site = w->node_site[b->node]; /* a box on a site's node belongs to the site */
     b->line = mn_scn_elem_line(e);
     return MN_OK;
 }
@@ -577,10 +607,8 @@ static int on_box_set(void *world, const mn_scn_elem *e, mn_err *err)
         b->pos.x = mn_rng_uniform(r) * side / 1000;
         b->pos.y = mn_rng_uniform(r) * side / 1000;
         b->node = nnodes ? node_list[i % nnodes] : MN_NONE;
-        if (b->site == MN_NONE && b->node != MN_NONE)
-            for (uint32_t s = 0; s < w->nsites; s++)
-                if (w->sites[s].node == b->node)
-                    b->site = s;
+        if (b->site == MN_NONE && b->node != MN_NONE && w->node_site && b->node < w->node_site_n)
+            b->site = w->node_site[b->node];
         char bid[160];
         snprintf(bid, sizeof bid, "%s-%llu", id, i);
         rc = name_entity(w, e, bid, MN_ID_BOX, w->nboxes, &b->id, err);
@@ -748,9 +776,17 @@ static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
         unsigned cap = mn_wifi_max_vaps(r->cfg.std);
         if (r->nvaps + 1 > cap)
             return mn_scn_fail(e, err, MN_ERANGE,
-                               "radio %s would carry %u vAPs; 802.11%s allows at most %u per radio "
+                               "radio %s would carry %u vAPs; %s allows at most %u per radio "
                                "(after the reference paper); add a radio or a box",
                                r->id, r->nvaps + 1, mn_wifi_std_name(r->cfg.std), cap);
+        double beacons = mn_wifi_beacon_overhead(&r->cfg, r->nvaps + 1, r->beacon_bytes,
+                                                 mn_time_to_sec(r->beacon_interval));
+        if (beacons > MN_WORLD_MAX_BEACON_SHARE)
+            return mn_scn_fail(e, err, MN_ERANGE,
+                               "radio %s would spend %.0f%% of its air on the beacons of %u vAPs "
+                               "(at most %.0f%%); fewer vAPs, a longer beacon-interval or a smaller "
+                               "beacon-size",
+                               r->id, beacons * 100, r->nvaps + 1, MN_WORLD_MAX_BEACON_SHARE * 100);
         if ((rc = reserve(w, e, b, v->cpu_hz, v->mem_bytes, "the vAP", err)) != MN_OK)
             return rc;
         if ((rc = name_entity(w, e, name, MN_ID_VAP, w->nvaps, &v->id, err)) != MN_OK)
@@ -1141,7 +1177,7 @@ const struct mn_scn_entity_ops mn_world_entities[] = {
     {"sla", "service level: minimum throughput, maximum delay, maximum outage", "id", on_sla},
     {"service", "sessions users open: transfers (size) or streams (rate, duration)",
      "id kind interarrival", on_service},
-    {"site", "an overlay site: its gateway node", "id node", on_site},
+    {"site", "an overlay site: its gateway node and the nodes in it", "id node", on_site},
     {"tunnel", "a VXLAN tunnel between two sites", "from to", on_tunnel},
     {"box", "a physical access box: position, CPU, memory, uplink, power", "id", on_box},
     {"box-set", "count boxes spread over a square", "id count side", on_box_set},

@@ -187,7 +187,7 @@ int w_associate(wr *r, uint32_t u)
     double phy, dist;
     int full;
     uint32_t v = best_vap(r, U, p, &phy, &dist, &full);
-    if (old == MN_NONE) {
+    if (old == MN_NONE && !U->outage) { /* a new search, not a re-check during an outage */
         r->assoc_attempts++;
         if (v == MN_NONE && full)
             r->assoc_blocked++;
@@ -569,6 +569,9 @@ static int setup_users(wr *r, mn_err *err)
     if (!r->users)
         return MN_ERR(err, MN_ENOMEM, "out of memory for %zu users", w->nusers);
     r->nusers = w->nusers;
+    uint32_t *on_trace = mn_calloc(w->nmobilities + 1, sizeof *on_trace);
+    if (!on_trace)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
     for (size_t i = 0; i < w->nusers; i++) {
         const mn_user *src = &w->users[i];
         w_user *U = &r->users[i];
@@ -583,13 +586,16 @@ static int setup_users(wr *r, mn_err *err)
         U->st = src->st;
         const mn_mobility *m = src->mobility != MN_NONE ? &w->mobilities[src->mobility].m : &static_mobility;
         if (m->kind == MN_MOB_TRACE)
-            U->st.index = (uint32_t)i; /* users spread along the trace */
+            U->st.index = on_trace[src->mobility]++; /* the k-th user of a trace starts at its k-th point */
         int rc = mn_mob_first_leg(m, &U->st, r->rng_mobility, 0, &U->leg, err);
-        if (rc != MN_OK)
+        if (rc != MN_OK) {
+            mn_free(on_trace);
             return rc;
+        }
         if (src->mobility == MN_NONE)
             U->pop = MN_NONE;
     }
+    mn_free(on_trace);
     return MN_OK;
 }
 

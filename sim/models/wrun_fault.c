@@ -23,8 +23,10 @@ static void refresh(wr *r)
     const mn_world *w = r->w;
     const mn_net *n = r->net;
     memset(r->res_dead, 0, r->nres);
+    r->any_link_down = 0;
     for (size_t l = 0; l < n->nlinks; l++) {
         int down = r->link_down_count[l] > 0;
+        r->any_link_down |= down;
         r->res_dead[2 * l] = r->res_dead[2 * l + 1] = (uint8_t)down;
         mn_routes_set_up(r->routes, (uint32_t)l, !down);
     }

@@ -181,6 +181,8 @@ typedef struct wr {
     double *op_viol_s;
     size_t n_online, n_associated, n_violating; /* users now, for the time series */
     uint64_t assoc_attempts, assoc_blocked, handovers, visitors, visitors_blocked;
+    uint64_t sess_blocked_route, sess_blocked_long; /* no route at all; longer than the solver takes */
+    int any_link_down;
     uint64_t sess_blocked_coverage, sess_blocked_path, sess_dropped_fault, sess_cut_offline;
     mn_stat_sample delays;   /* per finished session: time-average delay */
     mn_stat_welford delayw;

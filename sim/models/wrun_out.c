@@ -180,9 +180,12 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
     uint32_t *ids = mn_alloc((w->nboxes * 3 + w->nradios + 1) * sizeof *ids);
     if (!ids)
         return MN_ERR(err, MN_ENOMEM, "out of memory for the summary");
+    /* radios: the fraction of all air time spent on data (beacons not counted), as in vaps.csv */
+    double util_air = 0;
     for (size_t i = 0; i < w->nradios; i++)
-        ids[i] = r->radios[i].res;
-    double util_air = mean_util(r, ids, w->nradios, 1, span);
+        util_air += r->res_used[r->radios[i].res] / span;
+    if (w->nradios)
+        util_air /= (double)w->nradios;
     double util_cpu = 0, util_up = 0, util_down = 0, energy = 0;
     for (uint32_t b = 0; b < w->nboxes; b++) {
         util_cpu += box_cycles(r, b) / (w->boxes[b].cpu_hz * span);
@@ -210,10 +213,11 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
             w->nboxes, w->nradios, w->nvaps, w->nvms, w->nvnets, w->nusers, w->noperators);
     fprintf(f, "  \"sessions\": {\"attempted\": %" PRIu64 ", \"started\": %" PRIu64
                ", \"completed\": %" PRIu64 ", \"blocked\": %" PRIu64 ", \"blocked_no_coverage\": %" PRIu64
-               ", \"blocked_path_down\": %" PRIu64 ", \"dropped\": %" PRIu64 ", \"cut_going_offline\": %" PRIu64
+               ", \"blocked_path_down\": %" PRIu64 ", \"blocked_no_route\": %" PRIu64
+               ", \"blocked_path_too_long\": %" PRIu64 ", \"dropped\": %" PRIu64 ", \"cut_going_offline\": %" PRIu64
                ", \"blocking_probability\": %.9f},\n",
             attempted, started, completed, blocked, r->sess_blocked_coverage, r->sess_blocked_path,
-            dropped, r->sess_cut_offline, attempted ? (double)blocked / (double)attempted : 0);
+            r->sess_blocked_route, r->sess_blocked_long, dropped, r->sess_cut_offline, attempted ? (double)blocked / (double)attempted : 0);
     fprintf(f, "  \"association\": {\"attempts\": %" PRIu64 ", \"blocked_full\": %" PRIu64
                ", \"handovers\": %" PRIu64 ", \"visitors\": %" PRIu64 ", \"visitors_blocked\": %" PRIu64
                ", \"visitor_blocking_probability\": %.9f},\n",

@@ -175,13 +175,10 @@ static void pb_vnet(wr *r, path_b *p, uint32_t vnet, uint32_t from, uint32_t to,
     }
 }
 
-/* The site a node is the gateway of, or MN_NONE. */
+/* The site a node is in (its gateway or one of its nodes), or MN_NONE. */
 static uint32_t site_of_node(const mn_world *w, uint32_t node)
 {
-    for (uint32_t s = 0; s < w->nsites; s++)
-        if (w->sites[s].node == node)
-            return s;
-    return MN_NONE;
+    return w->node_site && node < w->node_site_n ? w->node_site[node] : MN_NONE;
 }
 
 static int tunnel_exists(const mn_world *w, uint32_t a, uint32_t b)
@@ -691,7 +688,12 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     if (p.fail) {
         st->blocked++;
         U->blocked++;
-        r->sess_blocked_path++;
+        if (p.fail == MN_ERANGE)
+            r->sess_blocked_long++;
+        else if (p.fail == MN_ENOTFOUND && !r->any_link_down)
+            r->sess_blocked_route++;
+        else
+            r->sess_blocked_path++;
         return;
     }
     for (uint8_t i = 0; i < p.n; i++)

@@ -451,6 +451,17 @@ static void test_world_loader_errors_name_the_fix(void)
                  "<vm id='c' kind='router' box='b2'/><vlink id='ac' from='a' to='c' capacity='20Mbps'/></vnet>",
                  "needs 20 Mbps");
     expect_error("<fault id='f' kind='box' targets='nothing*' at='1s'/>", "matches no box");
+    expect_error("<box id='b' x='0m' y='0m'><radio id='r' standard='g' beacon-interval='500us'/>"
+                 "<vap id='v1' radio='r' operator='op'/></box>",
+                 "on the beacons");
+    expect_error("<site id='s1' node='n'/><box id='b' x='0m' y='0m'><radio id='r'/>"
+                 "<vap id='v' radio='r' operator='op' tunnel='s1'/></box>",
+                 "is in no site");
+    expect_error("<box id='b1' node='n' x='0m' y='0m'/><box id='b2' node='n' x='5m' y='0m'>"
+                 "<radio id='r'/><vap id='v' radio='r' operator='op' vnet='vn' via='a'/></box>"
+                 "<vnet id='vn' operator='op' exit='c'><vm id='a' kind='router' box='b1'/>"
+                 "<vm id='c' kind='router' box='b2'/></vnet>",
+                 "no chain of <vlink>s");
     expect_error("<mobility id='m' kind='trace' file='missing.csv'/>", "missing.csv");
 }
 
