@@ -28,6 +28,8 @@ void mn_world_fini(mn_world *w)
     FREE_IDS(services)
     FREE_IDS(boxes)
     FREE_IDS(radios)
+    for (size_t i = 0; i < w->nvaps; i++)
+        mn_free(w->vaps[i].ssid);
     FREE_IDS(vaps)
     FREE_IDS(vms)
     FREE_IDS(vlinks)

@@ -85,6 +85,7 @@ typedef struct mn_radio {
 
 typedef struct mn_vap {
     char *id;
+    char *ssid;             /* owned: the network name it beacons (default: its id) */
     uint32_t radio, box, op;
     unsigned stacks;        /* bitmask of MN_STACK_* */
     double cpu_hz, mem_bytes;

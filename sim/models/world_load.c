@@ -791,6 +791,13 @@ static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
             return rc;
         if ((rc = name_entity(w, e, name, MN_ID_VAP, w->nvaps, &v->id, err)) != MN_OK)
             return rc;
+        const char *ssid = mn_scn_attr(e, "ssid");
+        if (!(v->ssid = mn_strdup(ssid ? ssid : name)))
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        if (strlen(v->ssid) > 32 || strchr(v->ssid, ',') || strchr(v->ssid, '"'))
+            return mn_scn_fail(e, err, MN_EINVAL,
+                               "ssid \"%s\" must be 1 to 32 bytes (802.11) without commas or quotes",
+                               v->ssid);
         const char *vnet = mn_scn_attr(e, "vnet"), *via = mn_scn_attr(e, "via");
         if (!!vnet != !!via)
             return mn_scn_fail(e, err, MN_EINVAL, "vnet and via go together: the network and the VM traffic enters it at");

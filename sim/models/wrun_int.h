@@ -61,20 +61,24 @@ typedef struct w_sess {
     uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
 } w_sess;
 
+/* Ordered hot to cold: a session's arrival reads the first cache line only. */
 typedef struct w_user {
-    mn_leg leg;
-    mn_mob_state st;
+    uint32_t gen; /* bumped when a visitor's slot is reused: older events for it are stale */
+    uint32_t vap;               /* associated vAP or MN_NONE */
+    uint8_t online, outage, violating, outage_violating, transient, live;
     uint32_t op, sla, services, pop; /* copied: visitors have no mn_user */
     unsigned stacks;
-    uint32_t vap;               /* associated vAP or MN_NONE */
-    double phy_bps, dist_m;
-    uint8_t online, outage, violating, outage_violating, transient, live;
     uint32_t sess_head, nsess, nviol_sess, up_flows;
-    mn_time online_since, outage_since, viol_since;
-    mn_ev_handle outage_ev, leg_ev;
-    double online_s, outage_s, viol_s, bytes;
     uint32_t sessions, blocked, dropped;
-    uint32_t gen; /* bumped when a visitor's slot is reused: older events for it are stale */
+    double phy_bps;
+    double bytes;
+    /* colder: the state's changes and the books */
+    double dist_m;
+    mn_time online_since, outage_since, viol_since;
+    double online_s, outage_s, viol_s;
+    mn_ev_handle outage_ev, leg_ev;
+    mn_leg leg;
+    mn_mob_state st;
 } w_user;
 
 typedef struct w_radio {

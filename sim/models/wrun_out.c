@@ -61,14 +61,14 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
     int rc = mn_outfile_open(&o, dir, "vaps.csv", err);
     if (rc != MN_OK)
         return rc;
-    fprintf(o.f, "id,box,radio,operator,standard,plane,users_end,users_peak,associations,"
+    fprintf(o.f, "id,ssid,box,radio,operator,standard,plane,users_end,users_peak,associations,"
                  "sessions,bytes,radio_airtime_util\n");
     for (size_t v = 0; v < r->w->nvaps; v++) {
         const mn_vap *V = &r->w->vaps[v];
         const w_vap *S = &r->vaps[v];
         const w_radio *R = &r->radios[V->radio];
-        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%.0f,%.6f\n",
-                V->id, r->w->boxes[V->box].id, r->w->radios[V->radio].id, r->w->operators[V->op],
+        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%.0f,%.6f\n",
+                V->id, V->ssid, r->w->boxes[V->box].id, r->w->radios[V->radio].id, r->w->operators[V->op],
                 mn_wifi_std_name(R->cfg.std), V->plane_domu ? "domu" : "dom0", S->nusers,
                 S->peak_users, S->assoc, S->sessions, S->bytes, r->res_used[R->res] / span);
     }

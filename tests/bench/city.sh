@@ -44,7 +44,7 @@ echo "$sizes" | while read -r boxes side users; do
     printf '%-8s %-8s %10s %10.1f %10s %10s\n' "$boxes" "$users" "$(echo $walls | median)" \
         "$(echo $rsss | median | awk '{print $1 / 1024}')" "$events" "$sessions"
 done | tee "$out/table"
-awk 'NR > 1 { users[NR-1] = $2; wall[NR-1] = $3; rss[NR-1] = $4 }
+awk '{ users[NR] = $2; wall[NR] = $3; rss[NR] = $4 }
 END {
     n0 = users[1]; n1 = users[3]
     bound = (n1 * log(n1)) / (n0 * log(n0))

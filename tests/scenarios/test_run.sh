@@ -12,11 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 for s in "$SRC"/scenarios/*.xml; do
     name=$(basename "$s" .xml)
-    set --
-    # the city at a tenth of its size (same density): the full city is tests/bench/city.sh's
-    [ "$name" = city ] && set -- --set "//box-set/@count=1000" --set "//box-set/@side=3162m" \
-        --set "//population/@count=10000"
-    if "$MNETSIM" run "$s" --quiet --out "$tmp/$name" "$@" && [ -f "$tmp/$name/manifest.json" ]; then
+    if "$MNETSIM" run "$s" --quiet --out "$tmp/$name" && [ -f "$tmp/$name/manifest.json" ]; then
         echo "ok: $name runs"
     else
         echo "FAIL: $name"; fail=1

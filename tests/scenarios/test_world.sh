@@ -75,7 +75,7 @@ got=$(($(wc -l <"$sa/vaps.csv") - 1))
     bad "shared-ap: vaps.csv has $got vAPs, the file declares $want"
 [ "$(num "$sa/summary.json" vaps)" = "$want" ] || bad "shared-ap: summary.json's vaps is not $want"
 [ "$(col "$sa/boxes.csv" vaps | awk '{print $2}')" = "$want" ] || bad "shared-ap: boxes.csv's vaps is not $want"
-[ "$(awk -F, '$3 == "r-n"' "$sa/vaps.csv" | wc -l)" -eq 5 ] || bad "shared-ap: r-n does not carry 5 vAPs"
+[ "$(col "$sa/vaps.csv" radio | awk '$2 == "r-n"' | wc -l)" -eq 5 ] || bad "shared-ap: r-n does not carry 5 vAPs"
 [ "$(col "$sa/vaps.csv" operator | awk '{print $2}' | sort -u | wc -l)" -ge 4 ] || bad "shared-ap: fewer than 4 operators"
 for p in dom0 domu; do
     col "$sa/vaps.csv" plane | grep -q " $p\$" || bad "shared-ap: no vAP forwards in $p"
@@ -86,7 +86,7 @@ awk '/<\/box>/ {print "      <vap id=\"sixth\" radio=\"r-n\" operator=\"city\" c
 rc=$?
 [ "$rc" -eq 2 ] && grep -q 'shared-ap-6.xml:[0-9]*: vap "sixth": radio r-n would carry 6 vAPs' "$tmp/err" ||
     { bad "shared-ap: a sixth vAP on r-n is not refused (exit $rc)"; cat "$tmp/err"; }
-cable() { awk -F, '$1 == "cable-n" {print $11}' "$1/vaps.csv"; }
+cable() { col "$1/vaps.csv" bytes | awk '$1 == "cable-n" {print $2}'; }
 run shared-ap "$tmp/sa-uncapped" --set "//vap[@id='cable-n']/@airtime=100%" || bad "shared-ap uncapped run"
 ok 'a > 1.5 * b' "$(cable "$tmp/sa-uncapped")" "$(cable "$sa")" ||
     bad "shared-ap: lifting cable-n's 30% airtime cap does not let it move much more"
@@ -94,7 +94,7 @@ ok 'a > b' "$(grep -o '"telco": [0-9.]*' "$tmp/sa-uncapped/summary.json" | sed '
     "$(grep -o '"telco": [0-9.]*' "$sa/summary.json" | sed 's/.*: //')" ||
     bad "shared-ap: telco's users do not suffer when cable-n's cap is lifted"
 run shared-ap "$tmp/sa-dom0" --set "//vap/@plane=dom0" || bad "shared-ap all-dom0 run"
-cpu() { awk -F, 'NR == 2 {print $6}' "$1/boxes.csv"; }
+cpu() { col "$1/boxes.csv" cpu_util | awk 'NR == 1 {print $2}'; }
 ok 'a < 0.8 * b' "$(cpu "$tmp/sa-dom0")" "$(cpu "$sa")" ||
     bad "shared-ap: forwarding all in dom0 does not save box CPU ($(cpu "$tmp/sa-dom0") vs $(cpu "$sa"))"
 run shared-ap "$tmp/sa-beacons" --set "//radio[@id='r-n']/@beacon-interval=20ms" || bad "shared-ap beacon run"
