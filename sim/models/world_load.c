@@ -357,6 +357,10 @@ static int on_service(void *world, const mn_scn_elem *e, mn_err *err)
     if (kind == MN_SVC_TRANSFER) {
         if (mn_scn_attr(e, "duration"))
             return mn_scn_fail(e, err, MN_EINVAL, "a transfer has a size, not a duration");
+        if (dir == MN_DIR_BOTH)
+            return mn_scn_fail(e, err, MN_EINVAL,
+                               "a transfer goes one way: direction=\"down\" or \"up\" (a stream may "
+                               "go both ways)");
         rc = dist_attr(e, "size", &mn_qk_size, NULL, &s->size, err);
     } else {
         if (mn_scn_attr(e, "size"))

@@ -40,11 +40,8 @@
 struct wr;
 
 typedef struct w_sess {
-    struct wr *wr;
     uint32_t id, user, svc, vap;
     uint32_t flow[2];        /* solver flows: one per direction */
-    uint32_t path[2][W_MAXP];
-    double coef[2][W_MAXP];
     uint8_t plen[2], radio_at[2], nflows, active;
     uint8_t dir[2];          /* MN_DIR_DOWN or MN_DIR_UP */
     uint8_t violating, counted_up;
@@ -59,6 +56,9 @@ typedef struct w_sess {
     mn_ev_handle end_ev;
     uint32_t next, prev;     /* the user's active sessions; or the free list (next) */
     uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
+    /* last: set for plen entries when the flows start, never cleared */
+    uint32_t path[2][W_MAXP];
+    double coef[2][W_MAXP];
 } w_sess;
 
 /* Ordered hot to cold: a session's arrival reads the first cache line only. */

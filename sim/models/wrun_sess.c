@@ -6,6 +6,7 @@
  * formulas.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -709,7 +710,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
         return;
     }
     w_sess *X = &r->sess[sid];
-    memset(X, 0, sizeof *X);
+    memset(X, 0, offsetof(w_sess, path)); /* the paths are written as the flows start */
     X->id = sid;
     X->user = u;
     X->svc = svc;

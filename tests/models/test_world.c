@@ -440,6 +440,8 @@ static void test_world_loader_errors_name_the_fix(void)
     expect_error("<user id='u' operator='op'/>", "home=");
     expect_error("<sla id='s'/>", "at least one of");
     expect_error("<service id='s' kind='stream' interarrival='1min' duration='1min'/>", "rate");
+    expect_error("<service id='s' kind='transfer' interarrival='1min' size='1MB' direction='both'/>",
+                 "one way");
     expect_error("<box id='b' x='0m' y='0m'><radio id='r'/><vap id='v' radio='r' operator='op' "
                  "vnet='nv' via='nvm'/></box>",
                  "via names no vm \"nvm\"");
