@@ -65,8 +65,10 @@ static void zig_setup(void)
  * else two unbiased 16-bit draws (scaling a 24-bit word, as ranlux gives,
  * would leave the low byte always zero).
  */
-static inline uint32_t bits32(const mn_rng *r)
+static inline uint32_t bits32(mn_rng *r)
 {
+    if (r->taus)
+        return mn__taus_next(r->taus);
     if (r->full32)
         return (uint32_t)gsl_rng_get(r->g);
     uint32_t hi = (uint32_t)gsl_rng_uniform_int(r->g, 1UL << 16);
@@ -86,9 +88,18 @@ static inline unsigned bits8(mn_rng *r)
     return b;
 }
 
+/* (0, 1), as gsl_rng_uniform_pos */
+static double uniform_pos(mn_rng *r)
+{
+    double x;
+    do
+        x = mn_rng_uniform(r);
+    while (x == 0);
+    return x;
+}
+
 static double exp_ziggurat(mn_rng *r)
 {
-    gsl_rng *g = r->g;
     for (;;) {
         uint32_t j = bits32(r);
         unsigned i = bits8(r);
@@ -96,8 +107,8 @@ static double exp_ziggurat(mn_rng *r)
         if (j < zig_ke[i])
             return x;
         if (i == 0) /* the tail beyond r: memoryless, so r plus a fresh Exp(1) */
-            return 7.69711747013104972 - log(gsl_rng_uniform_pos(g));
-        if (zig_fe[i] + gsl_rng_uniform(g) * (zig_fe[i - 1] - zig_fe[i]) < exp(-x))
+            return 7.69711747013104972 - log(uniform_pos(r));
+        if (zig_fe[i] + mn_rng_uniform(r) * (zig_fe[i - 1] - zig_fe[i]) < exp(-x))
             return x;
     }
 }
@@ -147,6 +158,18 @@ int mn_rng_create(uint64_t run_seed, const char *name, const char *algo, mn_rng 
     r->full32 = gsl_rng_min(r->g) == 0 && gsl_rng_max(r->g) == 0xffffffffUL;
     r->seed = mn_rng_stream_seed(run_seed, name);
     gsl_rng_set(r->g, (unsigned long)r->seed);
+    if (type == gsl_rng_taus2 && gsl_rng_size(r->g) == 3 * sizeof(unsigned long)) {
+        /* step a copy of the state both ways: inline only if they agree */
+        unsigned long copy[3];
+        memcpy(copy, gsl_rng_state(r->g), sizeof copy);
+        gsl_rng *twin = gsl_rng_clone(r->g);
+        int same = twin != NULL;
+        for (int k = 0; k < 8 && same; k++)
+            same = mn__taus_next(copy) == gsl_rng_get(twin);
+        gsl_rng_free(twin);
+        if (same)
+            r->taus = gsl_rng_state(r->g);
+    }
     strcpy(r->name, name);
     *out = r;
     return MN_OK;

@@ -27,6 +27,7 @@
 #include "err.h"
 
 typedef struct mn_rng {
+    unsigned long *taus; /* g's taus2 state, stepped inline (see below); NULL: call GSL */
     gsl_rng *g; /* owned */
     uint64_t seed;
     int full32; /* the generator yields exactly 32 uniform bits per call */
@@ -53,10 +54,35 @@ uint64_t mn_rng_stream_seed(uint64_t run_seed, const char *name);
 int mn_rng_create(uint64_t run_seed, const char *name, const char *algo, mn_rng **out, mn_err *err);
 void mn_rng_destroy(mn_rng *r);
 
+/*
+ * The taus2 step, exactly as GSL's taus.c (L'Ecuyer, "Tables of maximally
+ * equidistributed combined LFSR generators", Math. Comp. 68, 1999), on
+ * GSL's own state: the same numbers as gsl_rng_get without an indirect call
+ * per draw. mn_rng_create checks, for every taus2 stream, that this step and
+ * GSL agree on the state it was given, and leaves taus NULL (every draw
+ * through GSL) if they do not, so a GSL with another state layout is only
+ * slower, never different.
+ */
+#define MN__TAUS(s, a, b, c, d) \
+    ((((s) & (c)) << (d)) & 0xffffffffUL) ^ (((((s) << (a)) & 0xffffffffUL) ^ (s)) >> (b))
+static inline uint32_t mn__taus_next(unsigned long *s)
+{
+    s[0] = MN__TAUS(s[0], 13, 19, 4294967294UL, 12);
+    s[1] = MN__TAUS(s[1], 2, 25, 4294967288UL, 4);
+    s[2] = MN__TAUS(s[2], 3, 11, 4294967280UL, 17);
+    return (uint32_t)(s[0] ^ s[1] ^ s[2]);
+}
+
+/* The generator's next word (taus2: 32 uniform bits). */
+static inline unsigned long mn_rng_get(mn_rng *r)
+{
+    return r->taus ? mn__taus_next(r->taus) : gsl_rng_get(r->g);
+}
+
 /* Distributions. Parameters are as in the formulas beside each. */
 static inline double mn_rng_uniform(mn_rng *r) /* [0, 1) */
 {
-    return gsl_rng_uniform(r->g);
+    return r->taus ? mn__taus_next(r->taus) / 4294967296.0 : gsl_rng_uniform(r->g);
 }
 double mn_rng_uniform_range(mn_rng *r, double lo, double hi); /* [lo, hi) */
 /*
@@ -66,6 +92,13 @@ double mn_rng_uniform_range(mn_rng *r, double lo, double hi); /* [lo, hi) */
  */
 static inline uint64_t mn_rng_uniform_int(mn_rng *r, uint64_t n)
 {
+    if (r->taus && n - 1 < 0xffffffffUL) { /* gsl_rng_uniform_int's own steps, min 0, max 2^32-1 */
+        unsigned long scale = 0xffffffffUL / n, k;
+        do
+            k = mn__taus_next(r->taus) / scale;
+        while (k >= n);
+        return k;
+    }
     return gsl_rng_uniform_int(r->g, n);
 }
 double mn_rng_exponential(mn_rng *r, double mean); /* mean mu, var mu^2 (ziggurat) */

@@ -5,6 +5,8 @@
 #include "core/alloc.h"
 #include "core/rng.h"
 #include "core/stats.h"
+#include <gsl/gsl_rng.h>
+
 #include "unit.h"
 
 static mn_rng *stream(uint64_t seed, const char *name)
@@ -76,6 +78,39 @@ static void test_rng_known_first_values_for_seed_42(void)
     CU_ASSERT_EQUAL(gsl_rng_get(r->g), 485944929UL);
     CU_ASSERT_EQUAL(gsl_rng_get(r->g), 3951014735UL);
     mn_rng_destroy(r);
+}
+
+static void test_rng_inline_taus2_is_gsl_taus2(void)
+{
+    /* The inline step must give GSL's numbers: same seed, same draws, for
+     * uniform, bounded integers (several bounds, including the rejection
+     * path's worst case) and raw words, interleaved. */
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        mn_rng *r;
+        CU_ASSERT_EQUAL_FATAL(mn_rng_create(seed, "arrivals", NULL, &r, NULL), MN_OK);
+        CU_ASSERT_PTR_NOT_NULL(r->taus); /* this GSL's layout is the one we step */
+        gsl_rng *g = gsl_rng_alloc(gsl_rng_taus2);
+        gsl_rng_set(g, (unsigned long)mn_rng_stream_seed(seed, "arrivals"));
+        const uint64_t bounds[] = {1, 2, 3, 1000, 0x80000001ULL, 0xffffffffULL};
+        int mismatches = 0;
+        for (int i = 0; i < 100000; i++) {
+            switch (i % 3) {
+            case 0:
+                mismatches += mn_rng_uniform(r) != gsl_rng_uniform(g);
+                break;
+            case 1: {
+                uint64_t n = bounds[(size_t)i % (sizeof bounds / sizeof *bounds)];
+                mismatches += mn_rng_uniform_int(r, n) != gsl_rng_uniform_int(g, n);
+                break;
+            }
+            default:
+                mismatches += mn_rng_get(r) != gsl_rng_get(g);
+            }
+        }
+        CU_ASSERT_EQUAL(mismatches, 0);
+        gsl_rng_free(g);
+        mn_rng_destroy(r);
+    }
 }
 
 static void test_rng_rejects_unknown_generators_and_long_names(void)
@@ -242,6 +277,7 @@ void mn_test_register(void)
         MN_TEST(test_rng_names_and_seeds_give_different_streams),
         MN_TEST(test_rng_a_stream_ignores_draws_on_other_streams),
         MN_TEST(test_rng_known_first_values_for_seed_42),
+        MN_TEST(test_rng_inline_taus2_is_gsl_taus2),
         MN_TEST(test_rng_rejects_unknown_generators_and_long_names),
         MN_TEST(test_rng_distributions_match_their_formulas),
         MN_TEST(test_rng_exponential_tail_follows_exp_minus_x),
