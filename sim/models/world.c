@@ -183,7 +183,16 @@ static int check_reach(const mn_net *n, const mn_world *w, mn_err *err)
     for (size_t i = 0; i < w->nvaps; i++) {
         const mn_vap *v = &w->vaps[i];
         const mn_box *b = &w->boxes[v->box];
+        if (v->tunnel_site != MN_NONE && v->vnet != MN_NONE)
+            return where_fail(n, b->line, err, MN_EINVAL,
+                              "a vAP either tunnels home (tunnel=) or enters a virtual network "
+                              "(vnet=, via=), not both");
         if (v->tunnel_site != MN_NONE) {
+            if (b->node == MN_NONE) {
+                snprintf(msg, sizeof msg, "vap %s: tunnels to site %s, but box %s is on no node of "
+                         "the topology; give it node=", v->id, w->sites[v->tunnel_site].id, b->id);
+                return where_fail(n, b->line, err, MN_EINVAL, msg);
+            }
             if (b->site == MN_NONE) {
                 snprintf(msg, sizeof msg, "vap %s: tunnels to site %s, but box %s is in no site; give the "
                          "box site=\"...\" or put its node in a site", v->id, w->sites[v->tunnel_site].id, b->id);
@@ -265,13 +274,23 @@ static int map_vlinks(mn_net *n, mn_world *w, mn_err *err)
                                                        : mn_routes_create(n, &r, err);
     for (size_t i = 0; i < w->nvlinks && rc == MN_OK; i++) {
         const mn_vlink *vl = &w->vlinks[i];
+        mn_time lat;
         uint32_t ba = w->vms[vl->a].box, bb = w->vms[vl->b].box;
         if (ba == bb)
             continue; /* inside one box: no physical link */
         const mn_box *A = &w->boxes[ba], *B = &w->boxes[bb];
         uint32_t res[64];
         size_t len = 0;
-        mn_time lat;
+        if ((A->node == MN_NONE) != (B->node == MN_NONE)) {
+            char where[160];
+            snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
+            rc = mn_err_set_at(err, MN_EINVAL, where,
+                               "vlink %s: box %s is %s the topology and box %s %s; give both boxes a "
+                               "node=", vl->id, A->id, A->node == MN_NONE ? "off" : "on", B->id,
+                               B->node == MN_NONE ? "is off it" : "is on it");
+            break;
+        }
+        lat = 0;
         if (A->node != MN_NONE && B->node != MN_NONE) {
             int prc = mn_routes_path(r, A->node, B->node, res, 60, &len, &lat);
             if (prc != MN_OK) {
@@ -283,6 +302,7 @@ static int map_vlinks(mn_net *n, mn_world *w, mn_err *err)
                 break;
             }
         }
+        w->vlinks[i].latency = lat + A->uplink_latency + B->uplink_latency;
         /* both ways: up A's uplink, the path, down B's; and back */
         uint32_t up_a = 2 * (uint32_t)n->nlinks + 2 * ba, up_b = 2 * (uint32_t)n->nlinks + 2 * bb;
         rc = reserve_on(n, w, vl, up_a, err);

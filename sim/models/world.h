@@ -30,12 +30,13 @@
 #include "radio.h"
 
 #define MN_NONE UINT32_MAX
+#define MN_WORLD_MAX_VNET_VMS 64       /* VMs in one virtual network */
 #define MN_WORLD_MAX_BEACON_SHARE 0.5 /* a radio may spend at most this much air on beacons */
 #define MN_MAX_SERVICES 32
 
 typedef struct mn_sla {
     char *id;
-    double min_bps;     /* 0: no throughput term */
+    double min_bps;     /* 0: no throughput term; else a session needs min(this, its rate) */
     mn_time max_delay;  /* 0: no delay term */
     mn_time max_outage; /* an outage episode violates once it lasts this long; MN_TIME_MAX: never */
 } mn_sla;
@@ -105,7 +106,7 @@ typedef struct mn_vm {
     unsigned stacks;
     double cpu_hz, mem_bytes;
     int plane_domu;
-    double cycles_per_packet; /* on top of the box's forwarding cost; by kind */
+    double cycles_per_packet; /* its per-packet work, charged to its own CPU; default by kind */
     long line;
 } mn_vm;
 
@@ -113,6 +114,7 @@ typedef struct mn_vlink {
     char *id;
     uint32_t vnet, a, b; /* VMs */
     double bps;          /* reserved on every physical link of its path, each way */
+    mn_time latency;     /* of that path (uplinks included), set when it is mapped */
     long line;
 } mn_vlink;
 

@@ -218,7 +218,9 @@ static int operators_attr(const mn_world *w, const mn_scn_elem *e, uint32_t *ops
     char buf[1024], *save = NULL;
     snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, "operator"));
     *n = 0;
-    for (char *t = strtok_r(buf, " ", &save); t && *n < 32; t = strtok_r(NULL, " ", &save)) {
+    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        if (*n == 32)
+            return mn_scn_fail(e, err, MN_ERANGE, "operator lists more than 32 operators");
         int rc = lookup(w, e, "operator", t, MN_ID_OPERATOR, &ops[*n], err);
         if (rc != MN_OK)
             return rc;
@@ -842,6 +844,12 @@ static int on_vm(void *world, const mn_scn_elem *e, mn_err *err)
             return rc;
         v->vnet = (uint32_t)w->nvnets - 1;
         v->op = w->vnets[v->vnet].op;
+        size_t in_vnet = 0;
+        for (size_t i = 0; i < w->nvms; i++)
+            in_vnet += w->vms[i].vnet == v->vnet;
+        if (in_vnet >= MN_WORLD_MAX_VNET_VMS)
+            return mn_scn_fail(e, err, MN_ERANGE, "a virtual network has at most %d VMs",
+                               MN_WORLD_MAX_VNET_VMS);
     } else {
         return mn_scn_fail(e, err, MN_EINVAL, "<vm> belongs inside <box> or <vnet>");
     }
@@ -851,7 +859,7 @@ static int on_vm(void *world, const mn_scn_elem *e, mn_err *err)
         (rc = qty(e, "cpu", &mn_qk_frequency, 0, 2e8, &v->cpu_hz, err)) != MN_OK ||
         (rc = qty(e, "memory", &mn_qk_size, 0, 134217728.0, &v->mem_bytes, err)) != MN_OK ||
         (rc = choice(e, "plane", planes, 2, 1, &v->plane_domu, err)) != MN_OK ||
-        (rc = number(e, "cost", 0, 1e9, -1, &cost, err)) != MN_OK)
+        (rc = number(e, "cost", 1, 1e9, -1, &cost, err)) != MN_OK)
         return rc;
     if (v->cpu_hz <= 0)
         return mn_scn_fail(e, err, MN_ERANGE, "cpu must be above zero");

@@ -86,6 +86,12 @@ void w_user_outage(wr *r, uint32_t u, int in_outage)
     if (in_outage && !U->outage) {
         U->outage = 1;
         U->outage_since = now;
+        if (mn_array_reserve((void **)&r->waiting, &r->waiting_cap, r->nwaiting + 1, sizeof *r->waiting) != MN_OK) {
+            w_fail(r, MN_ENOMEM, NULL);
+            return;
+        }
+        U->waiting_at = (uint32_t)r->nwaiting;
+        r->waiting[r->nwaiting++] = u;
         const mn_sla *sla = U->sla != MN_NONE ? &r->w->slas[U->sla] : NULL;
         if (sla && sla->max_outage != MN_TIME_MAX) {
             if (sla->max_outage == 0) {
@@ -98,6 +104,9 @@ void w_user_outage(wr *r, uint32_t u, int in_outage)
         }
     } else if (!in_outage && U->outage) {
         U->outage = 0;
+        uint32_t last = r->waiting[--r->nwaiting]; /* swap the last waiting user into its place */
+        r->waiting[U->waiting_at] = last;
+        r->users[last].waiting_at = U->waiting_at;
         U->outage_s += mn_time_to_sec(now - U->outage_since);
         mn_ev_cancel(r->eng, &U->outage_ev);
         U->outage_violating = 0;
@@ -107,7 +116,7 @@ void w_user_outage(wr *r, uint32_t u, int in_outage)
 
 /* ---- association ---- */
 
-static int vap_usable(const wr *r, uint32_t v, const w_user *U, int *full)
+static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t *full)
 {
     const mn_vap *V = &r->w->vaps[v];
     const w_vap *S = &r->vaps[v];
@@ -116,7 +125,8 @@ static int vap_usable(const wr *r, uint32_t v, const w_user *U, int *full)
     if (V->op != U->op || !(V->stacks & U->stacks))
         return 0;
     if (V->max_users && S->nusers >= V->max_users && U->vap != v) {
-        *full = 1;
+        if (*full == MN_NONE)
+            *full = v;
         return 0;
     }
     return 1;
@@ -125,14 +135,15 @@ static int vap_usable(const wr *r, uint32_t v, const w_user *U, int *full)
 /*
  * The vAP a user at its current position should use: the highest PHY rate
  * among the usable vAPs of its operator in range (ties: the lower index).
- * Returns MN_NONE if none; *full says a vAP in range refused for admission.
+ * Returns MN_NONE if none; *full is the first vAP in range that refused the
+ * user for admission, or MN_NONE.
  */
 static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out, double *dist_out,
-                         int *full)
+                         uint32_t *full)
 {
     uint32_t best = MN_NONE;
     double best_phy = 0, best_d = 0;
-    *full = 0;
+    *full = MN_NONE;
     if (r->gx == 0)
         return MN_NONE;
     double R = r->max_range_m;
@@ -171,13 +182,32 @@ static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out
     return best;
 }
 
+/*
+ * A user leaves vAP v. If v admits a limited number of users, users waiting
+ * in outage may take the seat: they look again (in user order).
+ */
+static void seat_freed(wr *r, uint32_t v)
+{
+    r->vaps[v].nusers--;
+    if (r->w->vaps[v].max_users == 0 || r->rechecking)
+        return;
+    r->rechecking = 1;
+    for (size_t i = 0; i < r->nwaiting && r->vaps[v].nusers < r->w->vaps[v].max_users; i++) {
+        uint32_t w = r->waiting[i];
+        if (r->users[w].live && r->users[w].online && r->users[w].vap == MN_NONE &&
+            w_associate(r, w) != MN_OK)
+            w_fail(r, MN_ENOMEM, NULL);
+    }
+    r->rechecking = 0;
+}
+
 int w_associate(wr *r, uint32_t u)
 {
     w_user *U = &r->users[u];
     uint32_t old = U->vap;
     if (!U->online) {
         if (old != MN_NONE) {
-            r->vaps[old].nusers--;
+            seat_freed(r, old);
             r->n_associated--;
             U->vap = MN_NONE;
         }
@@ -185,17 +215,22 @@ int w_associate(wr *r, uint32_t u)
     }
     mn_pos p = mn_leg_pos(&U->leg, mn_engine_now(r->eng));
     double phy, dist;
-    int full;
+    uint32_t full;
     uint32_t v = best_vap(r, U, p, &phy, &dist, &full);
     if (old == MN_NONE && !U->outage) { /* a new search, not a re-check during an outage */
         r->assoc_attempts++;
-        if (v == MN_NONE && full)
+        if (v == MN_NONE && full != MN_NONE) {
             r->assoc_blocked++;
+            r->vaps[full].assoc_blocked++;
+        }
     }
-    if (v == old && (v == MN_NONE || phy == U->phy_bps))
+    if (v == old && (v == MN_NONE || phy == U->phy_bps)) {
+        if (v == MN_NONE)
+            w_user_outage(r, u, 1); /* online, and nothing serves it */
         return MN_OK;
+    }
     if (old != MN_NONE && v != old)
-        r->vaps[old].nusers--;
+        seat_freed(r, old);
     if (v != MN_NONE && v != old) {
         w_vap *S = &r->vaps[v];
         S->nusers++;
@@ -205,8 +240,6 @@ int w_associate(wr *r, uint32_t u)
         if (old != MN_NONE)
             r->handovers++;
     }
-    if (v == MN_NONE && old != MN_NONE && full)
-        r->vaps[old].assoc_blocked++;
     r->n_associated += (v != MN_NONE) - (old != MN_NONE);
     U->vap = v;
     U->phy_bps = phy;
@@ -391,6 +424,17 @@ static uint32_t class_of(wr *r, const mn_radio_cfg *cfg, mn_err *err, int *rc)
     return (uint32_t)r->nclasses++;
 }
 
+/*
+ * bytes/s of a link of bps left to traffic outside virtual networks once
+ * their links took `reserved` bps; a sliver when all is reserved (the
+ * solver wants capacities above zero).
+ */
+static double left_after_reservations(double bps, double reserved)
+{
+    double left = bps - reserved;
+    return (left > bps * 1e-9 ? left : bps * 1e-9) / 8;
+}
+
 /* Radio i's airtime capacity and Bianchi class (its resource comes with its box's). */
 static int prepare_radio(wr *r, size_t i, mn_err *err)
 {
@@ -399,14 +443,9 @@ static int prepare_radio(wr *r, size_t i, mn_err *err)
     S->cfg = R->cfg;
     S->up = 1;
     S->nvaps_up = R->nvaps;
-    double overhead = mn_wifi_beacon_overhead(&R->cfg, R->nvaps, R->beacon_bytes,
-                                              mn_time_to_sec(R->beacon_interval));
-    if (overhead > 0.95)
-        return MN_ERR(err, MN_ERANGE,
-                      "radio %s: beacons of its %u vAPs take %.0f%% of the air; fewer vAPs or a "
-                      "longer beacon-interval",
-                      R->id, R->nvaps, overhead * 100);
-    S->air_cap = 1 - overhead;
+    /* the loader keeps beacons under MN_WORLD_MAX_BEACON_SHARE of the air */
+    S->air_cap = 1 - mn_wifi_beacon_overhead(&R->cfg, R->nvaps, R->beacon_bytes,
+                                             mn_time_to_sec(R->beacon_interval));
     int rc;
     S->cls = class_of(r, &R->cfg, err, &rc);
     return rc;
@@ -423,8 +462,10 @@ static int setup_resources(wr *r, mn_err *err)
     const mn_world *w = r->w;
     int rc = MN_OK;
     uint32_t id;
+    /* what virtual links reserved is theirs alone: the rest is shared */
     for (size_t i = 0; i < 2 * n->nlinks && rc == MN_OK; i++)
-        rc = add_res(r, (double)n->links[i / 2].capacity_bps / 8, &id, err);
+        rc = add_res(r, left_after_reservations((double)n->links[i / 2].capacity_bps,
+                                                w->vlink_reserved ? w->vlink_reserved[i] : 0), &id, err);
     for (size_t i = 0; i < w->nradios && rc == MN_OK; i++)
         rc = prepare_radio(r, i, err);
     /* radios and vAPs grouped by box (counting sort, order kept) */
@@ -450,8 +491,10 @@ static int setup_resources(wr *r, mn_err *err)
         const mn_box *B = &w->boxes[b];
         w_box *S = &r->boxes[b];
         S->up = 1;
-        if ((rc = add_res(r, B->uplink_bps / 8, &S->res_up, err)) == MN_OK &&
-            (rc = add_res(r, B->uplink_bps / 8, &S->res_down, err)) == MN_OK)
+        double up_res = w->uplink_reserved ? w->uplink_reserved[2 * b] : 0;
+        double down_res = w->uplink_reserved ? w->uplink_reserved[2 * b + 1] : 0;
+        if ((rc = add_res(r, left_after_reservations(B->uplink_bps, up_res), &S->res_up, err)) == MN_OK &&
+            (rc = add_res(r, left_after_reservations(B->uplink_bps, down_res), &S->res_down, err)) == MN_OK)
             /* dom0 forwards with what the domUs leave it: its own share plus any unreserved CPU */
             rc = add_res(r, B->cpu_hz - B->cpu_used_hz, &S->res_cpu, err);
         for (uint32_t k = rstart[b]; k < rstart[b + 1] && rc == MN_OK; k++)
@@ -693,6 +736,7 @@ static void destroy(wr *r)
     mn_free(r->grid_start);
     mn_free(r->grid_boxes);
     mn_free(r->dirty);
+    mn_free(r->waiting);
     mn_free(r->fstate);
     mn_free(r->frows);
     mn_free(r->svc);

@@ -111,7 +111,7 @@ static void on_down(mn_engine *eng, void *ctx)
         return;
     }
     size_t vaps_before = count_down(r, 1), vms_before = count_down(r, 0);
-    uint64_t dropped_before = r->sess_dropped_fault;
+    uint64_t dropped_before = r->sess_dropped;
     c[fs->target]++;
     refresh(r);
     w_drop_dead_sessions(r);
@@ -125,7 +125,7 @@ static void on_down(mn_engine *eng, void *ctx)
         w_fail(r, MN_ENOMEM, NULL);
         return;
     }
-    fs->sessions_dropped = (uint32_t)(r->sess_dropped_fault - dropped_before);
+    fs->sessions_dropped = (uint32_t)(r->sess_dropped - dropped_before);
     fs->users_cut = cut;
     r->frows[r->nfrows++] = (w_fault_row){fs->fault, fs->target, fs->since, MN_TIME_MAX,
                                           fs->sessions_dropped, cut,

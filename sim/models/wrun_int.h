@@ -65,6 +65,7 @@ typedef struct w_sess {
 typedef struct w_user {
     uint32_t gen; /* bumped when a visitor's slot is reused: older events for it are stale */
     uint32_t vap;               /* associated vAP or MN_NONE */
+    uint32_t waiting_at;        /* in outage: its index in wr->waiting */
     uint8_t online, outage, violating, outage_violating, transient, live;
     uint32_t op, sla, services, pop; /* copied: visitors have no mn_user */
     unsigned stacks;
@@ -98,7 +99,7 @@ typedef struct w_vap {
     uint32_t res_air, res_cpu; /* MN_NONE when absent */
     uint32_t nusers, peak_users;
     uint8_t up;
-    uint64_t sessions, assoc, assoc_blocked;
+    uint64_t sessions, assoc, assoc_blocked; /* assoc_blocked: users it refused, being full */
     double bytes;
 } w_vap;
 
@@ -184,10 +185,13 @@ typedef struct wr {
     w_svc_stats *svc;
     double *op_viol_s;
     size_t n_online, n_associated, n_violating; /* users now, for the time series */
+    uint32_t *waiting;      /* users in outage, in no order */
+    size_t nwaiting, waiting_cap;
+    int rechecking;
     uint64_t assoc_attempts, assoc_blocked, handovers, visitors, visitors_blocked;
     uint64_t sess_blocked_route, sess_blocked_long; /* no route at all; longer than the solver takes */
     int any_link_down;
-    uint64_t sess_blocked_coverage, sess_blocked_path, sess_dropped_fault, sess_cut_offline;
+    uint64_t sess_blocked_coverage, sess_blocked_path, sess_dropped, sess_cut_offline;
     mn_stat_sample delays;   /* per finished session: time-average delay */
     mn_stat_welford delayw;
     FILE *series;

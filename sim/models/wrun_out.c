@@ -62,15 +62,16 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
     if (rc != MN_OK)
         return rc;
     fprintf(o.f, "id,ssid,box,radio,operator,standard,plane,users_end,users_peak,associations,"
-                 "sessions,bytes,radio_airtime_util\n");
+                 "refused_full,sessions,bytes,radio_airtime_util\n");
     for (size_t v = 0; v < r->w->nvaps; v++) {
         const mn_vap *V = &r->w->vaps[v];
         const w_vap *S = &r->vaps[v];
         const w_radio *R = &r->radios[V->radio];
-        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%.0f,%.6f\n",
+        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                     ",%.0f,%.6f\n",
                 V->id, V->ssid, r->w->boxes[V->box].id, r->w->radios[V->radio].id, r->w->operators[V->op],
                 mn_wifi_std_name(R->cfg.std), V->plane_domu ? "domu" : "dom0", S->nusers,
-                S->peak_users, S->assoc, S->sessions, S->bytes, r->res_used[R->res] / span);
+                S->peak_users, S->assoc, S->assoc_blocked, S->sessions, S->bytes, r->res_used[R->res] / span);
     }
     return mn_outfile_commit(&o, err);
 }
@@ -168,6 +169,10 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
     mn_free(thr);
     for (size_t u = w->nusers; u < r->nusers; u++)
         bytes += r->users[u].bytes;
+    /* violation time of everyone, visitors included (theirs is kept per operator) */
+    viol_s = 0;
+    for (size_t i = 0; i < w->noperators; i++)
+        viol_s += r->op_viol_s[i];
     uint64_t attempted = 0, started = 0, completed = 0, blocked = 0, dropped = 0;
     for (size_t s = 0; s < w->nservices; s++) {
         attempted += r->svc[s].attempted;

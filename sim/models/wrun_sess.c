@@ -127,8 +127,8 @@ static void pb_vnet(wr *r, path_b *p, uint32_t vnet, uint32_t from, uint32_t to,
     if (from == to || p->fail)
         return;
     /* tiny BFS over the vnet's vlinks; parents indexed by VM */
-    uint32_t queue[64], head = 0, tail = 0;
-    uint32_t parent_link[64], seen_vm[64], nseen = 0;
+    uint32_t queue[MN_WORLD_MAX_VNET_VMS], head = 0, tail = 0;
+    uint32_t parent_link[MN_WORLD_MAX_VNET_VMS], seen_vm[MN_WORLD_MAX_VNET_VMS], nseen = 0;
     queue[tail++] = from;
     seen_vm[nseen] = from;
     parent_link[nseen++] = MN_NONE;
@@ -142,7 +142,7 @@ static void pb_vnet(wr *r, path_b *p, uint32_t vnet, uint32_t from, uint32_t to,
             uint32_t other = L->a == vm ? L->b : L->a, k;
             for (k = 0; k < nseen && seen_vm[k] != other; k++)
                 ;
-            if (k < nseen || nseen == 64)
+            if (k < nseen || nseen == MN_WORLD_MAX_VNET_VMS)
                 continue;
             seen_vm[nseen] = other;
             parent_link[nseen++] = l;
@@ -155,7 +155,7 @@ static void pb_vnet(wr *r, path_b *p, uint32_t vnet, uint32_t from, uint32_t to,
         return;
     }
     /* walk back from `to` to `from`, collecting vlinks, then add them in order */
-    uint32_t chain[64], nchain = 0, at = to;
+    uint32_t chain[MN_WORLD_MAX_VNET_VMS], nchain = 0, at = to;
     while (at != from) {
         uint32_t k;
         for (k = 0; k < nseen && seen_vm[k] != at; k++)
@@ -169,8 +169,9 @@ static void pb_vnet(wr *r, path_b *p, uint32_t vnet, uint32_t from, uint32_t to,
         const mn_vlink *L = &w->vlinks[chain[i]];
         uint32_t next = L->a == at ? L->b : L->a;
         uint32_t res_fwd = r->res_vlink0 + 2 * chain[i] + (L->a == at ? 0u : 1u);
+        /* the virtual link's reserved capacity is its own: the physical links under it add latency only */
         pb_add(p, res_fwd, res_fwd ^ 1u, f);
-        pb_box_to_box(r, p, w->vms[at].box, w->vms[next].box, f);
+        p->prop += w->vlinks[chain[i]].latency;
         pb_vm(r, p, next, pkt);
         at = next;
     }
@@ -367,23 +368,34 @@ static int attach_flows(wr *r, uint32_t sid, const path_b *p)
             continue;
         int k = S->nflows;
         S->dir[k] = (uint8_t)d;
-        S->plen[k] = p->n;
         S->radio_at[k] = p->radio_at;
+        uint8_t n = 0;
         for (uint8_t i = 0; i < p->n; i++) {
             /* down: from the far end to the user: the path reversed, each resource the other way */
             uint8_t j = d == MN_DIR_DOWN ? (uint8_t)(p->n - 1 - i) : i;
-            S->path[k][i] = d == MN_DIR_DOWN ? p->down[j] : p->up[j];
-            S->coef[k][i] = p->coef[j];
+            uint32_t res = d == MN_DIR_DOWN ? p->down[j] : p->up[j];
+            uint8_t at = 0;
+            while (at < n && S->path[k][at] != res)
+                at++;
+            if (at < n) { /* met twice (a VM box passed through twice): its use adds up */
+                S->coef[k][at] += p->coef[j];
+            } else {
+                S->path[k][n] = res;
+                S->coef[k][n++] = p->coef[j];
+            }
             if (j == p->radio_at)
-                S->radio_at[k] = i;
+                S->radio_at[k] = at;
         }
+        S->plen[k] = n;
         double bytes = svc->kind == MN_SVC_TRANSFER ? S->bytes : INFINITY;
         mn_share_flow_spec spec = {S->path[k], S->coef[k], S->plen[k], bytes, S->demand_bps / 8,
                                    svc->kind == MN_SVC_TRANSFER ? on_flow_done : NULL, flow_ctx(sid, k)};
         mn_err err = {0};
         int rc = mn_share_flow_begin(r->share, &spec, &S->flow[k], &err);
-        if (rc != MN_OK)
+        if (rc != MN_OK) {
+            w_fail(r, rc, &err);
             return rc;
+        }
         S->nflows++;
         radio_list_add(r, radio, sid, k);
         if (d == MN_DIR_DOWN)
@@ -518,10 +530,9 @@ static void evaluate(wr *r, uint32_t sid)
     if (!sla)
         return;
     const mn_service *svc = &r->w->services[S->svc];
+    /* the SLA's minimum, or the session's own demand when that is lower */
     double need = sla->min_bps;
-    if (svc->kind == MN_SVC_STREAM)
-        need = need > 0 ? fmin(need, svc->rate_bps) : svc->rate_bps;
-    else if (need > 0 && svc->rate_bps > 0)
+    if (need > 0 && svc->rate_bps > 0)
         need = fmin(need, svc->rate_bps);
     int v = (need > 0 && rate < need * (1 - 1e-9)) ||
             (sla->max_delay > 0 && delay > mn_time_to_sec(sla->max_delay));
@@ -581,7 +592,7 @@ static void finish(wr *r, uint32_t sid, int how)
     else if (how == END_DROPPED) {
         st->dropped++;
         U->dropped++;
-        r->sess_dropped_fault++;
+        r->sess_dropped++;
     } else if (how == END_CUT) {
         r->sess_cut_offline++;
     }
@@ -819,6 +830,11 @@ void w_sessions_close_all(wr *r)
         if (r->sess[sid].active)
             finish(r, sid, END_RUN);
     mn_share_batch_end(r->share, NULL);
+    for (size_t b = 0; b < r->w->nboxes; b++) /* boxes still down: their downtime so far */
+        if (!r->boxes[b].up) {
+            r->boxes[b].down_s += mn_time_to_sec(now - r->boxes[b].down_since);
+            r->boxes[b].down_since = now;
+        }
     for (size_t u = 0; u < r->nusers; u++) {
         w_user *U = &r->users[u];
         if (!U->live)

@@ -125,7 +125,7 @@ static const char *erlang_xml =
 
 static void test_world_erlang_b_blocking(void)
 {
-    /* 5 seats, offered 4 Erlangs: B(5, 4) = 0.19915... Ten replications. */
+    /* 5 seats, offered 4 Erlangs: B(5, 4) = 0.199067. Ten replications. */
     double expected = mn_erlang_b(5, 4.0);
     CU_ASSERT_DOUBLE_EQUAL(expected, 0.199067, 1e-6); /* (1024/120) / (1 + 4 + 8 + 32/3 + 32/3 + 128/15) */
     mn_stat_welford w;
@@ -381,6 +381,33 @@ static void test_world_failures_take_down_exactly_their_dependents(void)
     CU_ASSERT_DOUBLE_EQUAL(csv("link", "users.csv", "ub", "outage_s"), 0, 1e-9); /* still associated */
 }
 
+/* ---- admission and outage ---- */
+
+static void test_world_waiting_user_takes_a_freed_seat(void)
+{
+    /* One seat at home: u1 takes it at 0 s; u2, refused, is in outage until
+     * u1 leaves for the office at 1 h; a user out of every radio's range is in
+     * outage all along. */
+    const char *xml =
+        "<scenario name='seat' duration='2h'><topology/><world><operator id='op'/>"
+        "<box id='home' x='0m' y='0m'><radio id='r' standard='n'/>"
+        "<vap id='v' radio='r' operator='op' max-users='1'/></box>"
+        "<box id='office' x='10km' y='0m'><radio id='ro' standard='n'/>"
+        "<vap id='vo' radio='ro' operator='op'/></box>"
+        "<mobility id='m' kind='commute' leave='1h' travel='10min' work='8h'/>"
+        "<user id='u1' operator='op' home='home' office='office' mobility='m'/>"
+        "<user id='u2' operator='op' home='home'/>"
+        "<user id='far' operator='op' x='5km' y='5km'/>"
+        "</world></scenario>";
+    mn_err err = {0};
+    CU_ASSERT_EQUAL_FATAL(run_text(xml, 1, "seat", &err), MN_OK);
+    CU_ASSERT_DOUBLE_EQUAL(csv("seat", "users.csv", "u1", "outage_s"), 0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(csv("seat", "users.csv", "u2", "outage_s"), 3600, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(csv("seat", "users.csv", "far", "outage_s"), 7200, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(csv("seat", "vaps.csv", "v", "refused_full"), 1, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(csv("seat", "vaps.csv", "v", "associations"), 2, 1e-9);
+}
+
 /* ---- reproducibility ---- */
 
 static void test_world_same_seed_same_bytes(void)
@@ -458,7 +485,7 @@ static void test_world_loader_errors_name_the_fix(void)
                  "on the beacons");
     expect_error("<site id='s1' node='n'/><box id='b' x='0m' y='0m'><radio id='r'/>"
                  "<vap id='v' radio='r' operator='op' tunnel='s1'/></box>",
-                 "is in no site");
+                 "on no node");
     expect_error("<box id='b1' node='n' x='0m' y='0m'/><box id='b2' node='n' x='5m' y='0m'>"
                  "<radio id='r'/><vap id='v' radio='r' operator='op' vnet='vn' via='a'/></box>"
                  "<vnet id='vn' operator='op' exit='c'><vm id='a' kind='router' box='b1'/>"
@@ -486,6 +513,7 @@ void mn_test_register(void)
         MN_TEST(test_world_vxlan_overhead),
         MN_TEST(test_world_sla_timeline),
         MN_TEST(test_world_failures_take_down_exactly_their_dependents),
+        MN_TEST(test_world_waiting_user_takes_a_freed_seat),
         MN_TEST(test_world_same_seed_same_bytes),
         MN_TEST(test_world_loader_errors_name_the_fix),
     };
