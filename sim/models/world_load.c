@@ -238,27 +238,32 @@ static int match_boxes(const mn_world *w, const mn_scn_elem *e, const char *attr
     char buf[1024], *save = NULL;
     snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, attr));
     size_t cap = 0;
+    int rc = MN_OK;
     *out = NULL;
     *n = 0;
-    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+    for (char *t = strtok_r(buf, " ", &save); t && rc == MN_OK; t = strtok_r(NULL, " ", &save)) {
         size_t len = strlen(t), before = *n;
         int prefix = t[len - 1] == '*';
-        for (uint32_t i = 0; i < w->nboxes; i++) {
+        for (uint32_t i = 0; i < w->nboxes && rc == MN_OK; i++) {
             const char *id = w->boxes[i].id;
             if (prefix ? strncmp(id, t, len - 1) != 0 : strcmp(id, t) != 0)
                 continue;
             if (mn_array_reserve((void **)out, &cap, *n + 1, sizeof **out) != MN_OK)
-                return MN_ERR(err, MN_ENOMEM, "out of memory");
-            (*out)[(*n)++] = i;
+                rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+            else
+                (*out)[(*n)++] = i;
         }
-        if (*n == before)
-            return mn_scn_fail(e, err, MN_ENOTFOUND,
-                               "%s: \"%s\" matches no box declared before this line", attr, t);
+        if (rc == MN_OK && *n == before)
+            rc = mn_scn_fail(e, err, MN_ENOTFOUND, "%s: \"%s\" matches no box declared before this line",
+                             attr, t);
     }
-    if (*n == 0)
-        return mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name box ids or a prefix like \"b-*\"",
-                           attr);
-    return MN_OK;
+    if (rc == MN_OK && *n == 0)
+        rc = mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name box ids or a prefix like \"b-*\"", attr);
+    if (rc != MN_OK) {
+        mn_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 #define PUSH(w, arr, out)                                                                   \
@@ -795,22 +800,26 @@ static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
                                r->id, beacons * 100, r->nvaps + 1, MN_WORLD_MAX_BEACON_SHARE * 100);
         if ((rc = reserve(w, e, b, v->cpu_hz, v->mem_bytes, "the vAP", err)) != MN_OK)
             return rc;
-        if ((rc = name_entity(w, e, name, MN_ID_VAP, w->nvaps, &v->id, err)) != MN_OK)
-            return rc;
-        const char *ssid = mn_scn_attr(e, "ssid");
-        if (!(v->ssid = mn_strdup(ssid ? ssid : name)))
-            return MN_ERR(err, MN_ENOMEM, "out of memory");
-        if (strlen(v->ssid) > 32 || strchr(v->ssid, ',') || strchr(v->ssid, '"'))
+        const char *ssid = mn_scn_attr(e, "ssid"), *vnet = mn_scn_attr(e, "vnet"), *via = mn_scn_attr(e, "via");
+        if (ssid && (!*ssid || strlen(ssid) > 32 || strchr(ssid, ',') || strchr(ssid, '"')))
             return mn_scn_fail(e, err, MN_EINVAL,
                                "ssid \"%s\" must be 1 to 32 bytes (802.11) without commas or quotes",
-                               v->ssid);
-        const char *vnet = mn_scn_attr(e, "vnet"), *via = mn_scn_attr(e, "via");
+                               ssid);
+        if (!ssid && strlen(name) > 32)
+            return mn_scn_fail(e, err, MN_EINVAL,
+                               "its id, the default SSID, is over 32 bytes; give ssid=\"...\"");
         if (!!vnet != !!via)
             return mn_scn_fail(e, err, MN_EINVAL, "vnet and via go together: the network and the VM traffic enters it at");
-        if (via && mn_world_defer(w, e, MN_ID_VM, via, MN_ID_VAP, (uint32_t)w->nvaps, "via", err) != MN_OK)
+        if ((via && mn_world_defer(w, e, MN_ID_VM, via, MN_ID_VAP, (uint32_t)w->nvaps, "via", err) != MN_OK) ||
+            (vnet && mn_world_defer(w, e, MN_ID_VNET, vnet, MN_ID_VAP, (uint32_t)w->nvaps, "vnet", err) != MN_OK))
             return MN_ERR(err, MN_ENOMEM, "out of memory");
-        if (vnet && mn_world_defer(w, e, MN_ID_VNET, vnet, MN_ID_VAP, (uint32_t)w->nvaps, "vnet", err) != MN_OK)
+        /* last: what it owns is freed with the world only once it is counted */
+        if ((rc = name_entity(w, e, name, MN_ID_VAP, w->nvaps, &v->id, err)) != MN_OK)
+            return rc;
+        if (!(v->ssid = mn_strdup(ssid ? ssid : name))) {
+            mn_free(v->id);
             return MN_ERR(err, MN_ENOMEM, "out of memory");
+        }
         r->nvaps++;
         w->nvaps++;
     }
@@ -889,10 +898,10 @@ static int on_vnet(void *world, const mn_scn_elem *e, mn_err *err)
         (rc = stacks_attr(e, "stacks", &v->stacks, err)) != MN_OK ||
         (rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_VNET, w->nvnets, &v->id, err)) != MN_OK)
         return rc;
-    if (mn_scn_attr(e, "exit") &&
-        mn_world_defer(w, e, MN_ID_VM, mn_scn_attr(e, "exit"), MN_ID_VNET, (uint32_t)w->nvnets, "exit", err) != MN_OK)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
     w->nvnets++;
+    if (mn_scn_attr(e, "exit") &&
+        mn_world_defer(w, e, MN_ID_VM, mn_scn_attr(e, "exit"), MN_ID_VNET, (uint32_t)w->nvnets - 1, "exit", err) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
     return MN_OK;
 }
 
@@ -930,6 +939,7 @@ static int on_mobility(void *world, const mn_scn_elem *e, mn_err *err)
     mn_mobility_def *d;
     if (PUSH(w, mobilities, &d) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
+    w->nmobilities++; /* counted now: mn_world_fini frees its trace whatever follows */
     int rc;
     mn_mob_kind kind;
     mn_err kerr = {0};
@@ -988,10 +998,7 @@ static int on_mobility(void *world, const mn_scn_elem *e, mn_err *err)
     mn_err merr = {0};
     if (mn_mobility_check(&d->m, &merr) != MN_OK)
         return mn_scn_fail(e, err, merr.code, "%s", merr.msg);
-    if ((rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_MOBILITY, w->nmobilities, &d->id, err)) != MN_OK)
-        return rc;
-    w->nmobilities++;
-    return MN_OK;
+    return name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_MOBILITY, w->nmobilities - 1, &d->id, err);
 }
 
 /* A point at `distance` from a box, in a direction drawn from r (or due east without r). */
