@@ -319,11 +319,14 @@ static int set_rate(mn_share *s, flow *f, double rate)
     s->total_rate += rate - f->rate;
     f->rate = rate;
     s->stats.flows_rerated++;
-    if (!(rate > 0) || isinf(f->remaining)) { /* no end in sight: no completion event */
+    mn_time now = mn_engine_now(s->eng);
+    double left_s = rate > 0 ? f->remaining / rate : INFINITY;
+    /* no end in sight (no rate, endless, or past the end of time): no completion event */
+    if (!(left_s < mn_time_to_sec(MN_TIME_MAX - now) - 1)) {
         mn_ev_cancel(s->eng, &f->done_ev);
         return MN_OK;
     }
-    mn_time due = mn_engine_now(s->eng) + mn_time_from_sec(f->remaining / rate);
+    mn_time due = now + mn_time_from_sec(left_s);
     if (mn_ev_is_pending(s->eng, f->done_ev))
         return mn_ev_reschedule(s->eng, &f->done_ev, due);
     return mn_ev_schedule_at(s->eng, due, on_flow_done, f, &f->done_ev);

@@ -224,6 +224,20 @@ static void test_share_stop_batch_and_hook(void)
     drop(&t);
 }
 
+static void test_share_a_flow_ending_past_the_end_of_time_has_no_event(void)
+{
+    /* 1e300 bytes at 1 byte/s end after the last representable time: the
+     * flow runs, with no completion event (and no overflow computing it). */
+    double caps[] = {1};
+    struct net t = make(caps, 1);
+    uint32_t p[] = {0};
+    uint32_t f = start(&t, p, 1, 1e300, 0);
+    MN_ASSERT_CLOSE(mn_share_flow_rate(t.s, f), 1, 1e-12);
+    CU_ASSERT_EQUAL(mn_engine_pending(t.eng), 0);
+    CU_ASSERT_EQUAL(mn_share_flow_stop(t.s, f, NULL, NULL), MN_OK);
+    drop(&t);
+}
+
 /* ---- incremental against from scratch ---- */
 
 #define NL 12
@@ -435,6 +449,7 @@ void mn_test_register(void)
         MN_TEST(test_share_rejects_bad_input),
         MN_TEST(test_share_coefficients_weight_usage),
         MN_TEST(test_share_stop_batch_and_hook),
+        MN_TEST(test_share_a_flow_ending_past_the_end_of_time_has_no_event),
         MN_TEST(test_share_incremental_equals_from_scratch),
     };
     MN_SUITE("share", cases);
