@@ -137,6 +137,20 @@ m=$tmp/melbourne
 ok 'a > 0' "$(num "$m/summary.json" handovers)" || bad "melbourne: no handover"
 [ "$(num "$m/summary.json" blocked_path_down)" = 0 ] || bad "melbourne: blocked_path_down is not 0"
 
+# A run on a terminal (progress line and its events on) gives the same results.
+if command -v script >/dev/null 2>&1; then
+    script -qc "'$MNETSIM' run '$SRC/scenarios/office-home.xml' --out '$tmp/tty'" /dev/null >/dev/null
+    for f in summary.json users.csv vaps.csv boxes.csv faults.csv timeseries.csv; do
+        cmp -s "$tmp/office-home/$f" "$tmp/tty/$f" || bad "office-home: $f differs with the progress line on"
+    done
+else
+    echo "SKIPPED: no script(1) to run under a terminal"
+fi
+
+# Another seed, other users' draws: the results change.
+run office-home "$tmp/seed2" --seed 2 || bad "office-home --seed 2 exits non-zero"
+cmp -s "$tmp/office-home/summary.json" "$tmp/seed2/summary.json" && bad "office-home: --seed 2 changes nothing"
+
 [ -f "$tmp/bad" ] && fail=1
 [ "$fail" -eq 0 ] && echo "all world scenario checks passed"
 exit $fail
