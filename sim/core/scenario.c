@@ -1,6 +1,8 @@
 /* scenario.c - XML scenario loading with libxml2; see scenario.h. */
 #include "scenario.h"
 
+#include <math.h>
+
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -126,6 +128,24 @@ int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quanti
     int rc = mn_quantity_parse(k, text, NULL, out, &qerr);
     if (rc != MN_OK)
         return mn_scn_fail(e, err, rc, "%s: %s", name, qerr.msg);
+    return MN_OK;
+}
+
+int mn_scn_attr_number(const mn_scn_elem *e, const char *name, double lo, double hi, double dflt,
+                       double *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text) {
+        *out = dflt;
+        return MN_OK;
+    }
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v))
+        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a number", name, text);
+    if (v < lo || v > hi)
+        return mn_scn_fail(e, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
+    *out = v;
     return MN_OK;
 }
 

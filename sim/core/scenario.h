@@ -69,6 +69,13 @@ const char *mn_scn_attr(const mn_scn_elem *e, const char *name);
 int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quantity_kind *k,
                          int required, uint64_t dflt, uint64_t *out, mn_err *err);
 
+/*
+ * A plain number attribute in [lo, hi], or dflt when absent. Errors name
+ * the attribute and say what is wrong (not a number, out of range).
+ */
+int mn_scn_attr_number(const mn_scn_elem *e, const char *name, double lo, double hi, double dflt,
+                       double *out, mn_err *err);
+
 /* Sets err to "file:line: <element> <id>: <message>" and returns code. */
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

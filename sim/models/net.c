@@ -1,6 +1,7 @@
 /* net.c - network entities of the scenario language; see net.h. */
 #include "net.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,21 +154,6 @@ static int on_import(void *world, const mn_scn_elem *e, mn_err *err)
     return rc;
 }
 
-/* A non-negative decimal attribute, or dflt when absent. */
-static int attr_double(const mn_scn_elem *e, const char *name, double dflt, double *out, mn_err *err)
-{
-    const char *text = mn_scn_attr(e, name);
-    if (!text) {
-        *out = dflt;
-        return MN_OK;
-    }
-    char *end;
-    *out = strtod(text, &end);
-    if (end == text || *end || !(*out >= 0))
-        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a non-negative number", name, text);
-    return MN_OK;
-}
-
 static uint32_t attr_count(const mn_scn_elem *e, const char *name, uint32_t dflt)
 {
     const char *text = mn_scn_attr(e, name); /* the schema made it a positive integer */
@@ -190,9 +176,9 @@ static int on_generate(void *world, const mn_scn_elem *e, mn_err *err)
     p.cols = attr_count(e, "cols", 0);
     uint64_t side_mm, lat;
     int rc;
-    if ((rc = attr_double(e, "radius", 0, &p.radius, err)) != MN_OK ||
-        (rc = attr_double(e, "alpha", 0, &p.alpha, err)) != MN_OK ||
-        (rc = attr_double(e, "beta", 0, &p.beta, err)) != MN_OK ||
+    if ((rc = mn_scn_attr_number(e, "radius", 0, HUGE_VAL, 0, &p.radius, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "alpha", 0, HUGE_VAL, 0, &p.alpha, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "beta", 0, HUGE_VAL, 0, &p.beta, err)) != MN_OK ||
         (rc = mn_scn_attr_quantity(e, "side", &mn_qk_distance, 0, 1000000, &side_mm, err)) != MN_OK ||
         (rc = mn_scn_attr_quantity(e, "capacity", &mn_qk_rate, 1, 0, &p.capacity_bps, err)) != MN_OK ||
         (rc = mn_scn_attr_quantity(e, "latency", &mn_qk_duration, 0, 0, &lat, err)) != MN_OK)

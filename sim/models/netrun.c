@@ -318,11 +318,12 @@ static int write_summary(const char *dir, const struct run *r, uint64_t seed, do
     return mn_outfile_commit(&o, err);
 }
 
-static int write_manifest(const char *dir, const struct run *r, const mn_run_opts *o, uint64_t seed,
-                          double wall, uint64_t events, mn_err *err)
+int mn_run_write_manifest(const char *dir, const char *scenario_path, const mn_run_opts *o,
+                          uint64_t seed, double wall, uint64_t events, const char *model,
+                          const char *const *files, size_t nfiles, mn_err *err)
 {
     char sha[65];
-    int rc = mn_sha256_file_hex(r->net->path, sha, err);
+    int rc = mn_sha256_file_hex(scenario_path, sha, err);
     if (rc != MN_OK)
         return rc;
     mn_outfile of;
@@ -330,9 +331,10 @@ static int write_manifest(const char *dir, const struct run *r, const mn_run_opt
         return rc;
     FILE *f = of.f;
     fprintf(f, "{\n  \"scenario_path\": ");
-    mn_json_string(f, r->net->path);
+    mn_json_string(f, scenario_path);
     fprintf(f, ",\n  \"scenario_sha256\": \"%s\",\n  \"seed\": %" PRIu64 ",\n", sha, seed);
-    fprintf(f, "  \"version\": \"%s\",\n  \"options\": {\"set\": [", MN_VERSION);
+    fprintf(f, "  \"version\": \"%s\",\n  \"model\": \"%s\",\n  \"options\": {\"set\": [", MN_VERSION,
+            model);
     for (size_t i = 0; i < o->nsets; i++) {
         fprintf(f, "%s", i ? ", " : "");
         mn_json_string(f, o->sets[i]);
@@ -341,8 +343,12 @@ static int write_manifest(const char *dir, const struct run *r, const mn_run_opt
     mn_json_string(f, dir);
     fprintf(f, "},\n  \"wall_s\": %.6f,\n  \"events\": %" PRIu64 ",\n  \"events_per_s\": %.1f,\n",
             wall, events, wall > 0 ? (double)events / wall : 0);
-    fprintf(f, "  \"files\": [\"summary.json\", \"flows.csv\", \"links.csv\"%s]\n}\n",
-            r->series ? ", \"timeseries.csv\"" : "");
+    fprintf(f, "  \"peak_rss_bytes\": %" PRIu64 ",\n  \"files\": [", mn_sys_peak_rss_bytes());
+    for (size_t i = 0; i < nfiles; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        mn_json_string(f, files[i]);
+    }
+    fprintf(f, "]\n}\n");
     return mn_outfile_commit(&of, err);
 }
 
@@ -425,7 +431,9 @@ int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_er
         (rc = write_links(o->out_dir, &r, span, err)) != MN_OK)
         goto done;
     out->wall_s = mn_sys_monotonic_s() - r.t0;
-    rc = write_manifest(o->out_dir, &r, o, seed, out->wall_s, events, err);
+    static const char *const files[] = {"summary.json", "flows.csv", "links.csv", "timeseries.csv"};
+    rc = mn_run_write_manifest(o->out_dir, n->path, o, seed, out->wall_s, events, "flows", files,
+                               r.series ? 4 : 3, err);
     out->events = events;
     out->flows = n->nflows;
     out->completed = completed;

@@ -38,4 +38,13 @@ typedef struct mn_run_summary {
 
 int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_err *err);
 
+/*
+ * Writes dir/manifest.json, last of a run's files: the scenario's path and
+ * SHA-256, seed, version, model ("flows" or "world"), options, wall time,
+ * events, peak RSS and the files written. Shared by both runs.
+ */
+int mn_run_write_manifest(const char *dir, const char *scenario_path, const mn_run_opts *o,
+                          uint64_t seed, double wall, uint64_t events, const char *model,
+                          const char *const *files, size_t nfiles, mn_err *err);
+
 #endif /* MN_NETRUN_H */

@@ -58,25 +58,6 @@ static int dist_attr(const mn_scn_elem *e, const char *name, const mn_quantity_k
     return MN_OK;
 }
 
-/* A plain number in [lo, hi], or dflt when absent. */
-static int number(const mn_scn_elem *e, const char *name, double lo, double hi, double dflt,
-                  double *out, mn_err *err)
-{
-    const char *text = mn_scn_attr(e, name);
-    if (!text) {
-        *out = dflt;
-        return MN_OK;
-    }
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end || !isfinite(v))
-        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a number", name, text);
-    if (v < lo || v > hi)
-        return mn_scn_fail(e, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
-    *out = v;
-    return MN_OK;
-}
-
 /* "50%" or "0.5": a fraction in (0, 1]. */
 static int fraction(const mn_scn_elem *e, const char *name, double dflt, double *out, mn_err *err)
 {
@@ -294,7 +275,7 @@ static int on_world(void *world, const mn_scn_elem *e, mn_err *err)
     if (u && mn_underlay_parse(u, &w->underlay) != MN_OK)
         return mn_scn_fail(e, err, MN_EINVAL, "underlay \"%s\" is not ipv4 or ipv6", u);
     double k;
-    int rc = number(e, "queue-packets", 1, 1e6, 64, &k, err);
+    int rc = mn_scn_attr_number(e, "queue-packets", 1, 1e6, 64, &k, err);
     w->queue_packets = (unsigned)k;
     return rc;
 }
@@ -486,8 +467,8 @@ static int position(mn_world *w, const mn_scn_elem *e, mn_pos *pos, int *given, 
     } else if (lat) {
         double la, lo;
         int rc;
-        if ((rc = number(e, "lat", -90, 90, 0, &la, err)) != MN_OK ||
-            (rc = number(e, "lon", -180, 180, 0, &lo, err)) != MN_OK)
+        if ((rc = mn_scn_attr_number(e, "lat", -90, 90, 0, &la, err)) != MN_OK ||
+            (rc = mn_scn_attr_number(e, "lon", -180, 180, 0, &lo, err)) != MN_OK)
             return rc;
         if (!w->geo.set)
             mn_geo_frame_init(&w->geo, la, lo);
@@ -515,8 +496,8 @@ static int box_params(mn_net *n, mn_world *w, const mn_scn_elem *e, mn_box *b, i
         (rc = qty_time(e, "uplink-latency", 0, 5 * MN_MS, &lat, err)) != MN_OK ||
         (rc = qty(e, "power-idle", &mn_qk_electric_power, 0, 10000, &idle, err)) != MN_OK ||
         (rc = qty(e, "power-max", &mn_qk_electric_power, 0, 20000, &max, err)) != MN_OK ||
-        (rc = number(e, "forward-dom0", 1, 1e9, 4000, &b->cycles_dom0, err)) != MN_OK ||
-        (rc = number(e, "forward-domu", 1, 1e9, 12000, &b->cycles_domu, err)) != MN_OK)
+        (rc = mn_scn_attr_number(e, "forward-dom0", 1, 1e9, 4000, &b->cycles_dom0, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "forward-domu", 1, 1e9, 12000, &b->cycles_domu, err)) != MN_OK)
         return rc;
     b->uplink_latency = lat;
     b->power_idle_w = idle / 1000;
@@ -695,7 +676,7 @@ static int on_radio(void *world, const mn_scn_elem *e, mn_err *err)
     if (mn_scn_attr(e, "channel")) {
         double ch;
         mn_err cerr = {0};
-        if ((rc = number(e, "channel", 1, 300, 0, &ch, err)) != MN_OK)
+        if ((rc = mn_scn_attr_number(e, "channel", 1, 300, 0, &ch, err)) != MN_OK)
             return rc;
         if (mn_wifi_channel_freq(s, (int)ch, &proto.cfg.freq_mhz, &cerr) != MN_OK)
             return mn_scn_fail(e, err, cerr.code, "channel: %s", cerr.msg);
@@ -708,11 +689,11 @@ static int on_radio(void *world, const mn_scn_elem *e, mn_err *err)
     }
     proto.cfg.tx_power_dbm = pwr_dbm;
     if ((rc = qty(e, "width", &mn_qk_frequency, 0, proto.cfg.width_mhz * 1e6, &width, err)) != MN_OK ||
-        (rc = number(e, "streams", 1, 8, proto.cfg.streams, &streams, err)) != MN_OK ||
-        (rc = number(e, "path-loss-exponent", 1.5, 8, proto.cfg.path_loss_exp, &proto.cfg.path_loss_exp, err)) != MN_OK ||
-        (rc = number(e, "reference-loss", 0, 200, proto.cfg.ref_loss_db, &proto.cfg.ref_loss_db, err)) != MN_OK ||
-        (rc = number(e, "gains", -100, 100, proto.cfg.gains_db, &proto.cfg.gains_db, err)) != MN_OK ||
-        (rc = number(e, "noise-margin", -50, 100, proto.cfg.noise_adjust_db, &proto.cfg.noise_adjust_db, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "streams", 1, 8, proto.cfg.streams, &streams, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "path-loss-exponent", 1.5, 8, proto.cfg.path_loss_exp, &proto.cfg.path_loss_exp, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "reference-loss", 0, 200, proto.cfg.ref_loss_db, &proto.cfg.ref_loss_db, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "gains", -100, 100, proto.cfg.gains_db, &proto.cfg.gains_db, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "noise-margin", -50, 100, proto.cfg.noise_adjust_db, &proto.cfg.noise_adjust_db, err)) != MN_OK ||
         (rc = qty(e, "beacon-size", &mn_qk_size, 0, 300, &beacon, err)) != MN_OK ||
         (rc = qty_time(e, "beacon-interval", 0, 102400 * MN_US, &proto.beacon_interval, err)) != MN_OK)
         return rc;
@@ -757,7 +738,7 @@ static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
         (rc = qty(e, "memory", &mn_qk_size, 0, 67108864.0, &proto.mem_bytes, err)) != MN_OK ||
         (rc = fraction(e, "airtime", 1, &proto.airtime, err)) != MN_OK ||
         (rc = choice(e, "plane", planes, 2, 0, &proto.plane_domu, err)) != MN_OK ||
-        (rc = number(e, "max-users", 0, 1e6, 0, &max_users, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "max-users", 0, 1e6, 0, &max_users, err)) != MN_OK ||
         (rc = ref(w, e, "tunnel", MN_ID_SITE, &proto.tunnel_site, err)) != MN_OK)
         return rc;
     if (proto.cpu_hz <= 0)
@@ -868,7 +849,7 @@ static int on_vm(void *world, const mn_scn_elem *e, mn_err *err)
         (rc = qty(e, "cpu", &mn_qk_frequency, 0, 2e8, &v->cpu_hz, err)) != MN_OK ||
         (rc = qty(e, "memory", &mn_qk_size, 0, 134217728.0, &v->mem_bytes, err)) != MN_OK ||
         (rc = choice(e, "plane", planes, 2, 1, &v->plane_domu, err)) != MN_OK ||
-        (rc = number(e, "cost", 1, 1e9, -1, &cost, err)) != MN_OK)
+        (rc = mn_scn_attr_number(e, "cost", 1, 1e9, -1, &cost, err)) != MN_OK)
         return rc;
     if (v->cpu_hz <= 0)
         return mn_scn_fail(e, err, MN_ERANGE, "cpu must be above zero");

@@ -265,36 +265,6 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
     return mn_outfile_commit(&o, err);
 }
 
-static int write_manifest(const char *dir, const wr *r, const mn_run_opts *o, uint64_t seed,
-                          double wall, uint64_t events, mn_err *err)
-{
-    char sha[65];
-    int rc = mn_sha256_file_hex(r->net->path, sha, err);
-    if (rc != MN_OK)
-        return rc;
-    mn_outfile of;
-    if ((rc = mn_outfile_open(&of, dir, "manifest.json", err)) != MN_OK)
-        return rc;
-    FILE *f = of.f;
-    fprintf(f, "{\n  \"scenario_path\": ");
-    mn_json_string(f, r->net->path);
-    fprintf(f, ",\n  \"scenario_sha256\": \"%s\",\n  \"seed\": %" PRIu64 ",\n", sha, seed);
-    fprintf(f, "  \"version\": \"%s\",\n  \"model\": \"world\",\n  \"options\": {\"set\": [", MN_VERSION);
-    for (size_t i = 0; i < o->nsets; i++) {
-        fprintf(f, "%s", i ? ", " : "");
-        mn_json_string(f, o->sets[i]);
-    }
-    fprintf(f, "], \"out\": ");
-    mn_json_string(f, dir);
-    fprintf(f, "},\n  \"wall_s\": %.6f,\n  \"events\": %" PRIu64 ",\n  \"events_per_s\": %.1f,\n", wall,
-            events, wall > 0 ? (double)events / wall : 0);
-    fprintf(f, "  \"peak_rss_bytes\": %" PRIu64 ",\n", mn_sys_peak_rss_bytes());
-    fprintf(f, "  \"files\": [\"summary.json\", \"users.csv\", \"vaps.csv\", \"boxes.csv\", "
-               "\"faults.csv\"%s]\n}\n",
-            r->series ? ", \"timeseries.csv\"" : "");
-    return mn_outfile_commit(&of, err);
-}
-
 int w_write_results(wr *r, const mn_run_opts *o, uint64_t seed, double span, uint64_t events,
                     mn_run_summary *out, mn_err *err)
 {
@@ -314,5 +284,8 @@ int w_write_results(wr *r, const mn_run_opts *o, uint64_t seed, double span, uin
     out->flows = started;
     out->completed = completed;
     out->sim_end_s = span;
-    return write_manifest(dir, r, o, seed, out->wall_s, events, err);
+    static const char *const files[] = {"summary.json", "users.csv", "vaps.csv", "boxes.csv",
+                                        "faults.csv", "timeseries.csv"};
+    return mn_run_write_manifest(dir, r->net->path, o, seed, out->wall_s, events, "world", files,
+                                 r->series ? 6 : 5, err);
 }

@@ -606,6 +606,16 @@ static void finish(wr *r, uint32_t sid, int how)
     r->free_sess = sid;
 }
 
+/* A session done (delivered, or its time up): ended, and what it leaves re-rated and re-evaluated. */
+static void complete(wr *r, uint32_t sid)
+{
+    mn_share_batch_begin(r->share);
+    finish(r, sid, END_DONE);
+    if (mn_share_batch_end(r->share, NULL) != MN_OK)
+        w_fail(r, MN_ENOMEM, NULL);
+    w_flush_dirty(r);
+}
+
 static void on_flow_done(mn_share *s, uint32_t flow, void *ctx)
 {
     (void)flow;
@@ -627,11 +637,7 @@ static void on_flow_done(mn_share *s, uint32_t flow, void *ctx)
         r->radios[radio].up_users--;
     /* a transfer has one flow: nothing else to stop */
     S->nflows = 0;
-    mn_share_batch_begin(r->share);
-    finish(r, sid, END_DONE);
-    if (mn_share_batch_end(r->share, NULL) != MN_OK)
-        w_fail(r, MN_ENOMEM, NULL);
-    w_flush_dirty(r);
+    complete(r, sid);
 }
 
 static void on_stream_end(mn_engine *eng, void *ctx)
@@ -639,11 +645,7 @@ static void on_stream_end(mn_engine *eng, void *ctx)
     wr *r = mn_engine_user(eng);
     uint32_t sid = (uint32_t)(uintptr_t)ctx;
     r->sess[sid].end_ev = MN_EV_NONE;
-    mn_share_batch_begin(r->share);
-    finish(r, sid, END_DONE);
-    if (mn_share_batch_end(r->share, NULL) != MN_OK)
-        w_fail(r, MN_ENOMEM, NULL);
-    w_flush_dirty(r);
+    complete(r, sid);
 }
 
 static int alloc_sess(wr *r, uint32_t *sid)
