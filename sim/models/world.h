@@ -58,43 +58,45 @@ typedef struct mn_service {
     uint32_t to_vm;           /* or a VM (a PBX): MN_NONE */
 } mn_service;
 
+/* Fields a session's path and a user's association read come first (one cache line). */
 typedef struct mn_box {
-    char *id;
     mn_pos pos;
     uint32_t node;           /* topology node its uplink joins; MN_NONE: the Internet */
     uint32_t site;           /* overlay site; MN_NONE */
+    double cycles_dom0, cycles_domu; /* forwarding cost per packet, dom0 vs a domU */
+    mn_time uplink_latency;
+    char *id;
     double cpu_hz, mem_bytes;
     double dom0_cpu_hz, dom0_mem_bytes; /* kept by the privileged domain (agent, backends) */
     double uplink_bps;
-    mn_time uplink_latency;
     double power_idle_w, power_max_w;
-    double cycles_dom0, cycles_domu; /* forwarding cost per packet, dom0 vs a domU */
     double cpu_used_hz, mem_used_bytes; /* reservations of its vAPs and VMs */
     uint32_t nradios;
     long line;
 } mn_box;
 
 typedef struct mn_radio {
-    char *id;
+    double range_m; /* where the lowest MCS is lost (read first, by association) */
     uint32_t box;
+    uint32_t nvaps;
+    char *id;
     mn_radio_cfg cfg;
     double beacon_bytes;
     mn_time beacon_interval;
-    uint32_t nvaps;
-    double range_m; /* where the lowest MCS is lost */
 } mn_radio;
 
+/* Fields a session's path and a user's association read come first (one cache line). */
 typedef struct mn_vap {
-    char *id;
-    char *ssid;             /* owned: the network name it beacons (default: its id) */
     uint32_t radio, box, op;
     unsigned stacks;        /* bitmask of MN_STACK_* */
-    double cpu_hz, mem_bytes;
-    double airtime;         /* largest share of the radio's airtime; 1: no limit */
     int plane_domu;         /* forwarding in its own domU (no plane separation) */
     uint32_t max_users;     /* admission: associated users at most; 0: no limit */
     uint32_t vnet, via_vm;  /* traffic enters this virtual network at via_vm; MN_NONE */
     uint32_t tunnel_site;   /* traffic is tunnelled (VXLAN) to this site first; MN_NONE */
+    char *id;
+    char *ssid;             /* owned: the network name it beacons (default: its id) */
+    double cpu_hz, mem_bytes;
+    double airtime;         /* largest share of the radio's airtime; 1: no limit */
 } mn_vap;
 
 typedef enum { MN_VM_ROUTER, MN_VM_SWITCH, MN_VM_FIREWALL, MN_VM_PBX, MN_VM_KINDS } mn_vm_kind;

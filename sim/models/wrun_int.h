@@ -105,12 +105,10 @@ typedef struct w_vap {
 
 typedef struct w_box {
     uint32_t res_up, res_down, res_cpu;
+    uint32_t vap_first, nvaps; /* into wr->box_vaps */
     uint8_t up;
-    double cycles;             /* CPU cycles spent forwarding (dom0 and domUs) */
-    double bytes_up, bytes_down;
     mn_time down_since;
     double down_s;
-    uint32_t vap_first, nvaps; /* into wr->box_vaps */
 } w_box;
 
 typedef struct w_vm {
