@@ -93,7 +93,8 @@ double mn_rng_uniform_range(mn_rng *r, double lo, double hi); /* [lo, hi) */
 static inline uint64_t mn_rng_uniform_int(mn_rng *r, uint64_t n)
 {
     if (r->taus && n - 1 < 0xffffffffUL) { /* gsl_rng_uniform_int's own steps, min 0, max 2^32-1 */
-        unsigned long scale = 0xffffffffUL / n, k;
+        /* in 32 bits: the same quotients, and a division a few times cheaper than 64-bit's */
+        uint32_t scale = 0xffffffffu / (uint32_t)n, k;
         do
             k = mn__taus_next(r->taus) / scale;
         while (k >= n);

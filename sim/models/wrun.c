@@ -298,7 +298,7 @@ static void on_leg(mn_engine *eng, void *ctx)
     mn_err err = {0};
     int rc = MN_OK;
     if (mn_engine_now(eng) >= U->leg.t1) {
-        const mn_mobility *m = &r->w->mobilities[U->pop].m;
+        const mn_mobility *m = &r->w->mobilities[U->mobility].m;
         mn_leg next;
         rc = mn_mob_next_leg(m, &U->st, r->rng_mobility, &U->leg, &next, &err);
         if (rc != MN_OK) {
@@ -329,7 +329,7 @@ static void on_visitor_leaves(mn_engine *eng, void *ctx)
     w_flush_dirty(r);
     U->live = 0;
     U->gen++; /* its pending events go stale */
-    U->sess_head = (uint32_t)r->free_user;
+    U->sess_head = (uint32_t)r->free_user; /* a free slot's sess_head links the free slots */
     r->free_user = u;
 }
 
@@ -368,7 +368,7 @@ static void on_visitor_arrives(mn_engine *eng, void *ctx)
     U->sla = A->sla;
     U->stacks = A->stacks;
     U->services = A->services;
-    U->pop = MN_NONE;
+    U->mobility = MN_NONE;
     U->vap = MN_NONE;
     U->sess_head = MN_NONE;
     U->leg = (mn_leg){now, MN_TIME_MAX, A->pos, A->pos, 1, -1};
@@ -623,7 +623,7 @@ static int setup_users(wr *r, mn_err *err)
         U->sla = src->sla;
         U->services = src->services;
         U->stacks = src->stacks;
-        U->pop = src->mobility; /* for world users: the mobility index */
+        U->mobility = src->mobility;
         U->vap = MN_NONE;
         U->sess_head = MN_NONE;
         U->st = src->st;
@@ -636,7 +636,7 @@ static int setup_users(wr *r, mn_err *err)
             return rc;
         }
         if (src->mobility == MN_NONE)
-            U->pop = MN_NONE;
+            U->mobility = MN_NONE;
     }
     mn_free(on_trace);
     return MN_OK;
@@ -650,7 +650,7 @@ static int start_users(wr *r)
         w_user *U = &r->users[u];
         set_online(r, u, U->leg.online);
         int rc = w_associate(r, u);
-        if (rc == MN_OK && U->pop != MN_NONE)
+        if (rc == MN_OK && U->mobility != MN_NONE)
             rc = arm_leg(r, u);
         for (uint32_t s = 0; s < r->w->nservices && rc == MN_OK; s++)
             if (U->services >> s & 1)

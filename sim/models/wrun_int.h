@@ -67,7 +67,8 @@ typedef struct w_user {
     uint32_t vap;               /* associated vAP or MN_NONE */
     uint32_t waiting_at;        /* in outage: its index in wr->waiting */
     uint8_t online, outage, violating, outage_violating, transient, live;
-    uint32_t op, sla, services, pop; /* copied: visitors have no mn_user */
+    uint32_t op, sla, services; /* copied: visitors have no mn_user */
+    uint32_t mobility;          /* its mobility model, MN_NONE: it stays where it is */
     unsigned stacks;
     uint32_t sess_head, nsess, nviol_sess, up_flows;
     uint32_t sessions, blocked, dropped;
