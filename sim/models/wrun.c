@@ -315,6 +315,23 @@ static void on_leg(mn_engine *eng, void *ctx)
     w_flush_dirty(r);
 }
 
+/* A live user of these attributes, served by nothing yet; its generation is kept. */
+static void user_init(w_user *U, uint32_t op, uint32_t sla, unsigned stacks, uint32_t services,
+                      uint32_t mobility)
+{
+    uint32_t gen = U->gen;
+    memset(U, 0, sizeof *U);
+    U->gen = gen;
+    U->live = 1;
+    U->op = op;
+    U->sla = sla;
+    U->stacks = stacks;
+    U->services = services;
+    U->mobility = mobility;
+    U->vap = MN_NONE;
+    U->sess_head = MN_NONE;
+}
+
 /* ---- visitors ---- */
 
 static void on_visitor_leaves(mn_engine *eng, void *ctx)
@@ -360,17 +377,8 @@ static void on_visitor_arrives(mn_engine *eng, void *ctx)
         memset(&r->users[u], 0, sizeof r->users[u]);
     }
     w_user *U = &r->users[u];
-    uint32_t gen = U->gen;
-    memset(U, 0, sizeof *U);
-    U->gen = gen;
-    U->live = U->transient = 1;
-    U->op = A->op;
-    U->sla = A->sla;
-    U->stacks = A->stacks;
-    U->services = A->services;
-    U->mobility = MN_NONE;
-    U->vap = MN_NONE;
-    U->sess_head = MN_NONE;
+    user_init(U, A->op, A->sla, A->stacks, A->services, MN_NONE);
+    U->transient = 1;
     U->leg = (mn_leg){now, MN_TIME_MAX, A->pos, A->pos, 1, -1};
     set_online(r, u, 1);
     if (w_associate(r, u) != MN_OK) {
@@ -618,14 +626,7 @@ static int setup_users(wr *r, mn_err *err)
     for (size_t i = 0; i < w->nusers; i++) {
         const mn_user *src = &w->users[i];
         w_user *U = &r->users[i];
-        U->live = 1;
-        U->op = src->op;
-        U->sla = src->sla;
-        U->services = src->services;
-        U->stacks = src->stacks;
-        U->mobility = src->mobility;
-        U->vap = MN_NONE;
-        U->sess_head = MN_NONE;
+        user_init(U, src->op, src->sla, src->stacks, src->services, src->mobility);
         U->st = src->st;
         const mn_mobility *m = src->mobility != MN_NONE ? &w->mobilities[src->mobility].m : &static_mobility;
         if (m->kind == MN_MOB_TRACE)
