@@ -45,6 +45,7 @@ static int node_ref(mn_net *n, const mn_scn_elem *e, const char *attr, uint32_t 
 static int on_scenario(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_net *n = world;
+    n->line = mn_scn_elem_line(e);
     n->name = mn_strdup(mn_scn_attr(e, "name"));
     if (!n->name)
         return MN_ERR(err, MN_ENOMEM, "out of memory");

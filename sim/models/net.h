@@ -46,6 +46,7 @@ typedef struct mn_net {
     int has_seed;
     int seed_forced; /* an override was given: the scenario's seed is ignored */
     mn_time duration; /* 0: until every flow ends */
+    long line;        /* of <scenario>, for errors about it found later */
     mn_time interval; /* time-series sampling; 0: none */
     char **nodes;     /* owned: node names */
     size_t nnodes, nodes_cap;

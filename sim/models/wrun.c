@@ -749,9 +749,13 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
 {
     memset(out, 0, sizeof *out);
     const mn_world *w = &n->world;
-    if (n->duration <= 0)
-        return mn_err_set_at(err, MN_EINVAL, n->path,
-                             "a world runs for a set time: add duration=\"1h\" to <scenario>");
+    if (n->duration <= 0) {
+        char where[160];
+        snprintf(where, sizeof where, "%s:%ld", n->path, n->line);
+        return mn_err_set_at(err, MN_EINVAL, where,
+                             "scenario \"%s\": a world runs for a set time; add duration=\"1h\"",
+                             n->name);
+    }
     uint64_t seed = o->seed_set ? o->seed : n->has_seed ? n->seed : 1;
     wr R = {.net = n, .w = w, .progress = o->progress, .interval = n->interval, .horizon = n->duration};
     wr *r = &R;

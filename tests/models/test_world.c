@@ -492,6 +492,13 @@ static void test_world_loader_errors_name_the_fix(void)
                  "<vm id='c' kind='router' box='b2'/></vnet>",
                  "no chain of <vlink>s");
     expect_error("<mobility id='m' kind='trace' file='missing.csv'/>", "missing.csv");
+    /* a world without a duration would run for ever */
+    mn_err err = {0};
+    CU_ASSERT_EQUAL(run_text("<scenario name='forever'><topology/><world><operator id='op'/></world></scenario>",
+                             1, "forever", &err),
+                    MN_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.where, "scenario.xml:1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "duration"));
 }
 
 static int setup(void)
