@@ -118,13 +118,12 @@ void w_user_outage(wr *r, uint32_t u, int in_outage)
 
 static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t *full)
 {
-    const mn_vap *V = &r->w->vaps[v];
     const w_vap *S = &r->vaps[v];
-    if (!S->up || !r->radios[V->radio].up || !r->boxes[V->box].up)
+    if (!S->up || !r->radios[S->radio].up || !r->boxes[S->box].up)
         return 0;
-    if (V->op != U->op || !(V->stacks & U->stacks))
+    if (S->op != U->op || !(S->stacks & U->stacks))
         return 0;
-    if (V->max_users && S->nusers >= V->max_users && U->vap != v) {
+    if (S->max_users && S->nusers >= S->max_users && U->vap != v) {
         if (*full == MN_NONE)
             *full = v;
         return 0;
@@ -165,10 +164,10 @@ static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out
                 const w_box *SB = &r->boxes[b];
                 for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++) {
                     uint32_t v = r->box_vaps[j];
-                    const mn_radio *rad = &r->w->radios[r->w->vaps[v].radio];
+                    const mn_radio *rad = &r->w->radios[r->vaps[v].radio];
                     if (d > rad->range_m || !vap_usable(r, v, U, full))
                         continue;
-                    double phy = mn_radio_phy_rate(&r->radios[r->w->vaps[v].radio].cfg, d, NULL);
+                    double phy = mn_radio_phy_rate(&r->radios[r->vaps[v].radio].cfg, d, NULL);
                     if (phy > best_phy || (phy == best_phy && phy > 0 && v < best)) {
                         best = v;
                         best_phy = phy;
@@ -189,10 +188,10 @@ static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out
 static void seat_freed(wr *r, uint32_t v)
 {
     r->vaps[v].nusers--;
-    if (r->w->vaps[v].max_users == 0 || r->rechecking)
+    if (r->vaps[v].max_users == 0 || r->rechecking)
         return;
     r->rechecking = 1;
-    for (size_t i = 0; i < r->nwaiting && r->vaps[v].nusers < r->w->vaps[v].max_users; i++) {
+    for (size_t i = 0; i < r->nwaiting && r->vaps[v].nusers < r->vaps[v].max_users; i++) {
         uint32_t w = r->waiting[i];
         if (r->users[w].live && r->users[w].online && r->users[w].vap == MN_NONE &&
             w_associate(r, w) != MN_OK)
@@ -221,7 +220,7 @@ int w_associate(wr *r, uint32_t u)
         r->assoc_attempts++;
         if (v == MN_NONE && full != MN_NONE) {
             r->assoc_blocked++;
-            r->vaps[full].assoc_blocked++;
+            r->vstats[full].assoc_blocked++;
         }
     }
     if (v == old && (v == MN_NONE || phy == U->phy_bps)) {
@@ -233,10 +232,11 @@ int w_associate(wr *r, uint32_t u)
         seat_freed(r, old);
     if (v != MN_NONE && v != old) {
         w_vap *S = &r->vaps[v];
+        w_vap_stats *st = &r->vstats[v];
         S->nusers++;
-        S->assoc++;
-        if (S->nusers > S->peak_users)
-            S->peak_users = S->nusers;
+        st->assoc++;
+        if (S->nusers > st->peak_users)
+            st->peak_users = S->nusers;
         if (old != MN_NONE)
             r->handovers++;
     }
@@ -511,8 +511,9 @@ static int setup_resources(wr *r, mn_err *err)
             uint32_t v = vlist[k];
             const mn_vap *V = &w->vaps[v];
             w_vap *SV = &r->vaps[v];
-            SV->up = 1;
-            SV->res_air = SV->res_cpu = MN_NONE;
+            *SV = (w_vap){V->radio, V->box, V->op, V->max_users, MN_NONE, MN_NONE, 0,
+                          (uint8_t)V->stacks, 1, (uint8_t)V->plane_domu,
+                          V->tunnel_site != MN_NONE || V->vnet != MN_NONE};
             if (V->airtime < 1)
                 rc = add_res(r, V->airtime * r->radios[V->radio].air_cap, &SV->res_air, err);
             if (rc == MN_OK && V->plane_domu)
@@ -722,6 +723,7 @@ static void destroy(wr *r)
             mn_free(r->radios[i].flows);
     mn_free(r->radios);
     mn_free(r->vaps);
+    mn_free(r->vstats);
     mn_free(r->boxes);
     mn_free(r->vms);
     mn_free(r->users);
@@ -772,12 +774,13 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
     }
     r->radios = mn_calloc(w->nradios + 1, sizeof *r->radios);
     r->vaps = mn_calloc(w->nvaps + 1, sizeof *r->vaps);
+    r->vstats = mn_calloc(w->nvaps + 1, sizeof *r->vstats);
     r->boxes = mn_calloc(w->nboxes + 1, sizeof *r->boxes);
     r->vms = mn_calloc(w->nvms + 1, sizeof *r->vms);
     r->svc = mn_calloc(w->nservices + 1, sizeof *r->svc);
     r->op_viol_s = mn_calloc(w->noperators + 1, sizeof *r->op_viol_s);
     mn_engine_config cfg = {.capacity = 4 * w->nusers + 64};
-    if (!r->radios || !r->vaps || !r->boxes || !r->vms || !r->svc || !r->op_viol_s) {
+    if (!r->radios || !r->vaps || !r->vstats || !r->boxes || !r->vms || !r->svc || !r->op_viol_s) {
         rc = MN_ERR(err, MN_ENOMEM, "out of memory");
         goto done;
     }

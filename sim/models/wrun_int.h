@@ -96,13 +96,24 @@ typedef struct w_radio {
     double air_cap;        /* 1 - beacon overhead */
 } w_radio;
 
+/*
+ * What association and a session's path read of a vAP, copied from its
+ * mn_vap and packed in 32 bytes: 30,000 of them stay in the L2 cache. Its
+ * counters are in w_vap_stats; its tunnel and virtual network (special) in
+ * the mn_vap.
+ */
 typedef struct w_vap {
+    uint32_t radio, box, op, max_users;
     uint32_t res_air, res_cpu; /* MN_NONE when absent */
-    uint32_t nusers, peak_users;
-    uint8_t up;
+    uint32_t nusers;
+    uint8_t stacks, up, plane_domu, special; /* special: tunnelled, or in a virtual network */
+} w_vap;
+
+typedef struct w_vap_stats {
+    uint32_t peak_users;
     uint64_t sessions, assoc, assoc_blocked; /* assoc_blocked: users it refused, being full */
     double bytes;
-} w_vap;
+} w_vap_stats;
 
 typedef struct w_box {
     uint32_t res_up, res_down, res_cpu;
@@ -156,6 +167,7 @@ typedef struct wr {
     uint32_t free_sess;
     w_radio *radios;
     w_vap *vaps;
+    w_vap_stats *vstats;
     w_box *boxes;
     w_vm *vms;
     uint32_t *box_vaps;     /* vAPs grouped by box */

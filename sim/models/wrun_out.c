@@ -66,12 +66,13 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
     for (size_t v = 0; v < r->w->nvaps; v++) {
         const mn_vap *V = &r->w->vaps[v];
         const w_vap *S = &r->vaps[v];
+        const w_vap_stats *st = &r->vstats[v];
         const w_radio *R = &r->radios[V->radio];
         fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
                      ",%.0f,%.6f\n",
                 V->id, V->ssid, r->w->boxes[V->box].id, r->w->radios[V->radio].id, r->w->operators[V->op],
                 mn_wifi_std_name(R->cfg.std), V->plane_domu ? "domu" : "dom0", S->nusers,
-                S->peak_users, S->assoc, S->assoc_blocked, S->sessions, S->bytes, r->res_used[R->res] / span);
+                st->peak_users, st->assoc, st->assoc_blocked, st->sessions, st->bytes, r->res_used[R->res] / span);
     }
     return mn_outfile_commit(&o, err);
 }

@@ -228,12 +228,14 @@ static uint32_t common_stack(unsigned a, unsigned b)
     return MN_STACK_IPV4;
 }
 
+static const mn_vap plain_vap = {.tunnel_site = MN_NONE, .vnet = MN_NONE, .via_vm = MN_NONE};
+
 /* The whole path of a session of user u through its vAP; p->fail when there is none now. */
 static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
 {
     const mn_world *w = r->w;
     const w_user *U = &r->users[u];
-    const mn_vap *V = &w->vaps[U->vap];
+    const w_vap *V = &r->vaps[U->vap];
     const mn_box *B = &w->boxes[V->box];
     memset(p, 0, sizeof *p);
     p->vap_air_at = 255;
@@ -254,8 +256,10 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
         pb_add(p, r->boxes[V->box].res_cpu, r->boxes[V->box].res_cpu, B->cycles_dom0 / pkt);
     uint32_t box = V->box;
     /* a tunnel home: to the site's gateway over VXLAN, then on from there */
-    if (V->tunnel_site != MN_NONE) {
-        uint32_t gw = w->sites[V->tunnel_site].node;
+    /* tunnel and virtual network: in the world's vAP, read only for vAPs that have them */
+    const mn_vap *X = V->special ? &w->vaps[U->vap] : &plain_vap;
+    if (X->tunnel_site != MN_NONE) {
+        uint32_t gw = w->sites[X->tunnel_site].node;
         if (B->node == MN_NONE) {
             p->fail = MN_ENOTFOUND;
             return;
@@ -278,13 +282,13 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
         return;
     }
     /* a virtual network: in at the via VM, across its virtual links to its exit (or the service's VM) */
-    if (V->vnet != MN_NONE) {
-        const mn_vnet *N = &w->vnets[V->vnet];
-        pb_box_to_box(r, p, box, w->vms[V->via_vm].box, f);
-        pb_vm(r, p, V->via_vm, pkt);
-        uint32_t target = S->to_vm != MN_NONE && w->vms[S->to_vm].vnet == V->vnet ? S->to_vm
-                        : N->exit_vm != MN_NONE ? N->exit_vm : V->via_vm;
-        pb_vnet(r, p, V->vnet, V->via_vm, target, pkt, f);
+    if (X->vnet != MN_NONE) {
+        const mn_vnet *N = &w->vnets[X->vnet];
+        pb_box_to_box(r, p, box, w->vms[X->via_vm].box, f);
+        pb_vm(r, p, X->via_vm, pkt);
+        uint32_t target = S->to_vm != MN_NONE && w->vms[S->to_vm].vnet == X->vnet ? S->to_vm
+                        : N->exit_vm != MN_NONE ? N->exit_vm : X->via_vm;
+        pb_vnet(r, p, X->vnet, X->via_vm, target, pkt, f);
         box = w->vms[target].box;
         if (target == S->to_vm)
             return;
@@ -359,7 +363,7 @@ static int attach_flows(wr *r, uint32_t sid, const path_b *p)
     w_sess *S = &r->sess[sid];
     const mn_service *svc = &r->w->services[S->svc];
     w_user *U = &r->users[S->user];
-    uint32_t radio = r->w->vaps[S->vap].radio;
+    uint32_t radio = r->vaps[S->vap].radio;
     S->nflows = 0;
     S->prop = p->prop;
     S->acct[0] = S->acct[1] = 0;
@@ -426,7 +430,7 @@ static void detach_flows(wr *r, uint32_t sid)
     w_sess *S = &r->sess[sid];
     w_user *U = &r->users[S->user];
     const mn_service *svc = &r->w->services[S->svc];
-    uint32_t radio = r->w->vaps[S->vap].radio;
+    uint32_t radio = r->vaps[S->vap].radio;
     for (int k = 0; k < S->nflows; k++) {
         double sent = 0;
         mn_share_flow_stop(r->share, S->flow[k], &sent, NULL);
@@ -459,7 +463,7 @@ void w_radio_recount(wr *r, uint32_t radio)
         w_sess *S = &r->sess[sid];
         const w_user *U = &r->users[S->user];
         const mn_service *svc = &r->w->services[S->svc];
-        unsigned hdr = mn_stack_header((mn_stack)common_stack(U->stacks, r->w->vaps[S->vap].stacks), 1);
+        unsigned hdr = mn_stack_header((mn_stack)common_stack(U->stacks, r->vaps[S->vap].stacks), 1);
         double air = w_airtime_coef(r, radio, U->phy_bps, svc->packet_bytes + hdr, svc->packet_bytes);
         /* what was sent so far counts at the old weight */
         account_usage(r, S, k, mn_share_flow_sent(r->share, S->flow[k]));
@@ -572,7 +576,7 @@ static void finish(wr *r, uint32_t sid, int how)
     if (!S->active)
         return;
     mn_time now = mn_engine_now(r->eng);
-    uint32_t radio = r->w->vaps[S->vap].radio;
+    uint32_t radio = r->vaps[S->vap].radio;
     /* close the books at the state it had */
     S->delay_area += S->delay_s * mn_time_to_sec(now - S->last_eval);
     S->last_eval = now;
@@ -586,7 +590,7 @@ static void finish(wr *r, uint32_t sid, int how)
     U->bytes += S->delivered;
     w_svc_stats *st = &r->svc[S->svc];
     st->bytes += S->delivered;
-    r->vaps[S->vap].bytes += S->delivered;
+    r->vstats[S->vap].bytes += S->delivered;
     if (how == END_DONE)
         st->completed++;
     else if (how == END_DROPPED) {
@@ -629,7 +633,7 @@ static void on_flow_done(mn_share *s, uint32_t flow, void *ctx)
     account_usage(r, S, k, S->bytes);
     S->delivered += S->bytes;
     S->bytes = 0;
-    uint32_t radio = r->w->vaps[S->vap].radio;
+    uint32_t radio = r->vaps[S->vap].radio;
     radio_list_remove(r, radio, sid, k);
     if (S->dir[k] == MN_DIR_DOWN)
         r->radios[radio].down_flows--;
@@ -739,10 +743,10 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     U->sess_head = sid;
     U->nsess++;
     st->started++;
-    r->vaps[U->vap].sessions++;
+    r->vstats[U->vap].sessions++;
     mn_share_batch_begin(r->share);
     int rc = attach_flows(r, sid, &p);
-    w_radio_recount(r, r->w->vaps[U->vap].radio);
+    w_radio_recount(r, r->vaps[U->vap].radio);
     if (rc == MN_OK)
         rc = mn_share_batch_end(r->share, NULL);
     else
@@ -768,12 +772,12 @@ int w_sessions_repath(wr *r, uint32_t u)
     for (uint32_t sid = U->sess_head, next; sid != MN_NONE; sid = next) {
         w_sess *S = &r->sess[sid];
         next = S->next;
-        radios[0] = r->w->vaps[S->vap].radio;
+        radios[0] = r->vaps[S->vap].radio;
         S->delay_area += S->delay_s * mn_time_to_sec(mn_engine_now(r->eng) - S->last_eval);
         S->last_eval = mn_engine_now(r->eng);
         detach_flows(r, sid);
         S->vap = U->vap;
-        radios[1] = r->w->vaps[S->vap].radio;
+        radios[1] = r->vaps[S->vap].radio;
         path_b p;
         build_path(r, u, &r->w->services[S->svc], &p);
         for (uint8_t i = 0; i < p.n && !p.fail; i++)
