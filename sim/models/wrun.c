@@ -137,11 +137,10 @@ static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t *full)
  * Returns MN_NONE if none; *full is the first vAP in range that refused the
  * user for admission, or MN_NONE.
  */
-static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out, double *dist_out,
-                         uint32_t *full)
+static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out, uint32_t *full)
 {
     uint32_t best = MN_NONE;
-    double best_phy = 0, best_d = 0;
+    double best_phy = 0;
     *full = MN_NONE;
     if (r->gx == 0)
         return MN_NONE;
@@ -171,13 +170,11 @@ static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out
                     if (phy > best_phy || (phy == best_phy && phy > 0 && v < best)) {
                         best = v;
                         best_phy = phy;
-                        best_d = d;
                     }
                 }
             }
         }
     *phy_out = best_phy;
-    *dist_out = best_d;
     return best;
 }
 
@@ -213,9 +210,9 @@ int w_associate(wr *r, uint32_t u)
         return MN_OK;
     }
     mn_pos p = mn_leg_pos(&U->leg, mn_engine_now(r->eng));
-    double phy, dist;
+    double phy;
     uint32_t full;
-    uint32_t v = best_vap(r, U, p, &phy, &dist, &full);
+    uint32_t v = best_vap(r, U, p, &phy, &full);
     if (old == MN_NONE && !U->outage) { /* a new search, not a re-check during an outage */
         r->assoc_attempts++;
         if (v == MN_NONE && full != MN_NONE) {
@@ -243,7 +240,6 @@ int w_associate(wr *r, uint32_t u)
     r->n_associated += (v != MN_NONE) - (old != MN_NONE);
     U->vap = v;
     U->phy_bps = phy;
-    U->dist_m = dist;
     int rc = MN_OK;
     if (v == MN_NONE)
         w_sessions_end_all(r, u, 1);
@@ -450,7 +446,6 @@ static int prepare_radio(wr *r, size_t i, mn_err *err)
     w_radio *S = &r->radios[i];
     S->cfg = R->cfg;
     S->up = 1;
-    S->nvaps_up = R->nvaps;
     /* the loader keeps beacons under MN_WORLD_MAX_BEACON_SHARE of the air */
     S->air_cap = 1 - mn_wifi_beacon_overhead(&R->cfg, R->nvaps, R->beacon_bytes,
                                              mn_time_to_sec(R->beacon_interval));

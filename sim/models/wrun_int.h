@@ -44,7 +44,7 @@ typedef struct w_sess {
     uint32_t flow[2];        /* solver flows: one per direction */
     uint8_t plen[2], radio_at[2], nflows, active;
     uint8_t dir[2];          /* MN_DIR_DOWN or MN_DIR_UP */
-    uint8_t violating, counted_up;
+    uint8_t violating;
     double demand_bps;       /* stream rate, or transfer cap (0: none) */
     double bytes;            /* transfer: bytes still to move (per re-path) */
     double delivered;        /* bytes delivered by flows already stopped */
@@ -52,7 +52,6 @@ typedef struct w_sess {
     mn_time start, prop, last_eval, viol_since;
     double delay_s;          /* as last evaluated */
     double delay_area;       /* integral of delay_s dt, for its time average */
-    mn_time stream_end;      /* streams: when it ends */
     mn_ev_handle end_ev;
     uint32_t next, prev;     /* the user's active sessions; or the free list (next) */
     uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
@@ -75,7 +74,6 @@ typedef struct w_user {
     double phy_bps;
     double bytes;
     /* colder: the state's changes and the books */
-    double dist_m;
     mn_time online_since, outage_since, viol_since;
     double online_s, outage_s, viol_s;
     mn_ev_handle outage_ev, leg_ev;
@@ -92,7 +90,6 @@ typedef struct w_radio {
     uint32_t *flows;       /* owned: sessions' flow slots on this radio: sess << 1 | dir index */
     size_t nflows, flows_cap;
     uint8_t up;
-    uint32_t nvaps_up;
     double air_cap;        /* 1 - beacon overhead */
 } w_radio;
 
