@@ -424,25 +424,30 @@ static void account_usage(wr *r, w_sess *S, int k, double sent)
         r->res_used[S->path[k][i]] += moved * S->coef[k][i];
 }
 
+/* Flow k of a session has left the solver after delivering `sent` bytes in all: its books. */
+static void flow_gone(wr *r, uint32_t sid, int k, double sent)
+{
+    w_sess *S = &r->sess[sid];
+    uint32_t radio = r->vaps[S->vap].radio;
+    S->delivered += sent;
+    if (r->w->services[S->svc].kind == MN_SVC_TRANSFER)
+        S->bytes -= sent;
+    account_usage(r, S, k, sent);
+    radio_list_remove(r, radio, sid, k);
+    if (S->dir[k] == MN_DIR_DOWN)
+        r->radios[radio].down_flows--;
+    else if (--r->users[S->user].up_flows == 0)
+        r->radios[radio].up_users--;
+}
+
 /* Stops the session's flows (inside a batch), keeping what they delivered. */
 static void detach_flows(wr *r, uint32_t sid)
 {
     w_sess *S = &r->sess[sid];
-    w_user *U = &r->users[S->user];
-    const mn_service *svc = &r->w->services[S->svc];
-    uint32_t radio = r->vaps[S->vap].radio;
     for (int k = 0; k < S->nflows; k++) {
         double sent = 0;
         mn_share_flow_stop(r->share, S->flow[k], &sent, NULL);
-        S->delivered += sent;
-        if (svc->kind == MN_SVC_TRANSFER)
-            S->bytes -= sent;
-        account_usage(r, S, k, sent);
-        radio_list_remove(r, radio, sid, k);
-        if (S->dir[k] == MN_DIR_DOWN)
-            r->radios[radio].down_flows--;
-        else if (--U->up_flows == 0)
-            r->radios[radio].up_users--;
+        flow_gone(r, sid, k, sent);
     }
     S->nflows = 0;
 }
@@ -629,17 +634,8 @@ static void on_flow_done(mn_share *s, uint32_t flow, void *ctx)
     w_sess *S = &r->sess[sid];
     if (!S->active)
         return;
-    /* the completed flow is gone already: count its bytes, then end the rest */
-    account_usage(r, S, k, S->bytes);
-    S->delivered += S->bytes;
-    S->bytes = 0;
-    uint32_t radio = r->vaps[S->vap].radio;
-    radio_list_remove(r, radio, sid, k);
-    if (S->dir[k] == MN_DIR_DOWN)
-        r->radios[radio].down_flows--;
-    else if (--r->users[S->user].up_flows == 0)
-        r->radios[radio].up_users--;
-    /* a transfer has one flow: nothing else to stop */
+    /* the solver has let the flow go, all its bytes delivered; a transfer has no other */
+    flow_gone(r, sid, k, S->bytes);
     S->nflows = 0;
     complete(r, sid);
 }
