@@ -1,5 +1,6 @@
 /* scenario.c - XML scenario loading with libxml2; see scenario.h. */
 #include "scenario.h"
+#include "alloc.h"
 
 #include <math.h>
 
@@ -147,6 +148,45 @@ int mn_scn_attr_number(const mn_scn_elem *e, const char *name, double lo, double
         return mn_scn_fail(e, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
     *out = v;
     return MN_OK;
+}
+
+int mn_scn_attr_match(const mn_scn_elem *e, const char *attr, size_t count,
+                      const char *(*name)(size_t i, const void *ctx), const void *ctx,
+                      const char *noun, uint32_t **out, size_t *n, mn_err *err)
+{
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, attr) ? mn_scn_attr(e, attr) : "");
+    size_t cap = 0;
+    int rc = MN_OK;
+    *out = NULL;
+    *n = 0;
+    for (char *t = strtok_r(buf, " ", &save); t && rc == MN_OK; t = strtok_r(NULL, " ", &save)) {
+        size_t len = strlen(t), before = *n;
+        int prefix = t[len - 1] == '*';
+        for (size_t i = 0; i < count && rc == MN_OK; i++) {
+            const char *id = name(i, ctx);
+            if (prefix ? strncmp(id, t, len - 1) != 0 : strcmp(id, t) != 0)
+                continue;
+            if (mn_array_reserve((void **)out, &cap, *n + 1, sizeof **out) != MN_OK)
+                rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+            else
+                (*out)[(*n)++] = (uint32_t)i;
+        }
+        if (rc == MN_OK && *n == before)
+            rc = mn_scn_fail(e, err, MN_ENOTFOUND,
+                             "%s: \"%s\" matches no %s declared before this line; write %s ids or a "
+                             "prefix ending in *",
+                             attr, t, noun, noun);
+    }
+    if (rc == MN_OK && *n == 0)
+        rc = mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name %s ids or a prefix ending in *", attr,
+                         noun);
+    if (rc != MN_OK) {
+        mn_free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 /* ---- libxml2 errors, captured with their line ---- */

@@ -76,6 +76,18 @@ int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quanti
 int mn_scn_attr_number(const mn_scn_elem *e, const char *name, double lo, double hi, double dflt,
                        double *out, mn_err *err);
 
+/*
+ * The entities named by attribute attr: a space-separated list of names or
+ * prefixes ending in '*' ("b-*"), matched against the count names that
+ * name(i, ctx) gives. *out (the caller frees it with mn_free) lists the
+ * matching indexes in list order, a name listed twice twice. Every token
+ * must match (noun says what: "node", "box"), and the list must not be
+ * empty; on error *out is NULL.
+ */
+int mn_scn_attr_match(const mn_scn_elem *e, const char *attr, size_t count,
+                      const char *(*name)(size_t i, const void *ctx), const void *ctx,
+                      const char *noun, uint32_t **out, size_t *n, mn_err *err);
+
 /* Sets err to "file:line: <element> <id>: <message>" and returns code. */
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

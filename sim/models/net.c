@@ -265,35 +265,15 @@ static int on_flow(void *world, const mn_scn_elem *e, mn_err *err)
  * node id or a prefix ending in '*' ("r*": every node whose id starts with r).
  * Declared-before nodes only. Fills *set (owned by the caller).
  */
+static const char *node_name(size_t i, const void *net)
+{
+    return ((const mn_net *)net)->nodes[i];
+}
+
 static int node_set(mn_net *n, const mn_scn_elem *e, const char *attr, uint32_t **set,
                     size_t *count, mn_err *err)
 {
-    char spec[1024], *save = NULL;
-    snprintf(spec, sizeof spec, "%s", mn_scn_attr(e, attr));
-    size_t cap = 0;
-    *set = NULL;
-    *count = 0;
-    for (char *tok = strtok_r(spec, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-        size_t len = strlen(tok);
-        int prefix = tok[len - 1] == '*';
-        size_t before = *count;
-        for (uint32_t i = 0; i < n->nnodes; i++) {
-            int match = prefix ? strncmp(n->nodes[i], tok, len - 1) == 0 : strcmp(n->nodes[i], tok) == 0;
-            if (!match)
-                continue;
-            if (mn_array_reserve((void **)set, &cap, *count + 1, sizeof **set) != 0)
-                return MN_ERR(err, MN_ENOMEM, "out of memory");
-            (*set)[(*count)++] = i;
-        }
-        if (*count == before)
-            return mn_scn_fail(e, err, MN_ENOTFOUND,
-                               "%s: \"%s\" matches no node declared before this line; write node "
-                               "ids or a prefix ending in *",
-                               attr, tok);
-    }
-    if (*count == 0)
-        return mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name node ids or a prefix like \"r*\"", attr);
-    return MN_OK;
+    return mn_scn_attr_match(e, attr, n->nnodes, node_name, n, "node", set, count, err);
 }
 
 /*

@@ -212,39 +212,29 @@ static int operators_attr(const mn_world *w, const mn_scn_elem *e, uint32_t *ops
     return MN_OK;
 }
 
-/* Boxes whose ids match a space-separated list of ids or prefixes ending in '*'. */
-static int match_boxes(const mn_world *w, const mn_scn_elem *e, const char *attr, uint32_t **out,
-                       size_t *n, mn_err *err)
+static const char *box_name(size_t i, const void *w)
 {
-    char buf[1024], *save = NULL;
-    snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, attr));
-    size_t cap = 0;
-    int rc = MN_OK;
-    *out = NULL;
-    *n = 0;
-    for (char *t = strtok_r(buf, " ", &save); t && rc == MN_OK; t = strtok_r(NULL, " ", &save)) {
-        size_t len = strlen(t), before = *n;
-        int prefix = t[len - 1] == '*';
-        for (uint32_t i = 0; i < w->nboxes && rc == MN_OK; i++) {
-            const char *id = w->boxes[i].id;
-            if (prefix ? strncmp(id, t, len - 1) != 0 : strcmp(id, t) != 0)
-                continue;
-            if (mn_array_reserve((void **)out, &cap, *n + 1, sizeof **out) != MN_OK)
-                rc = MN_ERR(err, MN_ENOMEM, "out of memory");
-            else
-                (*out)[(*n)++] = i;
-        }
-        if (rc == MN_OK && *n == before)
-            rc = mn_scn_fail(e, err, MN_ENOTFOUND, "%s: \"%s\" matches no box declared before this line",
-                             attr, t);
-    }
-    if (rc == MN_OK && *n == 0)
-        rc = mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name box ids or a prefix like \"b-*\"", attr);
-    if (rc != MN_OK) {
-        mn_free(*out);
-        *out = NULL;
-    }
-    return rc;
+    return ((const mn_world *)w)->boxes[i].id;
+}
+
+static const char *radio_name(size_t i, const void *w)
+{
+    return ((const mn_world *)w)->radios[i].id;
+}
+
+static const char *vm_name(size_t i, const void *w)
+{
+    return ((const mn_world *)w)->vms[i].id;
+}
+
+static const char *node_name(size_t i, const void *net)
+{
+    return ((const mn_net *)net)->nodes[i];
+}
+
+static const char *link_name(size_t i, const void *net)
+{
+    return ((const mn_net *)net)->links[i].id;
 }
 
 #define PUSH(w, arr, out)                                                                   \
@@ -394,23 +384,22 @@ static int on_site(void *world, const mn_scn_elem *e, mn_err *err)
         w->node_site_n = n->nnodes;
     }
     /* the gateway, and the nodes named in `nodes` (ids, or prefixes ending in '*') */
-    const char *list = mn_scn_attr(e, "nodes");
-    char buf[1024], *save = NULL;
-    snprintf(buf, sizeof buf, "%s", list ? list : "");
-    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-        size_t len = strlen(t), matched = 0;
-        int prefix = t[len - 1] == '*';
-        for (uint32_t i = 0; i < w->node_site_n; i++) {
-            if (prefix ? strncmp(n->nodes[i], t, len - 1) != 0 : strcmp(n->nodes[i], t) != 0)
-                continue;
+    if (mn_scn_attr(e, "nodes")) {
+        uint32_t *nodes;
+        size_t nn;
+        if ((rc = mn_scn_attr_match(e, "nodes", n->nnodes, node_name, n, "node", &nodes, &nn, err)) != MN_OK)
+            return rc;
+        for (size_t k = 0; k < nn && rc == MN_OK; k++) {
+            uint32_t i = nodes[k];
             if (w->node_site[i] != MN_NONE && w->node_site[i] != site)
-                return mn_scn_fail(e, err, MN_EINVAL, "node %s is already in site %s; a node is in one site",
-                                   n->nodes[i], w->sites[w->node_site[i]].id);
-            w->node_site[i] = site;
-            matched++;
+                rc = mn_scn_fail(e, err, MN_EINVAL, "node %s is already in site %s; a node is in one site",
+                                 n->nodes[i], w->sites[w->node_site[i]].id);
+            else
+                w->node_site[i] = site;
         }
-        if (!matched)
-            return mn_scn_fail(e, err, MN_ENOTFOUND, "nodes: \"%s\" matches no node", t);
+        mn_free(nodes);
+        if (rc != MN_OK)
+            return rc;
     }
     if (w->node_site[s->node] != MN_NONE && w->node_site[s->node] != site)
         return mn_scn_fail(e, err, MN_EINVAL, "gateway %s is already in site %s", n->nodes[s->node],
@@ -551,30 +540,11 @@ static int on_box_set(void *world, const mn_scn_elem *e, mn_err *err)
     if ((rc = qty(e, "side", &mn_qk_distance, 1, 0, &side, err)) != MN_OK)
         return rc;
     /* node may be a list of nodes or prefixes: each box takes one in turn */
-    const char *nodes = mn_scn_attr(e, "node");
     uint32_t *node_list = NULL;
-    size_t nnodes = 0, cap = 0;
-    if (nodes) {
-        char buf[1024], *save = NULL;
-        snprintf(buf, sizeof buf, "%s", nodes);
-        for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-            size_t len = strlen(t), before = nnodes;
-            int prefix = t[len - 1] == '*';
-            for (uint32_t i = 0; i < n->nnodes; i++) {
-                if (prefix ? strncmp(n->nodes[i], t, len - 1) != 0 : strcmp(n->nodes[i], t) != 0)
-                    continue;
-                if (mn_array_reserve((void **)&node_list, &cap, nnodes + 1, sizeof *node_list) != MN_OK) {
-                    mn_free(node_list);
-                    return MN_ERR(err, MN_ENOMEM, "out of memory");
-                }
-                node_list[nnodes++] = i;
-            }
-            if (nnodes == before) {
-                mn_free(node_list);
-                return mn_scn_fail(e, err, MN_ENOTFOUND, "node: \"%s\" matches no node", t);
-            }
-        }
-    }
+    size_t nnodes = 0;
+    if (mn_scn_attr(e, "node") &&
+        (rc = mn_scn_attr_match(e, "node", n->nnodes, node_name, n, "node", &node_list, &nnodes, err)) != MN_OK)
+        return rc;
     if ((rc = box_params(n, w, e, &proto, 0, err)) != MN_OK) {
         mn_free(node_list);
         return rc;
@@ -1056,7 +1026,7 @@ static int on_population(void *world, const mn_scn_elem *e, mn_err *err)
     if ((rc = operators_attr(w, e, ops, &nops, err)) != MN_OK ||
         (rc = user_common(w, e, &proto, err)) != MN_OK ||
         (rc = qty(e, "distance", &mn_qk_distance, 0, 20000, &distance, err)) != MN_OK ||
-        (rc = match_boxes(w, e, "boxes", &boxes, &nboxes, err)) != MN_OK)
+        (rc = mn_scn_attr_match(e, "boxes", w->nboxes, box_name, w, "box", &boxes, &nboxes, err)) != MN_OK)
         return rc;
     distance /= 1000;
     mn_rng *r;
@@ -1152,30 +1122,11 @@ static int on_fault(void *world, const mn_scn_elem *e, mn_err *err)
             return mn_scn_fail(e, err, MN_ERANGE, "mtbf must be above zero");
     }
     /* targets: ids or prefixes ending in '*' of the kind's entities */
-    char buf[1024], *save = NULL;
-    snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, "targets"));
-    size_t cap = 0;
-    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-        size_t len = strlen(t), before = f->ntargets;
-        int prefix = t[len - 1] == '*';
-        size_t count = kind == MN_FAULT_BOX ? w->nboxes : kind == MN_FAULT_RADIO ? w->nradios
-                     : kind == MN_FAULT_LINK ? n->nlinks : w->nvms;
-        for (size_t i = 0; i < count; i++) {
-            const char *name = kind == MN_FAULT_BOX ? w->boxes[i].id : kind == MN_FAULT_RADIO ? w->radios[i].id
-                             : kind == MN_FAULT_LINK ? n->links[i].id : w->vms[i].id;
-            if (prefix ? strncmp(name, t, len - 1) != 0 : strcmp(name, t) != 0)
-                continue;
-            if (mn_array_reserve((void **)&f->targets, &cap, f->ntargets + 1, sizeof *f->targets) != MN_OK)
-                return MN_ERR(err, MN_ENOMEM, "out of memory");
-            f->targets[f->ntargets++] = (uint32_t)i;
-        }
-        if (f->ntargets == before)
-            return mn_scn_fail(e, err, MN_ENOTFOUND, "targets: \"%s\" matches no %s declared before this line",
-                               t, kinds[kind]);
-    }
-    if (f->ntargets == 0)
-        return mn_scn_fail(e, err, MN_EINVAL, "targets is empty");
-    return MN_OK;
+    static const char *(*const names[])(size_t, const void *) = {box_name, radio_name, link_name, vm_name};
+    const size_t counts[] = {w->nboxes, w->nradios, n->nlinks, w->nvms};
+    const void *ctx = kind == MN_FAULT_LINK ? (const void *)n : (const void *)w;
+    return mn_scn_attr_match(e, "targets", counts[kind], names[kind], ctx, kinds[kind], &f->targets,
+                             &f->ntargets, err);
 }
 
 const struct mn_scn_entity_ops mn_world_entities[] = {
