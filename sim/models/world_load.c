@@ -74,7 +74,7 @@ static int fraction(const mn_scn_elem *e, const char *name, double dflt, double 
         return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a fraction; write e.g. \"50%%\"",
                            name, text);
     if (!(v > 0 && v <= 1))
-        return mn_scn_fail(e, err, MN_ERANGE, "%s must be above 0%% and at most 100%%", name);
+        return mn_scn_fail(e, err, MN_ERANGE, "%s must be above 0%% and at most 100%%, e.g. \"30%%\"", name);
     *out = v;
     return MN_OK;
 }
