@@ -9,6 +9,7 @@
 #include "../models/net.h"
 #include "../models/netrun.h"
 #include "../models/wrun.h"
+#include "../policies/policy.h"
 #include "commands.h"
 
 #define MAX_SETS 256
@@ -18,6 +19,7 @@ int mn_cli_run(int argc, char **argv)
     static const struct option opts[] = {
         {"seed", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
         {"set", required_argument, NULL, 'S'},  {"quiet", no_argument, NULL, 'q'},
+        {"policy", required_argument, NULL, 'p'}, {"trace", no_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     mn_run_opts o = {0};
@@ -48,6 +50,31 @@ int mn_cli_run(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 't':
+            o.agent_trace = 1;
+            break;
+        case 'p': {
+            /* KIND=NAME: one policy instead of the scenario's */
+            const char *eq = strchr(optarg, '=');
+            char kind[32];
+            if (!eq || (size_t)(eq - optarg) >= sizeof kind) {
+                fprintf(stderr, "mnetsim: run: --policy takes KIND=NAME, e.g. --policy placement=best-fit\n");
+                return MN_EXIT_USAGE;
+            }
+            snprintf(kind, sizeof kind, "%.*s", (int)(eq - optarg), optarg);
+            int k = mn_policy_kind_parse(kind);
+            mn_err perr = {0};
+            if (k < 0) {
+                fprintf(stderr, "mnetsim: run: --policy: unknown kind \"%s\"; kinds: placement, balancing, migration\n", kind);
+                return MN_EXIT_USAGE;
+            }
+            if (mn_policy_check((mn_policy_kind)k, eq + 1, &perr) != MN_OK) {
+                fprintf(stderr, "mnetsim: run: --policy: %s\n", perr.msg);
+                return MN_EXIT_USAGE;
+            }
+            o.policy[k] = eq + 1;
+            break;
+        }
         default:
             fprintf(stderr, "mnetsim: run: unknown or incomplete option \"%s\"; see `mnetsim help run`\n",
                     argv[optind - 1]);

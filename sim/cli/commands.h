@@ -24,6 +24,8 @@ struct mn_cli_command {
 
 int mn_cli_bench(int argc, char **argv);
 int mn_cli_run(int argc, char **argv);
+int mn_cli_policies(int argc, char **argv);
+int mn_cli_compare(int argc, char **argv);
 
 /* Prints "mnetsim: where: msg" (or "mnetsim: msg") to stderr. */
 void mn_cli_print_error(const mn_err *err);

@@ -51,13 +51,14 @@ static const struct mn_cli_command commands[] = {
      "2 on a bad option.\n",
      mn_cli_bench},
     {"run", "run a scenario and write its results",
-     "usage: mnetsim run SCENARIO [--seed N] [--out DIR] [--set XPATH=VALUE ...] [--quiet]\n"
+     "usage: mnetsim run SCENARIO [--seed N] [--out DIR] [--set XPATH=VALUE ...]\n"
+     "                   [--policy KIND=NAME ...] [--trace] [--quiet]\n"
      "\n"
      "Loads an XML scenario (schema: scenarios/schema/mnetsim.rng), runs it and\n"
      "writes, each file atomically, into DIR (default results/<scenario name>),\n"
      "manifest.json last. A scenario with a <world> (boxes, radios, vAPs, users:\n"
      "docs/models.md) writes summary.json, users.csv, vaps.csv, boxes.csv and\n"
-     "faults.csv; one with flows only writes summary.json, flows.csv and\n"
+     "faults.csv, instances.csv and migrations.csv; one with flows only writes summary.json, flows.csv and\n"
      "links.csv. Both add timeseries.csv when the scenario has\n"
      "<output interval=...>.\n"
      "\n"
@@ -65,11 +66,60 @@ static const struct mn_cli_command commands[] = {
      "  --out DIR              where results go\n"
      "  --set XPATH=VALUE      override scenario attributes before checking, e.g.\n"
      "                         --set \"//link[@id='l1']/@capacity=10Gbps\" (repeatable)\n"
+     "  --policy KIND=NAME     use policy NAME of KIND (placement, balancing,\n"
+     "                         migration) instead of the scenario's <policies>;\n"
+     "                         `mnetsim policies` lists them (repeatable)\n"
+     "  --trace                the boxes' agents log each decision with its reason\n"
+     "                         (agent.csv)\n"
      "  --quiet                no progress line and no closing line\n"
      "\n"
      "Exit status: 0 on success, 2 on a scenario error (file:line: message), 1 if\n"
      "the run failed.\n",
      mn_cli_run},
+    {"policies", "list the placement, balancing and migration policies",
+     "usage: mnetsim policies [--kind placement|balancing|migration]\n"
+     "\n"
+     "Lists every registered policy by kind, with its one-line summary: the\n"
+     "names <policies placement=... balancing=... migration=...> and\n"
+     "`mnetsim compare --policy` accept.\n"
+     "\n"
+     "  --kind KIND      only that kind\n"
+     "\n"
+     "Exit status: 0 on success, 2 on a bad option.\n",
+     mn_cli_policies},
+    {"compare", "run policy combinations on common seeds and tabulate the metrics",
+     "usage: mnetsim compare SCENARIO --policy KIND=NAME[,NAME...] [--policy ...]\n"
+     "                       [--seeds K] [--seed S] [--set XPATH=VALUE ...]\n"
+     "                       [--out FILE.csv] [--runs-dir DIR] [--quiet]\n"
+     "\n"
+     "Runs a scenario with a <world> once for every combination of the listed\n"
+     "policies (the cartesian product over the --policy options; a kind not\n"
+     "given keeps the scenario's <policies> choice) on the same K seeds S, S+1,\n"
+     "..., S+K-1 (common random numbers: every combination sees the same\n"
+     "users, sessions and faults). Prints one row per combination with each\n"
+     "main metric as \"mean ± half-width\" of its 95% Student-t confidence\n"
+     "interval over the seeds (\"-\" when K = 1), and writes the same as CSV,\n"
+     "atomically: placement,balancing,migration,seeds, then <metric>_mean and\n"
+     "<metric>_ci95 for each metric (n/a when K = 1). Every policy name is\n"
+     "checked before the first run (`mnetsim policies` lists them).\n"
+     "\n"
+     "  --policy KIND=A,B      policies of one kind to compare: placement,\n"
+     "                         balancing or migration (repeatable, once per kind)\n"
+     "  --seeds K              seeds per combination (default 5)\n"
+     "  --seed S               first seed (default: the scenario's, else 1)\n"
+     "  --set XPATH=VALUE      override scenario attributes, as for run (repeatable)\n"
+     "  --out FILE.csv         the table as CSV (default\n"
+     "                         results/<scenario name>/compare.csv)\n"
+     "  --runs-dir DIR         each run's results go to\n"
+     "                         DIR/<placement>_<balancing>_<migration>/seed-<s>\n"
+     "                         (default results/<scenario name>/compare)\n"
+     "  --quiet                no progress lines (one per run on stderr) and no\n"
+     "                         closing line; the table is still printed\n"
+     "\n"
+     "Exit status: 0 on success, 2 on bad input (an option, an unknown policy,\n"
+     "a scenario error, a scenario without a <world>), 1 if a run failed (no\n"
+     "CSV is written then).\n",
+     mn_cli_compare},
     {"help", "list commands, or show one command's help (also: help queues)",
      "usage: mnetsim help [COMMAND | queues]\n", cmd_help},
     {"version", "print the version", "usage: mnetsim version\n", cmd_version},

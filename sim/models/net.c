@@ -13,6 +13,7 @@
 #include "core/scenario.h"
 #include "topo.h"
 #include "world_load.h"
+#include "rules.h"
 
 static int add_node(mn_net *n, const char *name, uint32_t *idx)
 {
@@ -429,10 +430,11 @@ static int load(const char *path, const char *buf, size_t len, const char *const
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     }
     enum { NNET = sizeof net_entities / sizeof net_entities[0] };
-    struct mn_scn_entity_ops ops[NNET + 32];
-    size_t nops = NNET + mn_world_nentities;
+    struct mn_scn_entity_ops ops[NNET + 40];
+    size_t nops = NNET + mn_world_nentities + mn_rules_nentities;
     memcpy(ops, net_entities, sizeof net_entities);
     memcpy(ops + NNET, mn_world_entities, mn_world_nentities * sizeof *ops);
+    memcpy(ops + NNET + mn_world_nentities, mn_rules_entities, mn_rules_nentities * sizeof *ops);
     int rc = buf ? mn_scn_load_memory(buf, len, path, sets, nsets, ops, nops, n, err)
                  : mn_scn_load(path, sets, nsets, ops, nops, n, err);
     if (rc == MN_OK)

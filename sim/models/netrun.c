@@ -318,6 +318,12 @@ static int write_summary(const char *dir, const struct run *r, uint64_t seed, do
     return mn_outfile_commit(&o, err);
 }
 
+const char *const mn_run_metric_names[MN_RUN_NMETRICS] = {
+    "sla_violation_s", "users_violated_fraction", "mean_user_bps", "blocking_probability",
+    "delay_mean_s",    "energy_kWh",              "boxes_on_mean", "handovers",
+    "migrations",      "migration_downtime_s",    "placement_refused",
+};
+
 int mn_run_write_manifest(const char *dir, const char *scenario_path, const mn_run_opts *o,
                           uint64_t seed, double wall, uint64_t events, const char *model,
                           const char *const *files, size_t nfiles, mn_err *err)

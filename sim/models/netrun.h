@@ -29,11 +29,34 @@ typedef struct mn_run_opts {
     const char *const *sets;   /* the overrides applied, recorded in the manifest */
     size_t nsets;
     int progress;              /* print a progress line on stderr */
+    /* policies by kind (placement, balancing, migration: mn_policy_kind), overriding the
+       scenario's <policies>; NULL: the scenario's, else the default */
+    const char *policy[3];
+    int agent_trace;           /* the agents log each decision with its reason (agent.csv) */
 } mn_run_opts;
+
+/* The main metrics of a world run, for comparisons and sweeps (names: mn_run_metric_names). */
+enum {
+    MN_M_SLA_VIOLATION_S,    /* SLA violation time, all users */
+    MN_M_USERS_VIOLATED,     /* fraction of online users that violated at some point */
+    MN_M_MEAN_USER_BPS,      /* mean user throughput while online */
+    MN_M_BLOCKING,           /* session blocking probability */
+    MN_M_DELAY_MEAN_S,       /* mean session delay */
+    MN_M_ENERGY_KWH,         /* energy of the boxes */
+    MN_M_BOXES_ON,           /* time-average number of powered boxes */
+    MN_M_HANDOVERS,
+    MN_M_MIGRATIONS,         /* live migrations completed */
+    MN_M_MIGRATION_DOWNTIME_S, /* their stop-and-copy downtime, summed */
+    MN_M_PLACEMENT_REFUSED,  /* instances no box could take */
+    MN_RUN_NMETRICS
+};
+extern const char *const mn_run_metric_names[MN_RUN_NMETRICS];
 
 typedef struct mn_run_summary {
     uint64_t events, flows, completed;
     double sim_end_s, wall_s;
+    int has_metrics;                  /* a world run filled metrics[] */
+    double metrics[MN_RUN_NMETRICS];
 } mn_run_summary;
 
 int mn_net_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_err *err);

@@ -14,6 +14,19 @@ void mn_world_init(mn_world *w)
     w->underlay = MN_UNDERLAY_IPV4;
     w->queue_packets = 64;
     mn_strmap_init(&w->ids);
+    mn_ruleset_init(&w->rules);
+    /* policy defaults: docs/policies.md */
+    mn_world_policies *p = &w->policies;
+    snprintf(p->name[0], sizeof p->name[0], "first-fit");
+    snprintf(p->name[1], sizeof p->name[1], "strongest-signal");
+    snprintf(p->name[2], sizeof p->name[2], "none");
+    p->period = MN_MIN;
+    p->high = 0.8;
+    p->low = 0.3;
+    p->rounds = 30;            /* Xen's pre-copy round limit */
+    p->stop_bytes = 50 * 4096; /* Xen: stop and copy under 50 dirty pages */
+    p->resume_s = 0.02;
+    p->agent = 1;
 }
 
 void mn_world_fini(mn_world *w)
@@ -28,8 +41,12 @@ void mn_world_fini(mn_world *w)
     FREE_IDS(services)
     FREE_IDS(boxes)
     FREE_IDS(radios)
-    for (size_t i = 0; i < w->nvaps; i++)
+    for (size_t i = 0; i < w->nvaps; i++) {
         mn_free(w->vaps[i].ssid);
+        mn_free(w->vaps[i].cand);
+    }
+    for (size_t i = 0; i < w->nvms; i++)
+        mn_free(w->vms[i].cand);
     FREE_IDS(vaps)
     FREE_IDS(vms)
     FREE_IDS(vlinks)
@@ -57,6 +74,7 @@ void mn_world_fini(mn_world *w)
     mn_free(w->node_site);
     mn_free(w->uplink_reserved);
     mn_strmap_fini(&w->ids);
+    mn_ruleset_fini(&w->rules);
 }
 
 int mn_world_defer(mn_world *w, const mn_scn_elem *e, int kind, const char *name, int owner_kind,
@@ -96,7 +114,7 @@ static int ref_fail(const struct mn_world_ref *r, mn_err *err, int code, const c
 
 static int resolve(mn_world *w, mn_err *err)
 {
-    static const char *const kind_names[] = {[MN_ID_VM] = "vm", [MN_ID_VNET] = "vnet"};
+    static const char *const kind_names[] = {[MN_ID_VM] = "vm", [MN_ID_VNET] = "vnet", [MN_ID_USER] = "user"};
     for (size_t i = 0; i < w->nrefs; i++) {
         const struct mn_world_ref *r = &w->refs[i];
         uint32_t v;
@@ -114,6 +132,15 @@ static int resolve(mn_world *w, mn_err *err)
             w->vnets[r->owner].exit_vm = v;
         else if (strcmp(r->attr, "via") == 0)
             w->vaps[r->owner].via_vm = v;
+        else if (strcmp(r->attr, "follows") == 0) {
+            if (w->users[v].op != w->vaps[r->owner].op) {
+                snprintf(msg, sizeof msg, "follows user %s of operator %s, but the vAP belongs to %s: "
+                         "a vAP follows users of its own operator", r->name,
+                         w->operators[w->users[v].op], w->operators[w->vaps[r->owner].op]);
+                return ref_fail(r, err, MN_EINVAL, msg);
+            }
+            w->vaps[r->owner].follows = v;
+        }
         else
             w->vaps[r->owner].vnet = v;
     }
@@ -176,39 +203,58 @@ static int where_fail(const mn_net *n, long line, mn_err *err, int code, const c
     return mn_err_set_at(err, code, where, "%s", msg);
 }
 
+/* A tunnelled vAP on box can reach its site: the box is on the topology, in a site joined to it. */
+static int check_tunnel(const mn_net *n, const mn_world *w, const mn_vap *v, uint32_t box, long line,
+                        mn_err *err)
+{
+    char msg[300];
+    const mn_box *b = &w->boxes[box];
+    if (v->tunnel_site == MN_NONE)
+        return MN_OK;
+    if (b->node == MN_NONE) {
+        snprintf(msg, sizeof msg, "vap %s: tunnels to site %s, but box %s is on no node of "
+                 "the topology; give it node=", v->id, w->sites[v->tunnel_site].id, b->id);
+        return where_fail(n, line, err, MN_EINVAL, msg);
+    }
+    if (b->site == MN_NONE) {
+        snprintf(msg, sizeof msg, "vap %s: tunnels to site %s, but box %s is in no site; give the "
+                 "box site=\"...\" or put its node in a site", v->id, w->sites[v->tunnel_site].id, b->id);
+        return where_fail(n, line, err, MN_EINVAL, msg);
+    }
+    int ok = b->site == v->tunnel_site;
+    for (size_t t = 0; t < w->ntunnels && !ok; t++)
+        ok = (w->tunnels[t].a == b->site && w->tunnels[t].b == v->tunnel_site) ||
+             (w->tunnels[t].b == b->site && w->tunnels[t].a == v->tunnel_site);
+    if (!ok) {
+        snprintf(msg, sizeof msg, "vap %s: no <tunnel> joins its box's site %s to site %s; declare "
+                 "<tunnel from=\"%s\" to=\"%s\"/>", v->id, w->sites[b->site].id,
+                 w->sites[v->tunnel_site].id, w->sites[b->site].id, w->sites[v->tunnel_site].id);
+        return where_fail(n, line, err, MN_EINVAL, msg);
+    }
+    return MN_OK;
+}
+
 /* What the run would otherwise find out session by session: tunnels and virtual networks that lead nowhere. */
 static int check_reach(const mn_net *n, const mn_world *w, mn_err *err)
 {
     char msg[300];
     for (size_t i = 0; i < w->nvaps; i++) {
         const mn_vap *v = &w->vaps[i];
+        for (size_t c = 0; v->movable && c < v->ncand; c++) {
+            int rc = check_tunnel(n, w, v, v->cand[c], v->line, err);
+            if (rc != MN_OK)
+                return rc;
+        }
+        if (v->movable)
+            continue;
         const mn_box *b = &w->boxes[v->box];
         if (v->tunnel_site != MN_NONE && v->vnet != MN_NONE)
             return where_fail(n, b->line, err, MN_EINVAL,
                               "a vAP either tunnels home (tunnel=) or enters a virtual network "
                               "(vnet=, via=), not both");
-        if (v->tunnel_site != MN_NONE) {
-            if (b->node == MN_NONE) {
-                snprintf(msg, sizeof msg, "vap %s: tunnels to site %s, but box %s is on no node of "
-                         "the topology; give it node=", v->id, w->sites[v->tunnel_site].id, b->id);
-                return where_fail(n, b->line, err, MN_EINVAL, msg);
-            }
-            if (b->site == MN_NONE) {
-                snprintf(msg, sizeof msg, "vap %s: tunnels to site %s, but box %s is in no site; give the "
-                         "box site=\"...\" or put its node in a site", v->id, w->sites[v->tunnel_site].id, b->id);
-                return where_fail(n, b->line, err, MN_EINVAL, msg);
-            }
-            int ok = b->site == v->tunnel_site;
-            for (size_t t = 0; t < w->ntunnels && !ok; t++)
-                ok = (w->tunnels[t].a == b->site && w->tunnels[t].b == v->tunnel_site) ||
-                     (w->tunnels[t].b == b->site && w->tunnels[t].a == v->tunnel_site);
-            if (!ok) {
-                snprintf(msg, sizeof msg, "vap %s: no <tunnel> joins its box's site %s to site %s; declare "
-                         "<tunnel from=\"%s\" to=\"%s\"/>", v->id, w->sites[b->site].id,
-                         w->sites[v->tunnel_site].id, w->sites[b->site].id, w->sites[v->tunnel_site].id);
-                return where_fail(n, b->line, err, MN_EINVAL, msg);
-            }
-        }
+        int rc = check_tunnel(n, w, v, v->box, b->line, err);
+        if (rc != MN_OK)
+            return rc;
         if (v->vnet == MN_NONE)
             continue;
         const mn_vnet *vn = &w->vnets[v->vnet];

@@ -28,6 +28,7 @@
 #include "encap.h"
 #include "mobility.h"
 #include "radio.h"
+#include "rules.h"
 
 #define MN_NONE UINT32_MAX
 #define MN_WORLD_MAX_VNET_VMS 64       /* VMs in one virtual network */
@@ -97,6 +98,14 @@ typedef struct mn_vap {
     char *ssid;             /* owned: the network name it beacons (default: its id) */
     double cpu_hz, mem_bytes;
     double airtime;         /* largest share of the radio's airtime; 1: no limit */
+    /* movable (declared at world level with boxes="..."): placed and moved by policies */
+    uint32_t *cand;         /* owned: the boxes it may go on */
+    size_t ncand;
+    uint8_t movable, on_demand; /* on_demand: placed by its box's agent when a user needs it */
+    uint32_t follows;       /* the user it belongs to (follow-the-user); MN_NONE */
+    double dirty_bps;       /* bytes/s of its memory dirtied, for live migration */
+    double uplink_bps;      /* uplink capacity it reserves on its box (0: none) */
+    long line;
 } mn_vap;
 
 typedef enum { MN_VM_ROUTER, MN_VM_SWITCH, MN_VM_FIREWALL, MN_VM_PBX, MN_VM_KINDS } mn_vm_kind;
@@ -110,6 +119,10 @@ typedef struct mn_vm {
     int plane_domu;
     double cycles_per_packet; /* its per-packet work, charged to its own CPU; default by kind */
     long line;
+    uint32_t *cand;           /* owned: movable (world level, boxes="..."): the boxes it may go on */
+    size_t ncand;
+    uint8_t movable;
+    double dirty_bps, uplink_bps; /* as for vAPs */
 } mn_vm;
 
 typedef struct mn_vlink {
@@ -175,6 +188,21 @@ typedef struct mn_fault {
     int random;
 } mn_fault;
 
+/* The policies a run applies (<policies>): names checked against the registry at run start. */
+typedef struct mn_world_policies {
+    char name[3][32];        /* placement, balancing, migration (mn_policy_kind order) */
+    long line;               /* of <policies>, 0: absent (defaults) */
+    char file[160];
+    mn_time period;          /* migration policy and agents' period */
+    double high, low;        /* load thresholds (0..1) */
+    mn_time handover_cost;   /* interruption a user sees at each handover */
+    double hysteresis;       /* a handover needs this much more PHY rate (fraction) */
+    unsigned rounds;         /* live migration: pre-copy rounds at most */
+    double stop_bytes;       /* stop-and-copy once the dirty set is this small */
+    double resume_s;         /* suspend and resume time, part of the downtime */
+    int agent;               /* the boxes' agents run (instantiate on-demand vAPs, rules) */
+} mn_world_policies;
+
 /* A reference to resolve once everything is loaded (it may name a later element). */
 struct mn_world_ref {
     int kind;                /* what it must name: MN_ID_VM, MN_ID_VNET */
@@ -218,6 +246,8 @@ typedef struct mn_world {
     MN_WORLD_ARRAY(struct mn_world_ref, refs); /* forward references, resolved at the end */
     double *vlink_reserved; /* owned: bit/s reserved per resource (2 per topology link) */
     double *uplink_reserved; /* owned: bit/s reserved per box uplink */
+    mn_world_policies policies;
+    mn_ruleset rules;       /* the operators' and the infrastructure's rules (rules.h) */
 } mn_world;
 
 /* Kinds in the id namespace (the top 4 bits of the strmap value). */

@@ -183,7 +183,7 @@ static int services_attr(const mn_world *w, const mn_scn_elem *e, uint32_t *mask
     snprintf(buf, sizeof buf, "%s", text);
     *mask = 0;
     for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-        uint32_t s;
+        uint32_t s = 0;
         int rc = lookup(w, e, "services", t, MN_ID_SERVICE, &s, err);
         if (rc != MN_OK)
             return rc;
@@ -631,7 +631,7 @@ static void child_id(const mn_world *w, const mn_scn_elem *e, uint32_t box, char
 static int on_radio(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_world *w = mn_net_world(world);
-    uint32_t first, count;
+    uint32_t first = 0, count = 0;
     int rc = parent_boxes(w, e, &first, &count, err);
     if (rc != MN_OK)
         return rc;
@@ -692,10 +692,123 @@ static int on_radio(void *world, const mn_scn_elem *e, mn_err *err)
     return MN_OK;
 }
 
+/* Live-migration and placement attributes of a movable vAP or VM. */
+static int movable_attrs(mn_world *w, const mn_scn_elem *e, uint32_t **cand, size_t *ncand,
+                         double *dirty, double *uplink, mn_err *err)
+{
+    int rc;
+    if ((rc = qty(e, "dirty-rate", &mn_qk_rate, 0, 0, dirty, err)) != MN_OK ||
+        (rc = qty(e, "uplink", &mn_qk_rate, 0, 0, uplink, err)) != MN_OK)
+        return rc;
+    *dirty /= 8; /* bytes/s */
+    return mn_scn_attr_match(e, "boxes", w->nboxes, box_name, w, "box", cand, ncand, err);
+}
+
+/*
+ * <vap> at world level: a movable vAP (or count of them, named id-0, id-1,
+ * ...) that the placement policy puts on one of its candidate boxes at the
+ * start (on-demand ones: the box agent, when a user needs one).
+ */
+static int on_vap_movable(mn_world *w, const mn_scn_elem *e, mn_err *err)
+{
+    static const char *const planes[] = {"dom0", "domu"};
+    static const char *const yesno[] = {"no", "yes"};
+    mn_vap proto = {0};
+    double max_users, count;
+    int on_demand = 0, rc;
+    if (mn_scn_attr(e, "radio"))
+        return mn_scn_fail(e, err, MN_EINVAL,
+                           "a vAP at world level is placed by policy on one of boxes=\"...\"; "
+                           "drop radio= or declare it inside its <box>");
+    if (!mn_scn_attr(e, "boxes"))
+        return mn_scn_fail(e, err, MN_EPARSE,
+                           "a vAP at world level needs boxes=\"...\", the boxes it may be placed on");
+    if (mn_scn_attr(e, "vnet") || mn_scn_attr(e, "via"))
+        return mn_scn_fail(e, err, MN_EINVAL,
+                           "a movable vAP cannot enter a virtual network; declare it inside its <box>");
+    if ((rc = ref(w, e, "operator", MN_ID_OPERATOR, &proto.op, err)) != MN_OK ||
+        (rc = stacks_attr(e, "stacks", &proto.stacks, err)) != MN_OK ||
+        (rc = qty(e, "cpu", &mn_qk_frequency, 0, 1e8, &proto.cpu_hz, err)) != MN_OK ||
+        (rc = qty(e, "memory", &mn_qk_size, 0, 67108864.0, &proto.mem_bytes, err)) != MN_OK ||
+        (rc = fraction(e, "airtime", 1, &proto.airtime, err)) != MN_OK ||
+        (rc = choice(e, "plane", planes, 2, 0, &proto.plane_domu, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "max-users", 0, 1e6, 0, &max_users, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "count", 1, 1e6, 1, &count, err)) != MN_OK ||
+        (rc = choice(e, "on-demand", yesno, 2, 0, &on_demand, err)) != MN_OK ||
+        (rc = ref(w, e, "tunnel", MN_ID_SITE, &proto.tunnel_site, err)) != MN_OK)
+        return rc;
+    if (proto.cpu_hz <= 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "cpu must be above zero (it forwards in its domU)");
+    if (count != floor(count))
+        return mn_scn_fail(e, err, MN_EINVAL, "count must be a whole number");
+    const char *ssid = mn_scn_attr(e, "ssid"), *follows = mn_scn_attr(e, "follows");
+    if (ssid && (!*ssid || strlen(ssid) > 32 || strchr(ssid, ',') || strchr(ssid, '"')))
+        return mn_scn_fail(e, err, MN_EINVAL,
+                           "ssid \"%s\" must be 1 to 32 bytes (802.11) without commas or quotes", ssid);
+    if (follows && count > 1)
+        return mn_scn_fail(e, err, MN_EINVAL, "follows= names one user: give count=\"1\"");
+    proto.max_users = (uint32_t)max_users;
+    proto.vnet = proto.via_vm = MN_NONE;
+    proto.box = proto.radio = proto.follows = MN_NONE;
+    proto.movable = 1;
+    proto.on_demand = (uint8_t)on_demand;
+    proto.line = mn_scn_elem_line(e);
+    uint32_t *cand = NULL;
+    size_t ncand = 0;
+    if ((rc = movable_attrs(w, e, &cand, &ncand, &proto.dirty_bps, &proto.uplink_bps, err)) != MN_OK)
+        return rc;
+    if (mn_array_reserve((void **)&w->vaps, &w->vaps_cap, w->nvaps + (size_t)count, sizeof *w->vaps) != MN_OK) {
+        mn_free(cand);
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    }
+    for (uint32_t k = 0; k < (uint32_t)count; k++) {
+        char name[200];
+        if (count > 1)
+            snprintf(name, sizeof name, "%s-%u", mn_scn_attr(e, "id"), k);
+        else
+            snprintf(name, sizeof name, "%s", mn_scn_attr(e, "id"));
+        if (!ssid && strlen(name) > 32) {
+            mn_free(cand);
+            return mn_scn_fail(e, err, MN_EINVAL,
+                               "its id, the default SSID, is over 32 bytes; give ssid=\"...\"");
+        }
+        mn_vap *v = &w->vaps[w->nvaps];
+        *v = proto;
+        if (!(v->cand = k + 1 == (uint32_t)count ? cand : mn_alloc(ncand * sizeof *cand))) {
+            mn_free(cand);
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        }
+        if (v->cand != cand)
+            memcpy(v->cand, cand, ncand * sizeof *cand);
+        v->ncand = ncand;
+        if ((rc = name_entity(w, e, name, MN_ID_VAP, w->nvaps, &v->id, err)) != MN_OK) {
+            if (v->cand != cand)
+                mn_free(v->cand);
+            mn_free(cand);
+            return rc;
+        }
+        if (!(v->ssid = mn_strdup(ssid ? ssid : name))) {
+            mn_free(v->id);
+            if (v->cand != cand)
+                mn_free(v->cand);
+            mn_free(cand);
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        }
+        if (follows && mn_world_defer(w, e, MN_ID_USER, follows, MN_ID_VAP, (uint32_t)w->nvaps, "follows", err) != MN_OK) {
+            w->nvaps++; /* counted: the world frees what it owns */
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        }
+        w->nvaps++;
+    }
+    return MN_OK;
+}
+
 static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_world *w = mn_net_world(world);
-    uint32_t first, count;
+    if (strcmp(mn_scn_elem_parent_name(e), "world") == 0)
+        return on_vap_movable(w, e, err);
+    uint32_t first = 0, count = 0;
     int rc = parent_boxes(w, e, &first, &count, err);
     if (rc != MN_OK)
         return rc;
@@ -729,6 +842,8 @@ static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
         mn_vap *v = &w->vaps[w->nvaps];
         *v = proto;
         v->box = b;
+        v->follows = MN_NONE;
+        v->line = mn_scn_elem_line(e);
         if ((rc = lookup(w, e, "radio", rname, MN_ID_RADIO, &v->radio, err)) != MN_OK)
             return rc;
         mn_radio *r = &w->radios[v->radio];
@@ -782,12 +897,24 @@ static const char *const vm_kinds[] = {"router", "switch", "firewall", "pbx"};
 /* Extra per-packet work by kind, as a multiple of the box's forwarding cost: an assumption, see docs/models.md. */
 static const double vm_cost_factor[] = {1.0, 0.6, 1.5, 1.2};
 
+static int vm_parse(mn_world *w, mn_vm *v, const mn_scn_elem *e, mn_err *err);
+
 static int on_vm(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_world *w = mn_net_world(world);
     mn_vm *v;
     if (PUSH(w, vms, &v) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc = vm_parse(w, v, e, err);
+    if (rc != MN_OK) { /* not counted: what it took is freed here */
+        mn_free(v->cand);
+        v->cand = NULL;
+    }
+    return rc;
+}
+
+static int vm_parse(mn_world *w, mn_vm *v, const mn_scn_elem *e, mn_err *err)
+{
     static const char *const planes[] = {"dom0", "domu"};
     int kind, rc;
     const char *parent = mn_scn_elem_parent_name(e);
@@ -810,8 +937,17 @@ static int on_vm(void *world, const mn_scn_elem *e, mn_err *err)
         if (in_vnet >= MN_WORLD_MAX_VNET_VMS)
             return mn_scn_fail(e, err, MN_ERANGE, "a virtual network has at most %d VMs",
                                MN_WORLD_MAX_VNET_VMS);
+    } else if (strcmp(parent, "world") == 0) {
+        if (mn_scn_attr(e, "box") || !mn_scn_attr(e, "boxes"))
+            return mn_scn_fail(e, err, MN_EINVAL,
+                               "a VM at world level is placed by policy: give boxes=\"...\" (the "
+                               "boxes it may go on), not box=");
+        if ((rc = movable_attrs(w, e, &v->cand, &v->ncand, &v->dirty_bps, &v->uplink_bps, err)) != MN_OK)
+            return rc;
+        v->movable = 1;
+        v->box = MN_NONE;
     } else {
-        return mn_scn_fail(e, err, MN_EINVAL, "<vm> belongs inside <box> or <vnet>");
+        return mn_scn_fail(e, err, MN_EINVAL, "<vm> belongs inside <box>, <vnet> or <world>");
     }
     double cost;
     if ((rc = choice(e, "kind", vm_kinds, MN_VM_KINDS, 0, &kind, err)) != MN_OK ||
@@ -824,12 +960,13 @@ static int on_vm(void *world, const mn_scn_elem *e, mn_err *err)
     if (v->cpu_hz <= 0)
         return mn_scn_fail(e, err, MN_ERANGE, "cpu must be above zero");
     v->kind = (mn_vm_kind)kind;
-    const mn_box *b = &w->boxes[v->box];
+    /* a movable VM's cost comes from its first candidate (boxes of a set are alike) */
+    const mn_box *b = &w->boxes[v->movable ? v->cand[0] : v->box];
     v->cycles_per_packet = cost >= 0 ? cost
                                      : vm_cost_factor[kind] * (v->plane_domu ? b->cycles_domu : b->cycles_dom0);
     if (v->vnet != MN_NONE && !(v->stacks & w->vnets[v->vnet].stacks))
         return mn_scn_fail(e, err, MN_EINVAL, "the VM speaks none of its network's stacks");
-    if ((rc = reserve(w, e, v->box, v->cpu_hz, v->mem_bytes, "the VM", err)) != MN_OK ||
+    if ((!v->movable && (rc = reserve(w, e, v->box, v->cpu_hz, v->mem_bytes, "the VM", err)) != MN_OK) ||
         (rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_VM, w->nvms, &v->id, err)) != MN_OK)
         return rc;
     v->line = mn_scn_elem_line(e);
@@ -1129,6 +1266,55 @@ static int on_fault(void *world, const mn_scn_elem *e, mn_err *err)
                              &f->ntargets, err);
 }
 
+/* <policies>: which policies a run applies, and their parameters (docs/policies.md). */
+static int on_policies(void *world, const mn_scn_elem *e, mn_err *err)
+{
+    mn_world *w = mn_net_world(world);
+    mn_world_policies *p = &w->policies;
+    if (p->line)
+        return mn_scn_fail(e, err, MN_EINVAL, "a world has one <policies> (the first is at line %ld)",
+                           p->line);
+    static const char *const attrs[] = {"placement", "balancing", "migration"};
+    for (int k = 0; k < 3; k++) {
+        const char *name = mn_scn_attr(e, attrs[k]);
+        if (!name)
+            continue;
+        if (strlen(name) >= sizeof p->name[k])
+            return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is too long for a policy name",
+                               attrs[k], name);
+        snprintf(p->name[k], sizeof p->name[k], "%s", name);
+    }
+    static const char *const yesno[] = {"no", "yes"};
+    double high, low, hyst, rounds;
+    int rc;
+    if ((rc = qty_time(e, "period", 0, p->period, &p->period, err)) != MN_OK ||
+        (rc = fraction(e, "high", p->high, &high, err)) != MN_OK ||
+        (rc = fraction(e, "low", p->low, &low, err)) != MN_OK ||
+        (rc = qty_time(e, "handover-cost", 0, p->handover_cost, &p->handover_cost, err)) != MN_OK ||
+        (rc = fraction(e, "hysteresis", p->hysteresis, &hyst, err)) != MN_OK ||
+        (rc = mn_scn_attr_number(e, "migration-rounds", 1, 64, p->rounds, &rounds, err)) != MN_OK ||
+        (rc = qty(e, "stop-copy", &mn_qk_size, 0, p->stop_bytes, &p->stop_bytes, err)) != MN_OK ||
+        (rc = choice(e, "agent", yesno, 2, p->agent, &p->agent, err)) != MN_OK)
+        return rc;
+    mn_time resume = (mn_time)(p->resume_s * 1e9);
+    if ((rc = qty_time(e, "resume", 0, resume, &resume, err)) != MN_OK)
+        return rc;
+    if (p->period <= 0)
+        return mn_scn_fail(e, err, MN_ERANGE, "period must be above zero, e.g. period=\"1min\"");
+    if (low >= high)
+        return mn_scn_fail(e, err, MN_ERANGE,
+                           "low (%.0f%%) must be below high (%.0f%%): the gap is the hysteresis",
+                           low * 100, high * 100);
+    p->high = high;
+    p->low = low;
+    p->hysteresis = hyst;
+    p->rounds = (unsigned)rounds;
+    p->resume_s = mn_time_to_sec(resume);
+    p->line = mn_scn_elem_line(e);
+    snprintf(p->file, sizeof p->file, "%s", mn_scn_elem_file(e));
+    return MN_OK;
+}
+
 const struct mn_scn_entity_ops mn_world_entities[] = {
     {"world", "the metamorphic network: overlay underlay, queue size", "", on_world},
     {"operator", "a network operator owning vAPs, VMs and users", "id", on_operator},
@@ -1140,7 +1326,7 @@ const struct mn_scn_entity_ops mn_world_entities[] = {
     {"box", "a physical access box: position, CPU, memory, uplink, power", "id", on_box},
     {"box-set", "count boxes spread over a square", "id count side", on_box_set},
     {"radio", "an 802.11 radio of a box", "id", on_radio},
-    {"vap", "a virtual access point on a radio", "id radio operator", on_vap},
+    {"vap", "a virtual access point on a radio, or movable (world level, boxes=)", "id operator", on_vap},
     {"vm", "a virtual machine: router, switch, firewall, pbx", "id kind", on_vm},
     {"vnet", "a virtual network of VMs and virtual links", "id operator", on_vnet},
     {"vlink", "a virtual link between two VMs of a virtual network", "id from to capacity", on_vlink},
@@ -1150,5 +1336,6 @@ const struct mn_scn_entity_ops mn_world_entities[] = {
     {"arrivals", "visitors arriving as a Poisson stream at a box", "id operator interarrival stay box",
      on_arrivals},
     {"fault", "failures of boxes, radios, links or VMs: scheduled or random", "id kind targets", on_fault},
+    {"policies", "placement, balancing and migration policies and their parameters", "", on_policies},
 };
 const size_t mn_world_nentities = sizeof mn_world_entities / sizeof mn_world_entities[0];

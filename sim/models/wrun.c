@@ -131,17 +131,33 @@ static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t *full)
     return 1;
 }
 
-/*
- * The vAP a user at its current position should use: the highest PHY rate
- * among the usable vAPs of its operator in range (ties: the lower index).
- * Returns MN_NONE if none; *full is the first vAP in range that refused the
- * user for admission, or MN_NONE.
- */
-static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out, uint32_t *full)
+#define W_MAX_CAND 64 /* vAPs in range a balancing policy chooses among (the strongest kept) */
+
+/* Candidates in vAP order: the policies' ties go to the lower vAP. */
+static void sort_cands(mn_lb_cand *c, size_t n)
 {
-    uint32_t best = MN_NONE;
-    double best_phy = 0;
+    for (size_t i = 1; i < n; i++) {
+        mn_lb_cand x = c[i];
+        size_t j = i;
+        for (; j > 0 && c[j - 1].vap > x.vap; j--)
+            c[j] = c[j - 1];
+        c[j] = x;
+    }
+}
+
+/*
+ * The vAP user u at its current position should use: the balancing
+ * policy's choice among the usable vAPs of its operator in range (a PHY
+ * rate above zero); a handover away from the current vAP needs the
+ * scenario's hysteresis more PHY rate. Returns MN_NONE if none; *full is
+ * the first vAP in range that refused the user for admission, or MN_NONE.
+ */
+static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *phy_out, uint32_t *full)
+{
+    mn_lb_cand c[W_MAX_CAND];
+    size_t n = 0;
     *full = MN_NONE;
+    *phy_out = 0;
     if (r->gx == 0)
         return MN_NONE;
     double R = r->max_range_m;
@@ -166,16 +182,41 @@ static uint32_t best_vap(const wr *r, const w_user *U, mn_pos p, double *phy_out
                     const mn_radio *rad = &r->w->radios[r->vaps[v].radio];
                     if (d > rad->range_m || !vap_usable(r, v, U, full))
                         continue;
-                    double phy = mn_radio_phy_rate(&r->radios[r->vaps[v].radio].cfg, d, NULL);
-                    if (phy > best_phy || (phy == best_phy && phy > 0 && v < best)) {
-                        best = v;
-                        best_phy = phy;
+                    const w_radio *WR = &r->radios[r->vaps[v].radio];
+                    double phy = mn_radio_phy_rate(&WR->cfg, d, NULL);
+                    if (phy <= 0)
+                        continue;
+                    mn_lb_cand x = {v, phy, phy * WR->air_cap * r->w->vaps[v].airtime / (WR->n_tx + 1),
+                                    r->vaps[v].nusers, 0};
+                    if (n < W_MAX_CAND) {
+                        c[n++] = x;
+                    } else { /* full: the weakest goes */
+                        size_t weakest = 0;
+                        for (size_t i = 1; i < n; i++)
+                            if (c[i].phy_bps < c[weakest].phy_bps)
+                                weakest = i;
+                        if (phy > c[weakest].phy_bps)
+                            c[weakest] = x;
                     }
                 }
             }
         }
-    *phy_out = best_phy;
-    return best;
+    if (n == 0)
+        return MN_NONE;
+    sort_cands(c, n);
+    size_t cur = n;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].vap == U->vap)
+            cur = i;
+    uint32_t v = w_lb_choose(r, u, c, n, cur < n ? U->vap : MN_NONE);
+    size_t pick = 0;
+    while (c[pick].vap != v)
+        pick++;
+    double h = r->w->policies.hysteresis;
+    if (cur < n && pick != cur && h > 0 && c[pick].phy_bps < c[cur].phy_bps * (1 + h))
+        pick = cur; /* not enough better to hand over */
+    *phy_out = c[pick].phy_bps;
+    return c[pick].vap;
 }
 
 /*
@@ -212,7 +253,7 @@ int w_associate(wr *r, uint32_t u)
     mn_pos p = mn_leg_pos(&U->leg, mn_engine_now(r->eng));
     double phy;
     uint32_t full;
-    uint32_t v = best_vap(r, U, p, &phy, &full);
+    uint32_t v = best_vap(r, u, U, p, &phy, &full);
     if (old == MN_NONE && !U->outage) { /* a new search, not a re-check during an outage */
         r->assoc_attempts++;
         if (v == MN_NONE && full != MN_NONE) {
@@ -234,8 +275,13 @@ int w_associate(wr *r, uint32_t u)
         st->assoc++;
         if (S->nusers > st->peak_users)
             st->peak_users = S->nusers;
-        if (old != MN_NONE)
+        if (old != MN_NONE) {
             r->handovers++;
+            /* the interruption of a handover (re-authentication, re-association) */
+            double cost = mn_time_to_sec(r->w->policies.handover_cost);
+            U->outage_s += cost;
+            r->handover_outage_s += cost;
+        }
     }
     r->n_associated += (v != MN_NONE) - (old != MN_NONE);
     U->vap = v;
@@ -480,7 +526,8 @@ static int setup_resources(wr *r, mn_err *err)
         for (size_t i = 0; i < w->nradios; i++)
             rstart[w->radios[i].box + 2]++;
         for (size_t v = 0; v < w->nvaps; v++)
-            vstart[w->vaps[v].box + 2]++;
+            if (!w->vaps[v].movable)
+                vstart[w->vaps[v].box + 2]++;
         for (size_t b = 0; b < w->nboxes; b++) {
             rstart[b + 2] += rstart[b + 1];
             vstart[b + 2] += vstart[b + 1];
@@ -488,7 +535,8 @@ static int setup_resources(wr *r, mn_err *err)
         for (size_t i = 0; i < w->nradios; i++)
             rlist[rstart[w->radios[i].box + 1]++] = (uint32_t)i;
         for (size_t v = 0; v < w->nvaps; v++)
-            vlist[vstart[w->vaps[v].box + 1]++] = (uint32_t)v;
+            if (!w->vaps[v].movable)
+                vlist[vstart[w->vaps[v].box + 1]++] = (uint32_t)v;
     }
     for (size_t b = 0; b < w->nboxes && rc == MN_OK; b++) {
         const mn_box *B = &w->boxes[b];
@@ -519,16 +567,42 @@ static int setup_resources(wr *r, mn_err *err)
     mn_free(rlist);
     mn_free(vstart);
     mn_free(vlist);
+    /* movable vAPs: their own resources, sized when they are placed */
+    for (size_t v = 0; v < w->nvaps && rc == MN_OK; v++) {
+        const mn_vap *V = &w->vaps[v];
+        if (!V->movable)
+            continue;
+        w_vap *SV = &r->vaps[v];
+        *SV = (w_vap){MN_NONE, MN_NONE, V->op, V->max_users, MN_NONE, MN_NONE, 0,
+                      (uint8_t)V->stacks, 0, (uint8_t)V->plane_domu, V->tunnel_site != MN_NONE};
+        if (V->airtime < 1)
+            rc = add_res(r, V->airtime, &SV->res_air, err);
+        if (rc == MN_OK && V->plane_domu)
+            rc = add_res(r, V->cpu_hz, &SV->res_cpu, err);
+    }
     for (size_t i = 0; i < w->nvms && rc == MN_OK; i++) {
-        r->vms[i].up = 1;
+        r->vms[i].up = !w->vms[i].movable;
+        r->vms[i].box = w->vms[i].movable ? MN_NONE : w->vms[i].box;
         rc = add_res(r, w->vms[i].cpu_hz, &r->vms[i].res, err);
     }
     r->res_vlink0 = (uint32_t)r->nres;
     for (size_t i = 0; i < 2 * w->nvlinks && rc == MN_OK; i++)
         rc = add_res(r, w->vlinks[i / 2].bps / 8, &id, err);
     if (rc == MN_OK && (!(r->res_dead = mn_calloc(r->nres + 1, 1)) ||
-                        !(r->res_used = mn_calloc(r->nres + 1, sizeof *r->res_used))))
+                        !(r->res_used = mn_calloc(r->nres + 1, sizeof *r->res_used)) ||
+                        !(r->radio_nvaps = mn_calloc(w->nradios + 1, sizeof *r->radio_nvaps))))
         rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == MN_OK && i < w->nradios; i++)
+        r->radio_nvaps[i] = w->radios[i].nvaps;
+    for (size_t v = 0; rc == MN_OK && v < w->nvaps; v++) /* unplaced: serving nobody */
+        if (w->vaps[v].movable) {
+            if (r->vaps[v].res_air != MN_NONE)
+                r->res_dead[r->vaps[v].res_air] = 1;
+            if (r->vaps[v].res_cpu != MN_NONE)
+                r->res_dead[r->vaps[v].res_cpu] = 1;
+        }
+    for (size_t i = 0; rc == MN_OK && i < w->nvms; i++)
+        r->res_dead[r->vms[i].res] = (uint8_t)!r->vms[i].up;
     return rc;
 }
 
@@ -587,19 +661,23 @@ static int setup_grid(wr *r, mn_err *err)
         r->grid_boxes[fill[cell_of[b]]++] = (uint32_t)b;
     mn_free(fill);
     mn_free(cell_of);
-    /* vAPs grouped by box */
-    r->box_vaps = mn_alloc((w->nvaps + 1) * sizeof *r->box_vaps);
+    /* each box has a slot per vAP its radios can carry: policies may place more on it */
+    for (size_t i = 0; i < w->nradios; i++)
+        r->boxes[w->radios[i].box].vap_slots += mn_wifi_max_vaps(w->radios[i].cfg.std);
+    size_t slots = 0;
+    for (size_t b = 0; b < w->nboxes; b++)
+        slots += r->boxes[b].vap_slots;
+    r->box_vaps = mn_alloc((slots + 1) * sizeof *r->box_vaps);
     if (!r->box_vaps)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
-    for (size_t v = 0; v < w->nvaps; v++)
-        r->boxes[w->vaps[v].box].nvaps++;
     uint32_t at = 0;
     for (size_t b = 0; b < w->nboxes; b++) {
         r->boxes[b].vap_first = at;
-        at += r->boxes[b].nvaps;
-        r->boxes[b].nvaps = 0;
+        at += r->boxes[b].vap_slots;
     }
     for (size_t v = 0; v < w->nvaps; v++) {
+        if (w->vaps[v].movable)
+            continue;
         w_box *B = &r->boxes[w->vaps[v].box];
         r->box_vaps[B->vap_first + B->nvaps++] = (uint32_t)v;
     }
@@ -706,6 +784,7 @@ static void on_horizon(mn_engine *eng, void *ctx)
 
 static void destroy(wr *r)
 {
+    w_policy_fini(r);
     mn_share_destroy(r->share);
     mn_engine_destroy(r->eng);
     mn_routes_destroy(r->routes);
@@ -790,7 +869,7 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
     mn_engine_set_user(r->eng, r);
     mn_share_set_rate_hook(r->share, w_rate_hook, r);
     if ((rc = setup_resources(r, err)) != MN_OK || (rc = setup_grid(r, err)) != MN_OK ||
-        (rc = setup_users(r, err)) != MN_OK)
+        (rc = setup_users(r, err)) != MN_OK || (rc = w_policy_setup(r, o, err)) != MN_OK)
         goto done;
     if (r->interval > 0) {
         if ((rc = mn_outfile_open(&series, o->out_dir, "timeseries.csv", err)) != MN_OK)
@@ -801,6 +880,7 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
     }
     /* first in the queue at the horizon: the run ends there, the clock standing at it */
     if ((rc = mn_ev_schedule_at(r->eng, r->horizon, on_horizon, NULL, NULL)) != MN_OK ||
+        (rc = w_policy_start(r, err)) != MN_OK ||
         (rc = start_users(r)) != MN_OK || (rc = w_faults_arm(r)) != MN_OK) {
         if (rc != MN_OK && err->code == MN_OK)
             MN_ERR(err, rc, "cannot start the run: %s", mn_strerror(rc));

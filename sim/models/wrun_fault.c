@@ -47,7 +47,9 @@ static void refresh(wr *r)
     }
     for (size_t v = 0; v < w->nvaps; v++) {
         w_vap *V = &r->vaps[v];
-        V->up = r->radios[w->vaps[v].radio].up;
+        /* unplaced or paused (stop-and-copy): down whatever the faults say */
+        V->up = (uint8_t)(V->radio != MN_NONE && r->radios[V->radio].up &&
+                          (r->inst[v].state == MN_INST_RUNNING || r->inst[v].state == MN_INST_MIGRATING));
         if (V->res_air != MN_NONE)
             r->res_dead[V->res_air] = (uint8_t)!V->up;
         if (V->res_cpu != MN_NONE)
@@ -55,7 +57,9 @@ static void refresh(wr *r)
     }
     for (size_t i = 0; i < w->nvms; i++) {
         w_vm *M = &r->vms[i];
-        M->up = (uint8_t)(r->vm_down_count[i] == 0 && r->boxes[w->vms[i].box].up);
+        uint32_t st = r->inst[w->nvaps + i].state;
+        M->up = (uint8_t)(M->box != MN_NONE && r->vm_down_count[i] == 0 && r->boxes[M->box].up &&
+                          (st == MN_INST_RUNNING || st == MN_INST_MIGRATING));
         r->res_dead[M->res] = (uint8_t)!M->up;
     }
 }
@@ -114,6 +118,8 @@ static void on_down(mn_engine *eng, void *ctx)
     uint64_t dropped_before = r->sess_dropped;
     c[fs->target]++;
     refresh(r);
+    if (f->kind == MN_FAULT_BOX && w_rules_event(r, MN_RULE_ON_BOX_FAILURE, fs->target) != MN_OK)
+        return;
     w_drop_dead_sessions(r);
     uint32_t cut = 0;
     if (reassociate_all(r, 0, &cut) != MN_OK) {

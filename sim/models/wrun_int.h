@@ -33,6 +33,8 @@
 #include "route.h"
 #include "share.h"
 #include "world.h"
+#include "livemig.h"
+#include "policies/policy.h"
 
 #define W_MAXP MN_SHARE_MAX_PATH
 #define W_BIANCHI_N 128 /* contenders cached per radio class */
@@ -114,17 +116,51 @@ typedef struct w_vap_stats {
 
 typedef struct w_box {
     uint32_t res_up, res_down, res_cpu;
-    uint32_t vap_first, nvaps; /* into wr->box_vaps */
+    uint32_t vap_first, nvaps; /* into wr->box_vaps: nvaps used of vap_slots */
+    uint32_t vap_slots;        /* its radios' vAP caps together */
     uint8_t up;
-    mn_time down_since;
-    double down_s;
+    uint8_t powered;           /* a policy may switch off a box that hosts nothing */
+    mn_time down_since, off_since;
+    double down_s, off_s;
+    double cpu_used, mem_used, uplink_used; /* instances on it or arriving (pinned included) */
+    uint32_t hosted, pinned;
 } w_box;
 
 typedef struct w_vm {
     uint32_t res;
+    uint32_t box;              /* MN_NONE: not placed (movable) */
     uint8_t up;
     double cycles;
 } w_vm;
+
+/* An instance's place in the policies' life cycle (vAPs first, then VMs: policy.h). */
+typedef struct w_inst {
+    uint8_t state;             /* mn_inst_state */
+    uint8_t refused;           /* placement found no box */
+    uint32_t dest, dest_radio; /* migrating: where to */
+    uint32_t mig;              /* its migration in wr->migs, MN_NONE */
+    uint32_t migrations;
+} w_inst;
+
+/* A live migration under way: pre-copy rounds then stop-and-copy, each a flow (livemig.h). */
+typedef struct w_mig {
+    uint32_t inst, from, to, to_radio;
+    uint32_t flow;             /* the round's copy flow; MN_NONE between rounds */
+    uint32_t path[W_MAXP];
+    uint8_t plen, paused, live;
+    mn_time start, round_start, pause_start;
+    double round_bytes;
+    mn_livemig_state st;
+} w_mig;
+
+/* One finished (or refused) policy action, for migrations.csv and the summary. */
+typedef struct w_mig_row {
+    uint32_t inst, from, to;
+    mn_time start, end;
+    double bytes, downtime_s;
+    uint32_t rounds;
+    uint8_t converged;
+} w_mig_row;
 
 typedef struct w_class { /* radios that share DCF timing share their Bianchi solutions */
     double slot;
@@ -209,6 +245,35 @@ typedef struct wr {
     int progress, sample_armed, progress_armed;
     uint64_t progress_events;
     double t0, last_print;
+    /* policies (wrun_policy.c) */
+    const mn_place_ops *place;
+    const mn_lb_ops *lb;
+    const mn_mig_ops *mig;
+    mn_rng *rng_policy;
+    w_inst *inst;               /* nvaps + nvms */
+    mn_view view;               /* what policies see: refreshed before each decision */
+    mn_view_box *vboxes;
+    mn_view_radio *vradios;
+    mn_view_inst *vinsts;
+    mn_view_user *vusers;
+    size_t vusers_cap;
+    double *vsla_min;
+    mn_backend backend;
+    uint32_t *radio_nvaps;      /* vAPs on each radio now (arriving included) */
+    w_mig *migs;
+    size_t nmigs, migs_cap;
+    w_mig_row *mig_rows;
+    size_t nmig_rows, mig_rows_cap;
+    uint64_t placements, placement_refused, migrations_refused, power_offs, power_ons;
+    double mig_downtime_s, handover_outage_s;
+    size_t boxes_on;            /* powered now */
+    double boxes_on_area;       /* integral of boxes_on dt (s) */
+    mn_time boxes_on_since;
+    int policy_armed;
+    FILE *trace;                /* agent.csv, with --trace (trace_file's stream) */
+    struct mn_outfile *trace_file; /* owned */
+    uint64_t agent_decisions, rule_actions;
+    double metrics[MN_RUN_NMETRICS]; /* for the caller's summary (compare, sweeps) */
 } wr;
 
 /* wrun.c */
@@ -231,6 +296,15 @@ void w_sessions_close_all(wr *r);             /* at the end of the run: account 
 
 /* wrun_fault.c */
 int w_faults_arm(wr *r);
+
+/* wrun_policy.c: the simulator's backend (policy.h), live migration, the policy clock */
+int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err);  /* after the resources */
+int w_policy_start(wr *r, mn_err *err);                        /* at time 0, before the users */
+void w_policy_fini(wr *r);
+uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t cur);
+void w_boxes_on_update(wr *r);                                 /* before boxes_on changes */
+int w_copy_flow(const void *flow_ctx);
+int w_rules_event(wr *r, int trigger, uint32_t subject);       /* an event for the operators' rules */                          /* a migration's, not a session's */
 
 /* wrun_out.c */
 int w_write_results(wr *r, const mn_run_opts *o, uint64_t seed, double span, uint64_t events,

@@ -24,7 +24,7 @@ static double box_cycles(const wr *r, uint32_t b)
             c += r->res_used[r->vaps[v].res_cpu];
     }
     for (size_t i = 0; i < r->w->nvms; i++)
-        if (r->w->vms[i].box == b)
+        if (r->vms[i].box == b)
             c += r->res_used[r->vms[i].res];
     return c;
 }
@@ -33,7 +33,9 @@ static double box_cycles(const wr *r, uint32_t b)
 static double box_energy(const wr *r, uint32_t b, double span)
 {
     const mn_box *B = &r->w->boxes[b];
-    double up_s = span - r->boxes[b].down_s;
+    double up_s = span - r->boxes[b].down_s - r->boxes[b].off_s; /* off: switched off by a policy */
+    if (up_s < 0)
+        up_s = 0;
     return B->power_idle_w * up_s + (B->power_max_w - B->power_idle_w) * box_cycles(r, b) / B->cpu_hz;
 }
 
@@ -67,12 +69,14 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
         const mn_vap *V = &r->w->vaps[v];
         const w_vap *S = &r->vaps[v];
         const w_vap_stats *st = &r->vstats[v];
-        const w_radio *R = &r->radios[V->radio];
+        /* where it is at the end (movable ones: where the policies left it; unplaced: empty) */
+        const w_radio *R = S->radio != MN_NONE ? &r->radios[S->radio] : NULL;
         fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
                      ",%.0f,%.6f\n",
-                V->id, V->ssid, r->w->boxes[V->box].id, r->w->radios[V->radio].id, r->w->operators[V->op],
-                mn_wifi_std_name(R->cfg.std), V->plane_domu ? "domu" : "dom0", S->nusers,
-                st->peak_users, st->assoc, st->assoc_blocked, st->sessions, st->bytes, r->res_used[R->res] / span);
+                V->id, V->ssid, R ? r->w->boxes[S->box].id : "", R ? r->w->radios[S->radio].id : "",
+                r->w->operators[V->op], R ? mn_wifi_std_name(R->cfg.std) : "",
+                V->plane_domu ? "domu" : "dom0", S->nusers, st->peak_users, st->assoc,
+                st->assoc_blocked, st->sessions, st->bytes, R ? r->res_used[R->res] / span : 0);
     }
     return mn_outfile_commit(&o, err);
 }
@@ -125,6 +129,50 @@ static int write_faults(const char *dir, const wr *r, mn_err *err)
             fprintf(o.f, "%.9f,", mn_time_to_sec(row->up));
         fprintf(o.f, "%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 "\n", row->sessions_dropped,
                 row->users_cut, row->vaps_down, row->vms_down);
+    }
+    return mn_outfile_commit(&o, err);
+}
+
+static const char *const state_names[] = {"unplaced", "running", "migrating", "paused"};
+
+/* instances.csv: every vAP and VM, where it ended and what the policies did with it. */
+static int write_instances(const char *dir, const wr *r, mn_err *err)
+{
+    mn_outfile o;
+    int rc = mn_outfile_open(&o, dir, "instances.csv", err);
+    if (rc != MN_OK)
+        return rc;
+    fprintf(o.f, "id,kind,operator,movable,box,state,refused,migrations\n");
+    const mn_world *w = r->w;
+    for (size_t i = 0; i < w->nvaps + w->nvms; i++) {
+        int vap = i < w->nvaps;
+        uint32_t box = vap ? r->vaps[i].box : r->vms[i - w->nvaps].box;
+        uint32_t op = vap ? w->vaps[i].op : w->vms[i - w->nvaps].op;
+        const w_inst *I = &r->inst[i];
+        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%d,%" PRIu32 "\n", vap ? w->vaps[i].id : w->vms[i - w->nvaps].id,
+                vap ? "vap" : w->vms[i - w->nvaps].kind == MN_VM_PBX ? "pbx" : "vm",
+                op != MN_NONE ? w->operators[op] : "", r->vinsts[i].movable ? "yes" : "no",
+                box != MN_NONE ? w->boxes[box].id : "", state_names[I->state], I->refused,
+                I->migrations);
+    }
+    return mn_outfile_commit(&o, err);
+}
+
+/* migrations.csv: one row per live migration finished. */
+static int write_migrations(const char *dir, const wr *r, mn_err *err)
+{
+    mn_outfile o;
+    int rc = mn_outfile_open(&o, dir, "migrations.csv", err);
+    if (rc != MN_OK)
+        return rc;
+    fprintf(o.f, "instance,from,to,start_s,end_s,rounds,converged,bytes,downtime_s\n");
+    const mn_world *w = r->w;
+    for (size_t k = 0; k < r->nmig_rows; k++) {
+        const w_mig_row *m = &r->mig_rows[k];
+        fprintf(o.f, "%s,%s,%s,%.9f,%.9f,%" PRIu32 ",%d,%.0f,%.9f\n",
+                m->inst < w->nvaps ? w->vaps[m->inst].id : w->vms[m->inst - w->nvaps].id,
+                w->boxes[m->from].id, w->boxes[m->to].id, mn_time_to_sec(m->start),
+                mn_time_to_sec(m->end), m->rounds, m->converged, m->bytes, m->downtime_s);
     }
     return mn_outfile_commit(&o, err);
 }
@@ -262,6 +310,28 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
                "\"uplink_down\": %.9f},\n",
             util_air, util_cpu, util_up, util_down);
     fprintf(f, "  \"energy\": {\"boxes_J\": %.3f, \"boxes_kWh\": %.9f},\n", energy, energy / 3.6e6);
+    w_boxes_on_update(r);
+    double boxes_on = span > 0 ? r->boxes_on_area / span : (double)r->boxes_on;
+    fprintf(f, "  \"policies\": {\"placement\": \"%s\", \"balancing\": \"%s\", \"migration\": \"%s\", "
+               "\"placed\": %" PRIu64 ", \"placement_refused\": %" PRIu64 ", \"migrations\": %zu, "
+               "\"migration_downtime_s\": %.9f, \"migrations_in_progress_at_end\": %zu, "
+               "\"power_offs\": %" PRIu64 ", \"power_ons\": %" PRIu64 ", \"boxes_on_mean\": %.6f, "
+               "\"handover_outage_s\": %.6f, \"agent_instantiations\": %" PRIu64 ", \"rule_actions\": %" PRIu64 "},\n",
+            r->place->name, r->lb->name, r->mig->name, r->placements, r->placement_refused,
+            r->nmig_rows, r->mig_downtime_s, r->nmigs - r->nmig_rows, r->power_offs, r->power_ons,
+            boxes_on, r->handover_outage_s, r->agent_decisions, r->rule_actions);
+    double *m = r->metrics;
+    m[MN_M_SLA_VIOLATION_S] = viol_s;
+    m[MN_M_USERS_VIOLATED] = online_users ? (double)violated / (double)online_users : 0;
+    m[MN_M_MEAN_USER_BPS] = nthr ? thr_sum / (double)nthr : 0;
+    m[MN_M_BLOCKING] = attempted ? (double)blocked / (double)attempted : 0;
+    m[MN_M_DELAY_MEAN_S] = r->delayw.n ? r->delayw.mean : 0;
+    m[MN_M_ENERGY_KWH] = energy / 3.6e6;
+    m[MN_M_BOXES_ON] = boxes_on;
+    m[MN_M_HANDOVERS] = (double)r->handovers;
+    m[MN_M_MIGRATIONS] = (double)r->nmig_rows;
+    m[MN_M_MIGRATION_DOWNTIME_S] = r->mig_downtime_s;
+    m[MN_M_PLACEMENT_REFUSED] = (double)r->placement_refused;
     fprintf(f, "  \"faults\": {\"outages\": %zu}\n}\n", r->nfrows);
     return mn_outfile_commit(&o, err);
 }
@@ -271,10 +341,21 @@ int w_write_results(wr *r, const mn_run_opts *o, uint64_t seed, double span, uin
 {
     const char *dir = o->out_dir;
     int rc;
+    mn_time now = mn_engine_now(r->eng);
+    for (size_t b = 0; b < r->w->nboxes; b++) /* boxes still switched off: their time off so far */
+        if (!r->boxes[b].powered) {
+            r->boxes[b].off_s += mn_time_to_sec(now - r->boxes[b].off_since);
+            r->boxes[b].off_since = now;
+        }
     if ((rc = write_summary(dir, r, seed, span, events, err)) != MN_OK ||
         (rc = write_users(dir, r, err)) != MN_OK || (rc = write_vaps(dir, r, span, err)) != MN_OK ||
-        (rc = write_boxes(dir, r, span, err)) != MN_OK || (rc = write_faults(dir, r, err)) != MN_OK)
+        (rc = write_boxes(dir, r, span, err)) != MN_OK || (rc = write_faults(dir, r, err)) != MN_OK ||
+        (rc = write_instances(dir, r, err)) != MN_OK || (rc = write_migrations(dir, r, err)) != MN_OK)
         return rc;
+    if (r->trace_file && (rc = mn_outfile_commit(r->trace_file, err)) != MN_OK)
+        return rc;
+    out->has_metrics = 1;
+    memcpy(out->metrics, r->metrics, sizeof out->metrics);
     out->wall_s = mn_sys_monotonic_s() - r->t0;
     out->events = events;
     uint64_t started = 0, completed = 0;
@@ -285,8 +366,13 @@ int w_write_results(wr *r, const mn_run_opts *o, uint64_t seed, double span, uin
     out->flows = started;
     out->completed = completed;
     out->sim_end_s = span;
-    static const char *const files[] = {"summary.json", "users.csv", "vaps.csv", "boxes.csv",
-                                        "faults.csv", "timeseries.csv"};
+    const char *files[9] = {"summary.json", "users.csv", "vaps.csv", "boxes.csv", "faults.csv",
+                            "instances.csv", "migrations.csv"};
+    size_t nfiles = 7;
+    if (r->series)
+        files[nfiles++] = "timeseries.csv";
+    if (r->trace_file)
+        files[nfiles++] = "agent.csv";
     return mn_run_write_manifest(dir, r->net->path, o, seed, out->wall_s, events, "world", files,
-                                 r->series ? 6 : 5, err);
+                                 nfiles, err);
 }

@@ -255,6 +255,10 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
     else
         pb_add(p, r->boxes[V->box].res_cpu, r->boxes[V->box].res_cpu, B->cycles_dom0 / pkt);
     uint32_t box = V->box;
+    if (S->to_vm != MN_NONE && r->vms[S->to_vm].box == MN_NONE) {
+        p->fail = MN_ENOTFOUND; /* its VM is not placed (yet) */
+        return;
+    }
     /* a tunnel home: to the site's gateway over VXLAN, then on from there */
     /* tunnel and virtual network: in the world's vAP, read only for vAPs that have them */
     const mn_vap *X = V->special ? &w->vaps[U->vap] : &plain_vap;
@@ -270,13 +274,13 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
             pb_route(r, p, gw, S->to_node, f);
         else if (S->to_vm != MN_NONE) {
             /* the VM's box hangs off the topology */
-            const mn_box *VB = &w->boxes[w->vms[S->to_vm].box];
+            const mn_box *VB = &w->boxes[r->vms[S->to_vm].box];
             if (VB->node == MN_NONE) {
                 p->fail = MN_ENOTFOUND;
                 return;
             }
             pb_route(r, p, gw, VB->node, f);
-            pb_uplink(r, p, w->vms[S->to_vm].box, 0, f);
+            pb_uplink(r, p, r->vms[S->to_vm].box, 0, f);
             pb_vm(r, p, S->to_vm, pkt);
         }
         return;
@@ -294,7 +298,7 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
             return;
     }
     if (S->to_vm != MN_NONE) {
-        uint32_t vb = w->vms[S->to_vm].box;
+        uint32_t vb = r->vms[S->to_vm].box;
         const mn_box *VB = &w->boxes[vb];
         if (vb != box && VB->node != MN_NONE && w->boxes[box].node != MN_NONE &&
             w->boxes[box].site != VB->site && w->boxes[box].site != MN_NONE && VB->site != MN_NONE) {
@@ -352,6 +356,8 @@ void w_rate_hook(mn_share *s, uint32_t flow, double old_rate, void *flow_ctx, vo
     (void)s;
     (void)flow;
     (void)old_rate;
+    if (w_copy_flow(flow_ctx))
+        return; /* a live migration's copy: no session to re-evaluate */
     mark_dirty(hook_ctx, (uint32_t)((uintptr_t)flow_ctx >> 1));
 }
 
