@@ -879,6 +879,53 @@ int w_rules_event(wr *r, int trigger, uint32_t subject)
     return rc;
 }
 
+/*
+ * The rules at the policy clock: the events seen since the last tick (a
+ * box over `high`, a followed user out of its vAP's range, a vAP with a
+ * user violating its SLA, a vAP with a user come online), each for its
+ * subject, then the periodic rules.
+ */
+static int rules_tick(wr *r, mn_err *err)
+{
+    const mn_world *w = r->w;
+    const mn_ruleset *rs = &w->rules;
+    mn_time now = mn_engine_now(r->eng), last = now - w->policies.period;
+    int rc = MN_OK;
+    for (uint32_t b = 0; b < w->nboxes && rc == MN_OK; b++)
+        if (r->vboxes[b].load > w->policies.high)
+            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_BOX_OVERLOAD, b, rule_log, r, err);
+    for (uint32_t v = 0; v < w->nvaps && rc == MN_OK; v++) {
+        const mn_view_inst *I = &r->vinsts[v];
+        if (I->state != MN_INST_RUNNING)
+            continue;
+        if (I->follows != MN_NONE && r->users[I->follows].online && view_user_phy(r, I->follows, I->radio) <= 0)
+            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_USER_AWAY, v, rule_log, r, err);
+    }
+    /* users' events, once per vAP */
+    uint8_t *seen = mn_calloc(w->nvaps + 1, 2);
+    if (!seen)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    for (size_t u = 0; u < r->nusers; u++) {
+        const w_user *U = &r->users[u];
+        if (!U->live || U->vap == MN_NONE)
+            continue;
+        if (U->violating)
+            seen[2 * U->vap] = 1;
+        if (U->online && U->online_since > last)
+            seen[2 * U->vap + 1] = 1;
+    }
+    for (uint32_t v = 0; v < w->nvaps && rc == MN_OK; v++) {
+        if (seen[2 * v])
+            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_SLA_VIOLATION, v, rule_log, r, err);
+        if (rc == MN_OK && seen[2 * v + 1])
+            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_USER_ONLINE, v, rule_log, r, err);
+    }
+    mn_free(seen);
+    if (rc == MN_OK)
+        rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_PERIOD, MN_NONE, rule_log, r, err);
+    return rc;
+}
+
 static int has_on_demand(const wr *r)
 {
     for (size_t j = 0; j < r->w->nvaps; j++)
@@ -908,7 +955,7 @@ static void on_policy_tick(mn_engine *eng, void *ctx)
     }
     /* the operators' rules, then the default policy */
     if (rc == MN_OK && r->w->rules.nrules && r->w->policies.agent)
-        rc = mn_rules_run(&r->w->rules, &r->view, &r->backend, MN_RULE_ON_PERIOD, MN_NONE, rule_log, r, &err);
+        rc = rules_tick(r, &err);
     if (rc == MN_OK)
         rc = view_refresh(r, &err);
     if (rc == MN_OK)

@@ -75,6 +75,10 @@ run "$P/rules.xml" "$tmp/rules" --trace || bad "rules.xml did not run"
 [ "$(grep -c ^alice-vap "$tmp/rules/migrations.csv")" -ge 3 ] || bad "rules: the rule should move alice-vap home and back"
 [ "$(num "$tmp/rules/summary.json" rule_actions)" = "$(grep -c ^alice-vap "$tmp/rules/migrations.csv")" ] || bad "rules: each migration should be a rule action"
 grep -q 'rule follow-alice (.*rules.xml:[0-9]*): migrate done; follows.distance' "$tmp/rules/agent.csv" || bad "rules: the trace should give the rule, its line and its reason"
+# the same rule on an event: Alice out of her vAP's range
+sed 's|on="period" period="1min"|on="user-away"|' "$P/rules.xml" > "$tmp/away.xml"
+run "$tmp/away.xml" "$tmp/away" || bad "rules on user-away did not run"
+[ "$(grep -c ^alice-vap "$tmp/away/migrations.csv")" -ge 3 ] || bad "rules: a user-away rule should move alice-vap home and back"
 sed 's|select="alice-vap"|select="home-isp-vap"|' "$P/rules.xml" > "$tmp/iso.xml"
 
 # ---- refusal: a vAP no box can take ----
