@@ -33,7 +33,27 @@ typedef struct mn_run_opts {
        scenario's <policies>; NULL: the scenario's, else the default */
     const char *policy[3];
     int agent_trace;           /* the agents log each decision with its reason (agent.csv) */
+    const struct mn_run_observer *observer; /* NULL: none */
 } mn_run_opts;
+
+/*
+ * What a caller (mnetsim validate) may watch during a world run; every
+ * callback may be NULL. Called from inside the run: they must not call
+ * back into it. Names are borrowed for the call.
+ */
+typedef struct mn_run_observer {
+    void *ctx;
+    /* an operator rule acted (rc MN_OK), had nothing to do (1) or was refused (< 0) */
+    void (*rule_action)(void *ctx, double t_s, const char *rule_id, const char *rule_file,
+                        long rule_line, const char *subject, const char *action, int rc,
+                        const char *reason);
+    /* a live migration finished */
+    void (*migration)(void *ctx, double start_s, double end_s, const char *instance,
+                      const char *from_box, const char *to_box, double downtime_s);
+    /* a migration or placement was refused by the backend (over-commit, wrong state) */
+    void (*refused)(void *ctx, double t_s, const char *what, const char *instance,
+                    const char *box, const char *why);
+} mn_run_observer;
 
 /* The main metrics of a world run, for comparisons and sweeps (names: mn_run_metric_names). */
 enum {

@@ -272,6 +272,7 @@ typedef struct wr {
     int policy_armed;
     FILE *trace;                /* agent.csv, with --trace (trace_file's stream) */
     struct mn_outfile *trace_file; /* owned */
+    const mn_run_observer *obs; /* borrowed from the run options; NULL */
     uint64_t agent_decisions, rule_actions;
     double metrics[MN_RUN_NMETRICS]; /* for the caller's summary (compare, sweeps) */
 } wr;

@@ -422,6 +422,13 @@ static int unsettle(wr *r, uint32_t i, mn_err *err)
 
 /* ---- the backend ---- */
 
+static void observe_refusal(wr *r, const char *what, uint32_t i, uint32_t box, const mn_err *err)
+{
+    if (r->obs && r->obs->refused)
+        r->obs->refused(r->obs->ctx, mn_time_to_sec(mn_engine_now(r->eng)), what, inst_id(r, i),
+                        r->w->boxes[box].id, err && err->code ? err->msg : "");
+}
+
 static int be_place(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
 {
     wr *r = ctx;
@@ -435,8 +442,10 @@ static int be_place(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_err 
     if (!is_vap(r, i))
         radio = MN_NONE;
     int rc = fits(r, i, box, radio, err);
-    if (rc != MN_OK)
+    if (rc != MN_OK) {
+        observe_refusal(r, "place", i, box, err);
         return rc;
+    }
     power_set(r, box, 1);
     book(r, i, box, radio, 1);
     r->inst[i].refused = 0;
@@ -570,8 +579,10 @@ static int be_migrate(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_er
     if (!is_vap(r, i))
         radio = MN_NONE;
     int rc = fits(r, i, box, radio, err);
-    if (rc != MN_OK)
+    if (rc != MN_OK) {
+        observe_refusal(r, "migrate", i, box, err);
         return rc;
+    }
     w_mig m = {.inst = i, .from = from, .to = box, .to_radio = radio, .flow = MN_NONE, .live = 1};
     if (copy_path(r, from, box, &m) != MN_OK)
         return MN_ERR(err, MN_EINVAL, "no path from box %s to box %s for the copy",
@@ -703,6 +714,9 @@ static void on_resume(mn_engine *eng, void *ctx)
     r->mig_rows[r->nmig_rows++] = (w_mig_row){i, m->from, m->to, m->start, mn_engine_now(eng),
                                               m->st.bytes_moved, down, m->st.rounds,
                                               (uint8_t)m->st.converged};
+    if (r->obs && r->obs->migration)
+        r->obs->migration(r->obs->ctx, mn_time_to_sec(m->start), mn_time_to_sec(mn_engine_now(eng)),
+                          inst_id(r, i), r->w->boxes[m->from].id, r->w->boxes[m->to].id, down);
     if (rc != MN_OK)
         w_fail(r, rc, err.code ? &err : NULL);
     w_flush_dirty(r);
@@ -843,8 +857,6 @@ static void rule_log(void *ctx, const mn_rule *rule, uint32_t subject, const mn_
 {
     wr *r = ctx;
     r->rule_actions += rc == MN_OK;
-    if (!r->trace)
-        return;
     uint32_t box = MN_NONE, inst = MN_NONE;
     if (rule->subject == MN_RULE_BOX)
         box = subject;
@@ -852,6 +864,13 @@ static void rule_log(void *ctx, const mn_rule *rule, uint32_t subject, const mn_
         inst = rule->subject == MN_RULE_VM ? (uint32_t)r->w->nvaps + subject : subject;
         box = inst_box(r, inst);
     }
+    if (r->obs && r->obs->rule_action)
+        r->obs->rule_action(r->obs->ctx, mn_time_to_sec(mn_engine_now(r->eng)), rule->id, rule->file,
+                            rule->line,
+                            inst != MN_NONE ? inst_id(r, inst) : box != MN_NONE ? r->w->boxes[box].id : "",
+                            mn_rule_action_name(a->kind), rc, reason ? reason : "");
+    if (!r->trace)
+        return;
     char detail[400];
     snprintf(detail, sizeof detail, "rule %s (%s:%ld): %s %s%s", rule->id, rule->file, rule->line,
              mn_rule_action_name(a->kind), rc == MN_OK ? "done" : rc == MN_RULE_NOOP ? "nothing to do" : "refused",
@@ -1061,6 +1080,7 @@ int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)
                         .user_pos = view_user_pos, .user_phy = view_user_phy,
                         .box_latency = view_box_latency};
     r->backend = (mn_backend){&sim_backend, r};
+    r->obs = o->observer;
     if (o->agent_trace) {
         mn_outfile *tf = mn_calloc(1, sizeof *tf);
         if (!tf)
