@@ -118,6 +118,7 @@ static void on_down(mn_engine *eng, void *ctx)
     uint64_t dropped_before = r->sess_dropped;
     c[fs->target]++;
     refresh(r);
+    w_migrations_check(r); /* a copy whose box or path failed stops */
     if (f->kind == MN_FAULT_BOX && w_rules_event(r, MN_RULE_ON_BOX_FAILURE, fs->target) != MN_OK)
         return;
     w_drop_dead_sessions(r);
@@ -160,6 +161,7 @@ static void on_up(mn_engine *eng, void *ctx)
             break;
         }
     refresh(r);
+    w_migrations_check(r); /* a copy whose box or path failed stops */
     if (reassociate_all(r, 1, NULL) != MN_OK) {
         w_fail(r, MN_ENOMEM, NULL);
         return;

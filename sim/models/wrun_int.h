@@ -160,6 +160,7 @@ typedef struct w_mig_row {
     double bytes, downtime_s;
     uint32_t rounds;
     uint8_t converged;
+    uint8_t aborted;           /* a fault stopped it: the instance stayed (or went back) on its source */
 } w_mig_row;
 
 typedef struct w_class { /* radios that share DCF timing share their Bianchi solutions */
@@ -264,7 +265,7 @@ typedef struct wr {
     size_t nmigs, migs_cap;
     w_mig_row *mig_rows;
     size_t nmig_rows, mig_rows_cap;
-    uint64_t placements, placement_refused, migrations_refused, power_offs, power_ons;
+    uint64_t placements, placement_refused, migrations_aborted, power_offs, power_ons;
     double mig_downtime_s, handover_outage_s;
     size_t boxes_on;            /* powered now */
     double boxes_on_area;       /* integral of boxes_on dt (s) */
@@ -305,7 +306,8 @@ void w_policy_fini(wr *r);
 uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t cur);
 void w_boxes_on_update(wr *r);                                 /* before boxes_on changes */
 int w_copy_flow(const void *flow_ctx);
-int w_rules_event(wr *r, int trigger, uint32_t subject);       /* an event for the operators' rules */                          /* a migration's, not a session's */
+int w_rules_event(wr *r, int trigger, uint32_t subject);
+void w_migrations_check(wr *r);                                 /* after faults: abort broken copies */       /* an event for the operators' rules */                          /* a migration's, not a session's */
 
 /* wrun_out.c */
 int w_write_results(wr *r, const mn_run_opts *o, uint64_t seed, double span, uint64_t events,

@@ -165,14 +165,15 @@ static int write_migrations(const char *dir, const wr *r, mn_err *err)
     int rc = mn_outfile_open(&o, dir, "migrations.csv", err);
     if (rc != MN_OK)
         return rc;
-    fprintf(o.f, "instance,from,to,start_s,end_s,rounds,converged,bytes,downtime_s\n");
+    fprintf(o.f, "instance,from,to,start_s,end_s,rounds,converged,bytes,downtime_s,outcome\n");
     const mn_world *w = r->w;
     for (size_t k = 0; k < r->nmig_rows; k++) {
         const w_mig_row *m = &r->mig_rows[k];
-        fprintf(o.f, "%s,%s,%s,%.9f,%.9f,%" PRIu32 ",%d,%.0f,%.9f\n",
+        fprintf(o.f, "%s,%s,%s,%.9f,%.9f,%" PRIu32 ",%d,%.0f,%.9f,%s\n",
                 m->inst < w->nvaps ? w->vaps[m->inst].id : w->vms[m->inst - w->nvaps].id,
                 w->boxes[m->from].id, w->boxes[m->to].id, mn_time_to_sec(m->start),
-                mn_time_to_sec(m->end), m->rounds, m->converged, m->bytes, m->downtime_s);
+                mn_time_to_sec(m->end), m->rounds, m->converged, m->bytes, m->downtime_s,
+                m->aborted ? "aborted" : "done");
     }
     return mn_outfile_commit(&o, err);
 }
@@ -315,10 +316,10 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
     fprintf(f, "  \"policies\": {\"placement\": \"%s\", \"balancing\": \"%s\", \"migration\": \"%s\", "
                "\"placed\": %" PRIu64 ", \"placement_refused\": %" PRIu64 ", \"migrations\": %zu, "
                "\"migration_downtime_s\": %.9f, \"migrations_in_progress_at_end\": %zu, "
-               "\"power_offs\": %" PRIu64 ", \"power_ons\": %" PRIu64 ", \"boxes_on_mean\": %.6f, "
+               "\"migrations_aborted\": %" PRIu64 ", \"power_offs\": %" PRIu64 ", \"power_ons\": %" PRIu64 ", \"boxes_on_mean\": %.6f, "
                "\"handover_outage_s\": %.6f, \"agent_instantiations\": %" PRIu64 ", \"rule_actions\": %" PRIu64 "},\n",
             r->place->name, r->lb->name, r->mig->name, r->placements, r->placement_refused,
-            r->nmig_rows, r->mig_downtime_s, r->nmigs - r->nmig_rows, r->power_offs, r->power_ons,
+            r->nmig_rows - r->migrations_aborted, r->mig_downtime_s, r->nmigs - r->nmig_rows, r->migrations_aborted, r->power_offs, r->power_ons,
             boxes_on, r->handover_outage_s, r->agent_decisions, r->rule_actions);
     double *m = r->metrics;
     m[MN_M_SLA_VIOLATION_S] = viol_s;
@@ -329,7 +330,7 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
     m[MN_M_ENERGY_KWH] = energy / 3.6e6;
     m[MN_M_BOXES_ON] = boxes_on;
     m[MN_M_HANDOVERS] = (double)r->handovers;
-    m[MN_M_MIGRATIONS] = (double)r->nmig_rows;
+    m[MN_M_MIGRATIONS] = (double)(r->nmig_rows - r->migrations_aborted);
     m[MN_M_MIGRATION_DOWNTIME_S] = r->mig_downtime_s;
     m[MN_M_PLACEMENT_REFUSED] = (double)r->placement_refused;
     fprintf(f, "  \"faults\": {\"outages\": %zu}\n}\n", r->nfrows);

@@ -677,6 +677,8 @@ static void on_resume(mn_engine *eng, void *ctx)
     w_mig *m = &r->migs[mi];
     mn_err err = {0};
     int rc = MN_OK;
+    if (!m->live)
+        return; /* aborted meanwhile */
     if ((uintptr_t)ctx & 1) { /* a zero-byte copy "finished" */
         m->round_start = mn_engine_now(eng);
         r->migs[mi].round_bytes = 0;
@@ -713,13 +715,84 @@ static void on_resume(mn_engine *eng, void *ctx)
     }
     r->mig_rows[r->nmig_rows++] = (w_mig_row){i, m->from, m->to, m->start, mn_engine_now(eng),
                                               m->st.bytes_moved, down, m->st.rounds,
-                                              (uint8_t)m->st.converged};
+                                              (uint8_t)m->st.converged, 0};
     if (r->obs && r->obs->migration)
         r->obs->migration(r->obs->ctx, mn_time_to_sec(m->start), mn_time_to_sec(mn_engine_now(eng)),
                           inst_id(r, i), r->w->boxes[m->from].id, r->w->boxes[m->to].id, down);
     if (rc != MN_OK)
         w_fail(r, rc, err.code ? &err : NULL);
     w_flush_dirty(r);
+}
+
+/*
+ * Stops migration mi (its source or destination box, or a link of its
+ * path, failed): the copy flow ends, the destination's booking is
+ * released, and a paused instance resumes where it was. Recorded as
+ * aborted in migrations.csv.
+ */
+static int mig_abort(wr *r, uint32_t mi, mn_err *err)
+{
+    w_mig *m = &r->migs[mi];
+    uint32_t i = m->inst;
+    w_inst *I = &r->inst[i];
+    int rc = MN_OK;
+    if (m->flow != MN_NONE) {
+        double sent = 0;
+        rc = mn_share_flow_stop(r->share, m->flow, &sent, err);
+        mig_account(r, m, sent);
+        m->st.bytes_moved += sent;
+        m->flow = MN_NONE;
+    }
+    book(r, i, m->to, m->to_radio, -1);
+    if (rc == MN_OK && m->to_radio != MN_NONE)
+        rc = radio_refresh(r, m->to_radio, err);
+    if (rc == MN_OK)
+        rc = box_cpu_refresh(r, m->to, err);
+    sync_box(r, m->to);
+    if (m->to_radio != MN_NONE)
+        sync_radio(r, m->to_radio);
+    int was_paused = I->state == MN_INST_PAUSED;
+    I->state = MN_INST_RUNNING;
+    I->mig = I->dest = I->dest_radio = MN_NONE;
+    m->live = 0;
+    if (was_paused) {
+        if (is_vap(r, i)) {
+            vap_set_live(r, i, 1);
+        } else {
+            w_vm *M = &r->vms[i - r->w->nvaps];
+            M->up = (uint8_t)(r->boxes[M->box].up && r->vm_down_count[i - r->w->nvaps] == 0);
+            r->res_dead[M->res] = (uint8_t)!M->up;
+        }
+    }
+    sync_inst(r, i);
+    r->migrations_aborted++;
+    if (mn_array_reserve((void **)&r->mig_rows, &r->mig_rows_cap, r->nmig_rows + 1,
+                         sizeof *r->mig_rows) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    double down = was_paused ? mn_time_to_sec(mn_engine_now(r->eng) - m->pause_start) : 0;
+    r->mig_downtime_s += down; /* its users saw it all the same */
+    r->mig_rows[r->nmig_rows++] = (w_mig_row){i, m->from, m->to, m->start, mn_engine_now(r->eng),
+                                              m->st.bytes_moved, down, m->st.rounds, 0, 1};
+    if (rc == MN_OK && was_paused && is_vap(r, i))
+        rc = users_waiting_recheck(r);
+    return rc;
+}
+
+void w_migrations_check(wr *r)
+{
+    for (uint32_t mi = 0; mi < r->nmigs; mi++) {
+        w_mig *m = &r->migs[mi];
+        if (!m->live)
+            continue;
+        int broken = !r->boxes[m->from].up || !r->boxes[m->to].up;
+        for (uint8_t k = 0; k < m->plen && !broken; k++)
+            broken = r->res_dead[m->path[k]];
+        mn_err err = {0};
+        if (broken && mig_abort(r, mi, &err) != MN_OK) {
+            w_fail(r, err.code ? err.code : MN_EBUG, &err);
+            return;
+        }
+    }
 }
 
 static const mn_backend_ops sim_backend = {

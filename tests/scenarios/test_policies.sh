@@ -54,6 +54,15 @@ run "$P/consolidate.xml" "$tmp/cons-none" --policy migration=none || bad "consol
 ok 'a < b' "$(num "$tmp/cons/summary.json" boxes_J)" "$(num "$tmp/cons-none/summary.json" boxes_J)" ||
     bad "consolidation should save energy"
 
+# a fault on the destination during the copy (60 s to 65.39 s) aborts it: the VM stays on spare
+sed 's|<user id="u1"|<fault id="f" kind="box" targets="main" at="62s" repair="30s"/> <user id="u1"|' "$P/consolidate.xml" > "$tmp/abort.xml"
+run "$tmp/abort.xml" "$tmp/abort" || bad "abort.xml did not run"
+[ "$(sed -n 2p "$tmp/abort/migrations.csv" | cut -d, -f1-3,5,10)" = "router,spare,main,62.000000000,aborted" ] ||
+    bad "a box failure during the copy should abort it at 62 s: $(sed -n 2p "$tmp/abort/migrations.csv")"
+[ "$(num "$tmp/abort/summary.json" migrations_aborted)" = 1 ] || bad "summary should count the aborted migration"
+# the next tick (main back at 92 s) tries again and succeeds
+[ "$(sed -n 3p "$tmp/abort/migrations.csv" | cut -d, -f10)" = "done" ] || bad "the consolidation should retry after the repair"
+
 # ---- energy-aware placement: the VM goes on the box in use, the spare is switched off at once ----
 run "$P/consolidate.xml" "$tmp/energy" --policy placement=energy --policy migration=none || bad "energy placement did not run"
 [ "$(grep ^router, "$tmp/energy/instances.csv" | cut -d, -f5)" = "main" ] || bad "energy: router should be on main"
