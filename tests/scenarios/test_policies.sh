@@ -63,6 +63,20 @@ run "$tmp/abort.xml" "$tmp/abort" || bad "abort.xml did not run"
 # the next tick (main back at 92 s) tries again and succeeds
 [ "$(sed -n 3p "$tmp/abort/migrations.csv" | cut -d, -f10)" = "done" ] || bad "the consolidation should retry after the repair"
 
+# ---- handovers: each costs 100 ms of outage; a hysteresis makes fewer ----
+run "$P/handover.xml" "$tmp/ho" || bad "handover.xml did not run"
+run "$P/handover.xml" "$tmp/ho0" --set "//policies/@handover-cost=0s" || bad "handover.xml with no cost did not run"
+h=$(num "$tmp/ho/summary.json" handovers)
+ok 'a > 10' "$h" || bad "handover.xml should hand over often (got $h)"
+ok 'a == b / 10' "$(num "$tmp/ho/summary.json" handover_outage_s)" "$h" || bad "handover outage should be handovers x 100 ms"
+o1=$(awk -F, 'NR > 1 {s += $4} END {printf "%.3f", s}' "$tmp/ho/users.csv")
+o0=$(awk -F, 'NR > 1 {s += $4} END {printf "%.3f", s}' "$tmp/ho0/users.csv")
+awk -v a="$o1" -v b="$o0" -v h="$h" 'BEGIN {d = a - b - h / 10; exit !(d > -0.01 && d < 0.01)}' ||
+    bad "users' outage should grow by handovers x 100 ms ($o1 vs $o0, $h handovers)"
+sed 's|handover-cost="100ms"|handover-cost="100ms" hysteresis="50%"|' "$P/handover.xml" > "$tmp/hyst.xml"
+run "$tmp/hyst.xml" "$tmp/hyst" || bad "hysteresis run failed"
+ok 'a < b' "$(num "$tmp/hyst/summary.json" handovers)" "$h" || bad "a 50% hysteresis should mean fewer handovers"
+
 # ---- energy-aware placement: the VM goes on the box in use, the spare is switched off at once ----
 run "$P/consolidate.xml" "$tmp/energy" --policy placement=energy --policy migration=none || bad "energy placement did not run"
 [ "$(grep ^router, "$tmp/energy/instances.csv" | cut -d, -f5)" = "main" ] || bad "energy: router should be on main"
