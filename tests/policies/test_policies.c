@@ -822,6 +822,30 @@ static void test_place_nearest_goes_to_the_followed_user_or_the_operators_users(
     CU_ASSERT_EQUAL(choose_with("nearest", &w, vm), 1);
 }
 
+static void test_place_nearest_puts_the_next_instance_where_users_are_far_from_one(void)
+{
+    /*
+     * The file's example: boxes at x = 0, 100, 200; operator 0's users at
+     * x = 10, 20, 190. The first VM: sums 220, 260, 380: box 0. With it
+     * there, a second VM: min(near, d) sums 220, 120, 40: box 200 (a
+     * plain sum of distances would put it on box 0 again).
+     */
+    static world w;
+    w_init(&w);
+    w_box(&w, 0, 0, 4, 4, 1, 4);
+    w_box(&w, 100, 0, 4, 4, 1, 4);
+    w_box(&w, 200, 0, 4, 4, 1, 4);
+    uint32_t a = w_inst(&w, MN_INST_VM, 0, 1, 1, ANYBOX);
+    uint32_t b = w_inst(&w, MN_INST_VM, 0, 1, 1, ANYBOX);
+    w_user(&w, 0, 10, 0, 1);
+    w_user(&w, 0, 20, 0, 1);
+    w_user(&w, 0, 190, 0, 1);
+    CU_ASSERT_EQUAL(choose_with("nearest", &w, a), 0);
+    w.inst[a].box = 0;
+    w.inst[a].state = MN_INST_RUNNING;
+    CU_ASSERT_EQUAL(choose_with("nearest", &w, b), 2);
+}
+
 /* ---------- load balancing ---------- */
 
 static void test_lb_every_policy_returns_a_valid_index_and_repeats_itself(void)
@@ -1309,6 +1333,7 @@ void mn_test_register(void)
         MN_TEST(test_place_energy_packs_onto_one_box_and_switches_the_empty_ones_off),
         MN_TEST(test_place_random_picks_only_fitting_boxes_and_depends_on_the_seed),
         MN_TEST(test_place_nearest_goes_to_the_followed_user_or_the_operators_users),
+        MN_TEST(test_place_nearest_puts_the_next_instance_where_users_are_far_from_one),
     };
     static const struct mn_test_case lb[] = {
         MN_TEST(test_lb_every_policy_returns_a_valid_index_and_repeats_itself),
