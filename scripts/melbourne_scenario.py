@@ -71,6 +71,7 @@ FOOTER = """    <mobility id="walk" kind="trace" file="data/usersLocation-melbCB
                 mobility="wander" sla="mobile"/>
     <population id="workers" count="300" operator="carrier-a carrier-b council" boxes="ap-*"
                 distance="40m" sla="mobile"/>
+    <policies placement="first-fit" balancing="strongest-signal" migration="none"/>
   </world>
   <output interval="1min"/>
 </scenario>

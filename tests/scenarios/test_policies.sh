@@ -154,8 +154,10 @@ for kind in placement balancing migration; do
     [ -n "$list" ] || bad "mnetsim policies --kind $kind lists nothing"
     for name in $list; do
         for s in office-home shared-ap stacks mnet-world melbourne; do
-            run "$SRC/scenarios/$s.xml" "$tmp/c" --policy "$kind=$name" --set "//scenario/@duration=20min" ||
+            # by name in the scenario's <policies>, through --set
+            run "$SRC/scenarios/$s.xml" "$tmp/c" --set "//policies/@$kind=$name" --set "//scenario/@duration=20min" ||
                 bad "$kind=$name on $s failed"
+            grep -q "\"$kind\": \"$name\"" "$tmp/c/summary.json" || bad "$s: summary does not name $kind $name"
         done
         run "$P/follow.xml" "$tmp/c" --policy "$kind=$name" --set "//scenario/@duration=10h" || bad "$kind=$name on follow failed"
         run "$P/consolidate.xml" "$tmp/c" --policy "$kind=$name" || bad "$kind=$name on consolidate failed"
