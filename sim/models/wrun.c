@@ -92,6 +92,7 @@ void w_user_outage(wr *r, uint32_t u, int in_outage)
         }
         U->waiting_at = (uint32_t)r->nwaiting;
         r->waiting[r->nwaiting++] = u;
+        w_agent_wake(r); /* the agents' event trigger */
         const mn_sla *sla = U->sla != MN_NONE ? &r->w->slas[U->sla] : NULL;
         if (sla && sla->max_outage != MN_TIME_MAX) {
             if (sla->max_outage == 0) {

@@ -275,6 +275,7 @@ typedef struct wr {
     struct mn_outfile *trace_file; /* owned */
     const mn_run_observer *obs; /* borrowed from the run options; NULL */
     uint64_t agent_decisions, rule_actions;
+    uint8_t agent_on, agent_armed; /* agents have on-demand vAPs to place; a wake-up is pending */
     double metrics[MN_RUN_NMETRICS]; /* for the caller's summary (compare, sweeps) */
 } wr;
 
@@ -307,6 +308,7 @@ uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t 
 void w_boxes_on_update(wr *r);                                 /* before boxes_on changes */
 int w_copy_flow(const void *flow_ctx);
 int w_rules_event(wr *r, int trigger, uint32_t subject);
+void w_agent_wake(wr *r);                                       /* a user fell into outage */
 void w_migrations_check(wr *r);                                 /* after faults: abort broken copies */       /* an event for the operators' rules */                          /* a migration's, not a session's */
 
 /* wrun_out.c */

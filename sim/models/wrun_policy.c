@@ -1026,6 +1026,51 @@ static int has_on_demand(const wr *r)
     return 0;
 }
 
+/* Every box's agent, for every online user that nothing serves (in the waiting list's order). */
+static int agent_round(wr *r, mn_err *err)
+{
+    int rc = MN_OK;
+    for (size_t i = 0; i < r->nwaiting && rc == MN_OK; i++) {
+        uint32_t u = r->waiting[i];
+        if (r->users[u].live && r->users[u].online && r->users[u].vap == MN_NONE) {
+            size_t before = r->nwaiting;
+            rc = agent_serve(r, u, err);
+            rc = rc < 0 ? rc : MN_OK;
+            if (r->nwaiting < before)
+                i--; /* it left the list: its place holds another user now */
+        }
+    }
+    return rc;
+}
+
+/* The event trigger: a user fell into outage; the agents look at once (after this event). */
+static void on_agent_event(mn_engine *eng, void *ctx)
+{
+    (void)ctx;
+    wr *r = mn_engine_user(eng);
+    r->agent_armed = 0;
+    mn_err err = {0};
+    int rc = view_refresh(r, &err);
+    if (rc == MN_OK)
+        rc = agent_round(r, &err);
+    if (rc != MN_OK) {
+        w_fail(r, rc, &err);
+        return;
+    }
+    w_flush_dirty(r);
+}
+
+void w_agent_wake(wr *r)
+{
+    if (!r->agent_on || r->agent_armed || mn_engine_now(r->eng) >= r->horizon)
+        return;
+    if (mn_ev_schedule_in(r->eng, 0, on_agent_event, NULL, NULL) != MN_OK) {
+        w_fail(r, MN_ENOMEM, NULL);
+        return;
+    }
+    r->agent_armed = 1;
+}
+
 static void on_policy_tick(mn_engine *eng, void *ctx)
 {
     (void)ctx;
@@ -1033,18 +1078,8 @@ static void on_policy_tick(mn_engine *eng, void *ctx)
     mn_err err = {0};
     int rc = view_refresh(r, &err);
     /* agents first: serve the users that nothing serves */
-    if (rc == MN_OK && r->w->policies.agent && has_on_demand(r)) {
-        for (size_t i = 0; i < r->nwaiting && rc == MN_OK; i++) {
-            uint32_t u = r->waiting[i];
-            if (r->users[u].live && r->users[u].online && r->users[u].vap == MN_NONE) {
-                size_t before = r->nwaiting;
-                rc = agent_serve(r, u, &err);
-                rc = rc < 0 ? rc : MN_OK;
-                if (r->nwaiting < before)
-                    i--;
-            }
-        }
-    }
+    if (rc == MN_OK && r->agent_on)
+        rc = agent_round(r, &err);
     /* the operators' rules, then the default policy */
     if (rc == MN_OK && r->w->rules.nrules && r->w->policies.agent)
         rc = rules_tick(r, &err);
@@ -1200,6 +1235,7 @@ int w_policy_start(wr *r, mn_err *err)
     if (rc == MN_OK && any_movable && r->place->after)
         rc = r->place->after(&r->view, &r->backend, err);
     r->boxes_on_since = 0;
+    r->agent_on = w->policies.agent && has_on_demand(r);
     int tick = (any_movable && (strcmp(r->mig->name, "none") != 0 || has_on_demand(r))) ||
                (w->rules.nrules && w->policies.agent);
     if (rc == MN_OK && tick && w->policies.period < r->horizon)

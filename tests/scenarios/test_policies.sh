@@ -90,7 +90,9 @@ steps=$(awk -F, 'NR > 1 && $4 == "carol" {print $3}' "$tmp/agent/agent.csv" | tr
     bad "agent: steps out of order or missing: $steps"
 grep -q '5-tunnel,carol,visiting-op,op-vap,VXLAN cafe-site -> op-site' "$tmp/agent/agent.csv" || bad "agent: no tunnel to the provider's site"
 [ "$(grep ^op-vap, "$tmp/agent/instances.csv" | cut -d, -f5)" = "cafe-box" ] || bad "agent: op-vap not instantiated on cafe-box"
-ok 'a <= 60' "$(grep ^carol, "$tmp/agent/users.csv" | cut -d, -f4)" || bad "agent: carol should wait one period at most"
+# the event trigger: the agent acts when Carol falls into outage, not a period later
+ok 'a == 0' "$(grep ^carol, "$tmp/agent/users.csv" | cut -d, -f4)" || bad "agent: carol should be served at once"
+[ "$(awk -F, 'NR == 2 {print $1}' "$tmp/agent/agent.csv")" = "0.000000" ] || bad "agent: the first step should be at 0 s"
 grep -q agent.csv "$tmp/agent/manifest.json" || bad "agent: agent.csv not in the manifest"
 
 # ---- operator rules: the same move written as upmc's rule, with migration=none ----
