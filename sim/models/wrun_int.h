@@ -252,6 +252,7 @@ typedef struct wr {
     const mn_mig_ops *mig;
     mn_rng *rng_policy;
     w_inst *inst;               /* nvaps + nvms */
+    double *vap_share;          /* per vAP: its airtime share now (set_qos changes it) */
     mn_view view;               /* what policies see: refreshed before each decision */
     mn_view_box *vboxes;
     mn_view_radio *vradios;

@@ -64,7 +64,7 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
     if (rc != MN_OK)
         return rc;
     fprintf(o.f, "id,ssid,box,radio,operator,standard,plane,users_end,users_peak,associations,"
-                 "refused_full,sessions,bytes,radio_airtime_util\n");
+                 "refused_full,sessions,bytes,radio_airtime_util,airtime_share\n");
     for (size_t v = 0; v < r->w->nvaps; v++) {
         const mn_vap *V = &r->w->vaps[v];
         const w_vap *S = &r->vaps[v];
@@ -72,11 +72,12 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
         /* where it is at the end (movable ones: where the policies left it; unplaced: empty) */
         const w_radio *R = S->radio != MN_NONE ? &r->radios[S->radio] : NULL;
         fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                     ",%.0f,%.6f\n",
+                     ",%.0f,%.6f,%.6f\n",
                 V->id, V->ssid, R ? r->w->boxes[S->box].id : "", R ? r->w->radios[S->radio].id : "",
                 r->w->operators[V->op], R ? mn_wifi_std_name(R->cfg.std) : "",
                 V->plane_domu ? "domu" : "dom0", S->nusers, st->peak_users, st->assoc,
-                st->assoc_blocked, st->sessions, st->bytes, R ? r->res_used[R->res] / span : 0);
+                st->assoc_blocked, st->sessions, st->bytes, R ? r->res_used[R->res] / span : 0,
+                r->vap_share[v]);
     }
     return mn_outfile_commit(&o, err);
 }

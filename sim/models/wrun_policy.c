@@ -112,6 +112,7 @@ static void sync_inst(wr *r, uint32_t i)
     V->radio = is_vap(r, i) && V->box != MN_NONE ? r->vaps[i].radio : MN_NONE;
     V->dest = I->state == MN_INST_MIGRATING || I->state == MN_INST_PAUSED ? I->dest : MN_NONE;
     V->users = is_vap(r, i) ? r->vaps[i].nusers : 0;
+    V->airtime = is_vap(r, i) && r->vaps[i].res_air != MN_NONE ? r->vap_share[i] : 0;
 }
 
 static mn_pos view_user_pos(const void *ctx, uint32_t u)
@@ -226,8 +227,7 @@ static int radio_refresh(wr *r, uint32_t i, mn_err *err)
     int rc = mn_share_link_set_capacity(r->share, S->res, S->air_cap, err);
     for (uint32_t j = 0; j < r->w->nvaps && rc == MN_OK; j++)
         if (r->vaps[j].radio == i && r->vaps[j].res_air != MN_NONE)
-            rc = mn_share_link_set_capacity(r->share, r->vaps[j].res_air,
-                                            r->w->vaps[j].airtime * S->air_cap, err);
+            rc = mn_share_link_set_capacity(r->share, r->vaps[j].res_air, r->vap_share[j] * S->air_cap, err);
     return rc;
 }
 
@@ -501,6 +501,8 @@ static int be_set_qos(void *ctx, uint32_t v, double airtime, mn_err *err)
                       "in the scenario", r->w->vaps[v].id);
     if (S->radio == MN_NONE)
         return MN_ERR(err, MN_EINVAL, "vAP %s is not placed", r->w->vaps[v].id);
+    r->vap_share[v] = airtime;
+    sync_inst(r, v);
     return mn_share_link_set_capacity(r->share, S->res_air, airtime * r->radios[S->radio].air_cap, err);
 }
 
@@ -1085,6 +1087,8 @@ static void on_policy_tick(mn_engine *eng, void *ctx)
         rc = rules_tick(r, &err);
     if (rc == MN_OK)
         rc = view_refresh(r, &err);
+    if (rc == MN_OK && r->lb->shares)
+        rc = r->lb->shares(&r->view, &r->backend, &err);
     if (rc == MN_OK)
         rc = r->mig->tick(&r->view, &r->backend, &err);
     if (rc != MN_OK) {
@@ -1125,6 +1129,11 @@ int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)
         return lookup_fail(r, o, 2, err);
     size_t ni = w->nvaps + w->nvms;
     r->inst = mn_calloc(ni + 1, sizeof *r->inst);
+    r->vap_share = mn_calloc(w->nvaps + 1, sizeof *r->vap_share);
+    if (!r->vap_share)
+        return MN_ERR(err, MN_ENOMEM, "out of memory for the policies");
+    for (size_t v = 0; v < w->nvaps; v++)
+        r->vap_share[v] = w->vaps[v].airtime;
     r->vboxes = mn_calloc(w->nboxes + 1, sizeof *r->vboxes);
     r->vradios = mn_calloc(w->nradios + 1, sizeof *r->vradios);
     r->vinsts = mn_calloc(ni + 1, sizeof *r->vinsts);
@@ -1236,8 +1245,11 @@ int w_policy_start(wr *r, mn_err *err)
         rc = r->place->after(&r->view, &r->backend, err);
     r->boxes_on_since = 0;
     r->agent_on = w->policies.agent && has_on_demand(r);
+    int capped = 0; /* vAPs with an airtime share a balancing policy may set */
+    for (size_t v = 0; v < w->nvaps && !capped; v++)
+        capped = r->vaps[v].res_air != MN_NONE;
     int tick = (any_movable && (strcmp(r->mig->name, "none") != 0 || has_on_demand(r))) ||
-               (w->rules.nrules && w->policies.agent);
+               (w->rules.nrules && w->policies.agent) || (r->lb->shares && capped);
     if (rc == MN_OK && tick && w->policies.period < r->horizon)
         rc = mn_ev_schedule_at(r->eng, w->policies.period, on_policy_tick, NULL, NULL);
     return rc;
@@ -1251,6 +1263,7 @@ void w_policy_fini(wr *r)
     }
     mn_rng_destroy(r->rng_policy);
     mn_free(r->inst);
+    mn_free(r->vap_share);
     mn_free(r->vboxes);
     mn_free(r->vradios);
     mn_free(r->vinsts);

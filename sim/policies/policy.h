@@ -84,6 +84,7 @@ typedef struct mn_view_inst {
     size_t ncand;
     uint32_t users;               /* users associated now (vAPs) */
     double load;                  /* its own CPU in use now (domU), or its users' part of its box's load */
+    double airtime;               /* a vAP's airtime share of its radio now; 0: none set (no cap) */
 } mn_view_inst;
 
 typedef struct mn_view_user {
@@ -180,6 +181,11 @@ typedef struct mn_lb_ops {
      * more). Returns an index into c.
      */
     size_t (*choose)(const mn_view *v, uint32_t user, const mn_lb_cand *c, size_t n, uint32_t cur);
+    /*
+     * Every policy period (may be NULL): the vAPs' airtime shares, through
+     * be->ops->set_qos, for vAPs that have one (insts[v].airtime > 0).
+     */
+    int (*shares)(const mn_view *v, const mn_backend *be, mn_err *err);
 } mn_lb_ops;
 
 /* ---- migration ---- */

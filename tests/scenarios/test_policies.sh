@@ -77,6 +77,17 @@ sed 's|handover-cost="100ms"|handover-cost="100ms" hysteresis="50%"|' "$P/handov
 run "$tmp/hyst.xml" "$tmp/hyst" || bad "hysteresis run failed"
 ok 'a < b' "$(num "$tmp/hyst/summary.json" handovers)" "$h" || bad "a 50% hysteresis should mean fewer handovers"
 
+# ---- least-loaded balancing sets airtime shares: the capped vAPs of a radio share their total by users + 1 ----
+run "$SRC/scenarios/shared-ap.xml" "$tmp/shares" --policy balancing=least-loaded || bad "shared-ap least-loaded did not run"
+awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
+         {u[$1] = $c["users_end"]; a[$1] = $c["airtime_share"]}
+         END {w = u["cable-n"] + u["mvno-n"] + u["city-n"] + 3
+              e = 0.6 * (u["cable-n"] + 1) / w; d = a["cable-n"] - e
+              exit !(d > -1e-6 && d < 1e-6 && a["telco-n"] == 1 && a["mvno-ac"] == 0.2)}' "$tmp/shares/vaps.csv" ||
+    bad "least-loaded: cable-n's share should be 60% x (its users + 1) / (users + 3) of the three capped vAPs"
+run "$SRC/scenarios/shared-ap.xml" "$tmp/noshares" || bad "shared-ap did not run"
+[ "$(awk -F, 'NR > 1 && $1 == "cable-n" {print $NF}' "$tmp/noshares/vaps.csv")" = "0.300000" ] || bad "strongest-signal keeps the scenario's shares"
+
 # ---- energy-aware placement: the VM goes on the box in use, the spare is switched off at once ----
 run "$P/consolidate.xml" "$tmp/energy" --policy placement=energy --policy migration=none || bad "energy placement did not run"
 [ "$(grep ^router, "$tmp/energy/instances.csv" | cut -d, -f5)" = "main" ] || bad "energy: router should be on main"
