@@ -74,3 +74,31 @@ void mn__mark_candidates(const mn_view *v, uint8_t *mark)
         }
     }
 }
+
+uint32_t mn__fit_by_room(const mn_view *v, uint32_t inst, int tightest, uint32_t *radio_out)
+{
+    uint32_t best = MN_NONE, best_radio = MN_NONE, radio;
+    double best_cpu = 0, best_mem = 0;
+    if (v && inst < v->ninsts) {
+        const mn_view_inst *I = &v->insts[inst];
+        size_t n = mn__ncand(v, I);
+        for (size_t k = 0; k < n; k++) {
+            uint32_t b = mn__cand(I, k);
+            if (!mn_place_fits(v, inst, b, &radio))
+                continue;
+            double cpu, mem;
+            mn__left(v, NULL, inst, b, &cpu, &mem);
+            int better = tightest ? mn__tighter(cpu, mem, best_cpu, best_mem)
+                                  : mn__tighter(best_cpu, best_mem, cpu, mem); /* the mirror */
+            if (best == MN_NONE || better) {
+                best = b;
+                best_radio = radio;
+                best_cpu = cpu;
+                best_mem = mem;
+            }
+        }
+    }
+    if (radio_out)
+        *radio_out = best_radio;
+    return best;
+}

@@ -69,6 +69,13 @@ static inline int mn__tighter(double cpu_a, double mem_a, double cpu_b, double m
 }
 
 /*
+ * Best fit (tightest = 1: the fitting candidate with the least CPU left
+ * after placing, then the least memory) or worst fit (0: the most of
+ * both); ties to the earlier candidate. MN_NONE when none fits.
+ */
+uint32_t mn__fit_by_room(const mn_view *v, uint32_t inst, int tightest, uint32_t *radio_out);
+
+/*
  * Marks (mark[b] = 1) every box that is a candidate of some movable
  * instance; a movable instance with no list makes every box one. mark has
  * v->nboxes bytes, zeroed by the caller.
