@@ -959,6 +959,15 @@ static int vm_parse(mn_world *w, mn_vm *v, const mn_scn_elem *e, mn_err *err)
         return rc;
     if (v->cpu_hz <= 0)
         return mn_scn_fail(e, err, MN_ERANGE, "cpu must be above zero");
+    if (mn_scn_attr(e, "operator")) { /* its owner (a virtual network's VMs are its operator's) */
+        uint32_t op;
+        if ((rc = ref(w, e, "operator", MN_ID_OPERATOR, &op, err)) != MN_OK)
+            return rc;
+        if (v->vnet != MN_NONE && op != v->op)
+            return mn_scn_fail(e, err, MN_EINVAL, "the VM belongs to its virtual network's operator %s; "
+                               "drop operator= or make it %s", w->operators[v->op], w->operators[v->op]);
+        v->op = op;
+    }
     v->kind = (mn_vm_kind)kind;
     /* a movable VM's cost comes from its first candidate (boxes of a set are alike) */
     const mn_box *b = &w->boxes[v->movable ? v->cand[0] : v->box];

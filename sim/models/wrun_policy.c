@@ -936,7 +936,7 @@ static void rule_log(void *ctx, const mn_rule *rule, uint32_t subject, const mn_
     if (rule->subject == MN_RULE_BOX)
         box = subject;
     else if (subject != MN_NONE) {
-        inst = rule->subject == MN_RULE_VM ? (uint32_t)r->w->nvaps + subject : subject;
+        inst = subject; /* a view instance index: VMs come after the vAPs already */
         box = inst_box(r, inst);
     }
     if (r->obs && r->obs->rule_action)

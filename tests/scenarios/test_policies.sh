@@ -117,6 +117,15 @@ run "$tmp/away.xml" "$tmp/away" || bad "rules on user-away did not run"
 [ "$(grep -c ^alice-vap "$tmp/away/migrations.csv")" -ge 3 ] || bad "rules: a user-away rule should move alice-vap home and back"
 sed 's|select="alice-vap"|select="home-isp-vap"|' "$P/rules.xml" > "$tmp/iso.xml"
 
+# a rule on a VM: op moves its router off the spare box (the VM is instance nvaps + 0)
+sed -e 's|<vm id="router" kind="router"|<vm id="router" kind="router" operator="op"|' \
+    -e 's|migration="consolidation"|migration="none"|' \
+    -e 's|<user id="u1"|<rules operator="op"> <rule id="off-spare" on="period" for="vm" select="router"> <when metric="box.load" op="le" value="100%"/> <do action="migrate" to="main"/> </rule> </rules> <user id="u1"|' \
+    "$P/consolidate.xml" > "$tmp/vmrule.xml"
+run "$tmp/vmrule.xml" "$tmp/vmrule" --trace 2>"$tmp/vmrule.err" || bad "a VM rule did not run: $(cat "$tmp/vmrule.err")"
+[ "$(sed -n 2p "$tmp/vmrule/migrations.csv" | cut -d, -f1-3,10)" = "router,spare,main,done" ] || bad "the VM rule should move router to main"
+grep -q ',rule,,,router,rule off-spare' "$tmp/vmrule/agent.csv" || bad "the VM rule's trace should name router: $(grep rule "$tmp/vmrule/agent.csv" | head -1)"
+
 # ---- refusal: a vAP no box can take ----
 cat > "$tmp/big.xml" <<XML
 <scenario name="big" duration="10min">
