@@ -18,8 +18,9 @@
  * pop takes the lowest non-empty bucket of the lowest non-empty level (bit
  * scans), whose key range is [L, L + 256^j) with L = last's bytes above j,
  * v at byte j and zeros below; `last` becomes L. A bucket of at most
- * FRONT_MAX entries (or one at level 0) is sorted by insertion into the
- * front, with bound = L + 256^j, and pop takes front[head++]; a larger one is
+ * FRONT_MAX entries (or one at level 0) is sorted into the front (by the
+ * next byte down; dump_to_front), with bound = L + 256^j, and pop takes
+ * front[head++]; a larger one is
  * spread over lower levels, where each entry lands after one sequential
  * copy. So an event is copied about twice between push and pop whatever the
  * queue size, and the only comparison-based structure is the small sorted
@@ -191,49 +192,90 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
  * Within a bucket, entries of equal time are always in seq order (a push
  * carries the largest seq yet; spreads, spills and retain copy entries in
  * order into buckets that were empty), so a stable sort on time is enough.
- * At level j >= 8 all times share their bytes above j - 8, so
- * (t - base) << 7 | position fits in 64 bits (base: the bucket's lowest
- * possible time) and an insertion sort of those plain integers, followed by
- * one gather, orders the bucket while moving 8 bytes per shift instead of
- * 32 (a small gain: 461 to 458 instructions per PHOLD event, callgrind,
- * docs/engine.md). Below level 8 all times are equal: copy in order.
+ * At level 8 and below all times are equal: copy in order. At level j >= 9
+ * the times span 2^(8(j-8)); the next byte down, byte j - 9 of t, splits
+ * that span into 256 sub-ranges, and a bucket's few entries (about 15 in
+ * PHOLD at N = 1000, at most FRONT_MAX) mostly land in distinct ones. So
+ * the sort is one pass of that 256-way digit: a 256-bit mask of the
+ * sub-ranges in use, each with a list of its entries (kept sorted by time,
+ * stably, when two share one: rare), then the mask read out lowest bit
+ * first. This replaced an insertion sort of packed (time, position) keys,
+ * whose shifts cost about 35 instructions per event and a mispredicted
+ * loop exit per entry (callgrind, docs/engine.md). Small buckets are
+ * insertion-sorted directly (DUMP_INSERT_MAX).
  */
-#define POS_BITS 7 /* (t - base) < 2^56, so 7 position bits still fit in 64 */
-_Static_assert(FRONT_MAX <= (1 << POS_BITS), "dump_to_front packs the position in POS_BITS");
+/* Up to this many entries a plain insertion sort of the entries themselves
+ * is cheaper than the digit's fixed cost (at 10^6 LPs and 8 events each,
+ * dumped buckets hold about 2 entries: 541 against 497 instructions per
+ * event; 8 and 16 tie there, 16 costs 8 more per event at N = 1000). */
+#define DUMP_INSERT_MAX 8
+#define LIST_END 0xff
+_Static_assert(FRONT_MAX < LIST_END, "dump_to_front's lists index entries in a byte");
 
-static void dump_to_front(struct radix *r, unsigned j, uint32_t c)
+static void dump_to_front(struct radix *r, unsigned j, uint32_t c, uint32_t count)
 {
     mn_evq_entry *f = r->front;
-    const mn_evq_entry *src[FRONT_MAX];
-    uint64_t order[FRONT_MAX];
     size_t n = 0;
-    uint64_t base = (uint64_t)(r->last >> 64);
-    uint32_t first = c;
-    for (; c != NIL; c = r->chunks[c].next) {
-        chunk *ch = &r->chunks[c];
-        for (uint32_t k = 0; k < ch->n; k++, n++) {
-            if (j < 8) {
+    uint32_t first_chunk = c;
+    if (j <= 8) {
+        for (; c != NIL; c = r->chunks[c].next) {
+            chunk *ch = &r->chunks[c];
+            for (uint32_t k = 0; k < ch->n; k++, n++)
                 mn_evq_copy(&f[n], &ch->e[k]);
-                continue;
-            }
-            uint64_t key = ((uint64_t)ch->e[k].t - base) << POS_BITS | n;
-            size_t i = n;
-            while (i > 0 && order[i - 1] > key) {
-                order[i] = order[i - 1];
-                i--;
-            }
-            order[i] = key;
-            src[n] = &ch->e[k];
         }
+    } else if (count <= DUMP_INSERT_MAX) {
+        for (; c != NIL; c = r->chunks[c].next) {
+            chunk *ch = &r->chunks[c];
+            for (uint32_t k = 0; k < ch->n; k++, n++) {
+                const mn_evq_entry *e = &ch->e[k];
+                size_t i = n;
+                while (i > 0 && f[i - 1].t > e->t) { /* stable: equal times keep their order */
+                    mn_evq_copy(&f[i], &f[i - 1]);
+                    i--;
+                }
+                mn_evq_copy(&f[i], e);
+            }
+        }
+    } else {
+        const mn_evq_entry *src[FRONT_MAX];
+        uint8_t head[WAYS], link[FRONT_MAX];
+        uint64_t used[4] = {0, 0, 0, 0};
+        unsigned shift = 8 * (j - 9);
+        for (; c != NIL; c = r->chunks[c].next) {
+            chunk *ch = &r->chunks[c];
+            for (uint32_t k = 0; k < ch->n; k++, n++) {
+                const mn_evq_entry *e = &ch->e[k];
+                unsigned sub = (unsigned)((uint64_t)e->t >> shift) & 0xff;
+                uint64_t bit = 1ULL << (sub % 64);
+                src[n] = e;
+                if (__builtin_expect(!(used[sub / 64] & bit), 1)) {
+                    used[sub / 64] |= bit;
+                    head[sub] = (uint8_t)n;
+                    link[n] = LIST_END;
+                    continue;
+                }
+                /* after every entry of this sub-range with time <= e's: stable */
+                uint8_t *at = &head[sub];
+                while (*at != LIST_END && src[*at]->t <= e->t)
+                    at = &link[*at];
+                link[n] = *at;
+                *at = (uint8_t)n;
+            }
+        }
+        size_t out = 0;
+        for (unsigned w = 0; w < 4; w++)
+            for (uint64_t m = used[w]; m; m &= m - 1) {
+                unsigned i = head[w * 64 + (unsigned)__builtin_ctzll(m)]; /* a list is never empty */
+                do
+                    mn_evq_copy(&f[out++], src[i]);
+                while ((i = link[i]) != LIST_END);
+            }
     }
-    if (j >= 8)
-        for (size_t i = 0; i < n; i++)
-            mn_evq_copy(&f[i], src[order[i] & ((1u << POS_BITS) - 1)]);
     /* release the chunks only now: src points into them */
-    while (first != NIL) {
-        uint32_t next = r->chunks[first].next;
-        release_chunk(r, first);
-        first = next;
+    while (first_chunk != NIL) {
+        uint32_t next = r->chunks[first_chunk].next;
+        release_chunk(r, first_chunk);
+        first_chunk = next;
     }
     r->head = 0;
     r->nfront = n;
@@ -261,7 +303,7 @@ void mn__radix_refill_front(struct radix *r)
             r->bound = r->last + low_mask + 1;
             if (r->bound == 0) /* the top bucket of level 15 ends at 2^128 */
                 r->bound = ~(mn_evq_key)0;
-            dump_to_front(r, j, detach(r, j, v));
+            dump_to_front(r, j, detach(r, j, v), count);
             return;
         }
         /* spread over lower levels: every key is in [last, last + 256^j); a key
@@ -329,6 +371,12 @@ int mn__radix_push_front(struct radix *r, const mn_evq_entry *e)
     if (r->nfront - r->head > SPILL)
         spill_front(r);
     return MN_OK;
+}
+
+int mn__radix_push_slow(struct radix *r, mn_time t, uint64_t seq, mn_evq_fn fn, void *ctx)
+{
+    mn_evq_entry e = {.t = t, .seq = seq, .fn = fn, .ctx = ctx};
+    return mn__radix_push(r, &e);
 }
 
 static int push(void *state, const mn_evq_entry *e)

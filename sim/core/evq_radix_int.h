@@ -109,6 +109,45 @@ static inline __attribute__((always_inline)) int mn__radix_push(struct radix *r,
     return MN_OK;
 }
 
+int mn__radix_push_slow(struct radix *r, mn_time t, uint64_t seq, mn_evq_fn fn, void *ctx);
+
+/*
+ * mn__radix_push from the entry's fields, for the engine's schedule: the
+ * common case (room in the pool, a key at or past bound whose bucket's tail
+ * chunk has room) writes the fields straight into the chunk; everything
+ * else is mn__radix_push_slow, out of line. The entry never goes through
+ * the stack, and the inlined part is small enough for link-time
+ * optimisation to inline the engine's schedule call into a model's handler.
+ * When the time differs from `last`'s (nearly always), the byte is taken
+ * from the time word alone, with no 128-bit shift.
+ */
+static inline __attribute__((always_inline)) int mn__radix_push4(struct radix *r, mn_time t,
+                                                                uint64_t seq, mn_evq_fn fn,
+                                                                void *ctx)
+{
+    /* t above bound's time: the key is past bound, and t differs from
+     * last's time (bound > last), so the level is 8 plus t's byte */
+    if (__builtin_expect((uint64_t)t > (uint64_t)(r->bound >> 64) && r->n < r->room, 1)) {
+        uint64_t dt = (uint64_t)t ^ (uint64_t)(r->last >> 64);
+        unsigned jt = (63 - (unsigned)__builtin_clzll(dt)) / 8; /* byte of t: level 8 + jt */
+        bucket *b = &r->b[8 + jt][((uint64_t)t >> (8 * jt)) & 0xff];
+        if (__builtin_expect(b->tail != NIL, 1)) {
+            chunk *c = &r->chunks[b->tail];
+            if (__builtin_expect(c->n < CHUNK_ENTRIES, 1)) {
+                mn_evq_entry *d = &c->e[c->n++];
+                d->t = t;
+                d->seq = seq;
+                d->fn = fn;
+                d->ctx = ctx;
+                b->n++;
+                r->n++;
+                return MN_OK;
+            }
+        }
+    }
+    return mn__radix_push_slow(r, t, seq, fn, ctx);
+}
+
 static inline __attribute__((always_inline)) const mn_evq_entry *mn__radix_peek(struct radix *r)
 {
     if (r->head == r->nfront) {

@@ -33,11 +33,14 @@ uint64_t mn_rng_splitmix64(uint64_t *state)
  * calls instead of 2. GSL offers a ziggurat for the normal law only. In a
  * tight loop this one is no faster than -ln(U) with glibc's log
  * (tests/bench/bench_rng), but inside PHOLD, where draws mix with other
- * work, it gives 13.4 against 12.3 Mevents/s (docs/engine.md).
+ * work, it gives 13.4 against 12.3 Mevents/s (docs/engine.md). The
+ * j < ke[i] case is inline in rng.h (mn_rng_exponential); exp_from below
+ * is the rest, from the same j and i.
  */
 #define ZIG_LAYERS 256
-static uint32_t zig_ke[ZIG_LAYERS];
-static double zig_we[ZIG_LAYERS], zig_fe[ZIG_LAYERS];
+uint32_t mn__zig_ke[ZIG_LAYERS]; /* rng.h's inline fast path reads ke and we */
+double mn__zig_we[ZIG_LAYERS];
+static double zig_fe[ZIG_LAYERS];
 static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
 
 static void zig_setup(void)
@@ -45,18 +48,18 @@ static void zig_setup(void)
     const double m2 = 4294967296.0;
     double de = 7.69711747013104972, te = de, ve = 3.949659822581572e-3;
     double q = ve / exp(-de);
-    zig_ke[0] = (uint32_t)((de / q) * m2);
-    zig_ke[1] = 0;
-    zig_we[0] = q / m2;
-    zig_we[255] = de / m2;
+    mn__zig_ke[0] = (uint32_t)((de / q) * m2);
+    mn__zig_ke[1] = 0;
+    mn__zig_we[0] = q / m2;
+    mn__zig_we[255] = de / m2;
     zig_fe[0] = 1.0;
     zig_fe[255] = exp(-de);
     for (int i = 254; i >= 1; i--) {
         de = -log(ve / de + exp(-de));
-        zig_ke[i + 1] = (uint32_t)((de / te) * m2);
+        mn__zig_ke[i + 1] = (uint32_t)((de / te) * m2);
         te = de;
         zig_fe[i] = exp(-de);
-        zig_we[i] = de / m2;
+        mn__zig_we[i] = de / m2;
     }
 }
 
@@ -75,16 +78,14 @@ static inline uint32_t bits32(mn_rng *r)
     return hi << 16 | (uint32_t)gsl_rng_uniform_int(r->g, 1UL << 16);
 }
 
-/* 8 random bits, from the stream's reservoir of spare bits. */
+/* 8 random bits, from the stream's reservoir of spare bits (as rng.h's
+ * mn_rng_exponential: a sentinel bit above the unused ones). */
 static inline unsigned bits8(mn_rng *r)
 {
-    if (r->spare_bits < 8) {
-        r->spare = bits32(r);
-        r->spare_bits = 32;
-    }
-    unsigned b = r->spare & 0xff;
+    if (r->spare < 256)
+        r->spare = (uint64_t)bits32(r) | 1ULL << 32;
+    unsigned b = (unsigned)(r->spare & 0xff);
     r->spare >>= 8;
-    r->spare_bits -= 8;
     return b;
 }
 
@@ -98,19 +99,51 @@ static double uniform_pos(mn_rng *r)
     return x;
 }
 
-static double exp_ziggurat(mn_rng *r)
+/*
+ * The ziggurat after the fast test: j and i are the draw's word and layer,
+ * and j >= ke[i] (or the caller has not tested yet: exp_any). The first
+ * draw of mn_rng_exponential is taken inline (rng.h); this goes on exactly
+ * as the one loop did before the split, so a stream yields the same numbers.
+ */
+static double exp_from(mn_rng *r, uint32_t j, unsigned i)
 {
     for (;;) {
-        uint32_t j = bits32(r);
-        unsigned i = bits8(r);
-        double x = j * zig_we[i];
-        if (j < zig_ke[i])
+        double x = j * mn__zig_we[i];
+        if (j < mn__zig_ke[i])
             return x;
         if (i == 0) /* the tail beyond r: memoryless, so r plus a fresh Exp(1) */
             return 7.69711747013104972 - log(uniform_pos(r));
         if (zig_fe[i] + mn_rng_uniform(r) * (zig_fe[i - 1] - zig_fe[i]) < exp(-x))
             return x;
+        j = bits32(r);
+        i = bits8(r);
     }
+}
+
+double mn__rng_exp_slow(mn_rng *r, uint32_t j, unsigned i)
+{
+    return exp_from(r, j, i);
+}
+
+double mn__rng_exp_any(mn_rng *r)
+{
+    uint32_t j = bits32(r);
+    return exp_from(r, j, bits8(r));
+}
+
+uint64_t mn__rng_uniform_int_slow(mn_rng *r, uint64_t n)
+{
+    if (r->taus && n - 1 < 0xffffffffUL) { /* gsl_rng_uniform_int's own steps, min 0, max 2^32-1 */
+        /* in 32 bits: the same quotients, and a division a few times cheaper than 64-bit's */
+        uint32_t scale = 0xffffffffu / (uint32_t)n, k;
+        r->div_n = (uint32_t)n; /* the next call with this n multiplies (rng.h) */
+        r->div_magic = mn__rng_div_magic(scale);
+        do
+            k = mn__taus_next(r->taus) / scale;
+        while (k >= n);
+        return k;
+    }
+    return gsl_rng_uniform_int(r->g, n);
 }
 
 uint64_t mn_rng_stream_seed(uint64_t run_seed, const char *name)
@@ -170,6 +203,8 @@ int mn_rng_create(uint64_t run_seed, const char *name, const char *algo, mn_rng 
         if (same)
             r->taus = gsl_rng_state(r->g);
     }
+    r->div_n = 1; /* a valid cache entry, so no n (not even an invalid 0) finds an empty one */
+    r->div_magic = mn__rng_div_magic(0xffffffffu);
     strcpy(r->name, name);
     *out = r;
     return MN_OK;
@@ -186,11 +221,6 @@ void mn_rng_destroy(mn_rng *r)
 double mn_rng_uniform_range(mn_rng *r, double lo, double hi)
 {
     return gsl_ran_flat(r->g, lo, hi);
-}
-
-double mn_rng_exponential(mn_rng *r, double mean)
-{
-    return mean * exp_ziggurat(r);
 }
 
 double mn_rng_normal(mn_rng *r, double mean, double sd)

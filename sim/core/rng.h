@@ -31,8 +31,14 @@ typedef struct mn_rng {
     gsl_rng *g; /* owned */
     uint64_t seed;
     int full32; /* the generator yields exactly 32 uniform bits per call */
-    uint32_t spare;        /* unused random bits, low bits first (exponential layer indexes) */
-    unsigned spare_bits;   /* how many bits of spare are unused */
+    /* unused random bits for the exponential's layer indexes, low bits first,
+     * under a sentinel 1 bit: fewer than 8 left when spare < 256 */
+    uint64_t spare;
+    /* mn_rng_uniform_int's last bound n (taus2 streams), and ceil(2^64 /
+     * scale) for GSL's scale = (2^32-1) / n (0 when scale is 1), so a
+     * repeated bound divides by a multiplication */
+    uint32_t div_n;
+    uint64_t div_magic;
     char name[48];
 } mn_rng;
 
@@ -86,23 +92,64 @@ static inline double mn_rng_uniform(mn_rng *r) /* [0, 1) */
 }
 double mn_rng_uniform_range(mn_rng *r, double lo, double hi); /* [lo, hi) */
 /*
- * Uniform integer in [0, n), n in [1, 2^32], unbiased (GSL's division with
- * rejection). Lemire's multiply-and-reject was tried and measured no faster
- * inside PHOLD (docs/engine.md), so the library's version stays.
+ * Uniform integer in [0, n), n in [1, 2^32], unbiased: exactly GSL's
+ * gsl_rng_uniform_int (scale = (2^32-1) / n, k = word / scale, rejected while
+ * k >= n), so the same numbers. For a taus2 stream the quotient is taken
+ * without a division when n is the previous call's bound: with
+ * c = ceil(2^64 / scale), floor(word * c / 2^64) = floor(word / scale) for
+ * every 32-bit word and scale in [2, 2^32) (Lemire, Kaser and Kurz 2019,
+ * "Faster remainder by direct computation"; the error word * (c - 2^64 /
+ * scale) / 2^64 is below 2^-32 <= 1 / scale), one multiplication in place of
+ * two dependent divisions. Lemire's multiply-and-reject (2019) would draw
+ * other numbers, and measured no faster inside PHOLD (docs/engine.md).
  */
+static inline uint64_t mn__rng_div_magic(uint32_t scale) /* scale >= 1; 0 for 1 */
+{
+    return scale > 1 ? UINT64_MAX / scale + 1 : 0;
+}
+static inline uint32_t mn__rng_div(uint32_t w, uint64_t magic) /* w / scale, exactly */
+{
+    return magic ? (uint32_t)(((unsigned __int128)w * magic) >> 64) : w;
+}
+uint64_t mn__rng_uniform_int_slow(mn_rng *r, uint64_t n);
 static inline uint64_t mn_rng_uniform_int(mn_rng *r, uint64_t n)
 {
-    if (r->taus && n - 1 < 0xffffffffUL) { /* gsl_rng_uniform_int's own steps, min 0, max 2^32-1 */
-        /* in 32 bits: the same quotients, and a division a few times cheaper than 64-bit's */
-        uint32_t scale = 0xffffffffu / (uint32_t)n, k;
+    if (__builtin_expect(r->taus != NULL && n == r->div_n, 1)) {
+        uint32_t k;
         do
-            k = mn__taus_next(r->taus) / scale;
+            k = mn__rng_div(mn__taus_next(r->taus), r->div_magic);
         while (k >= n);
         return k;
     }
-    return gsl_rng_uniform_int(r->g, n);
+    return mn__rng_uniform_int_slow(r, n);
 }
-double mn_rng_exponential(mn_rng *r, double mean); /* mean mu, var mu^2 (ziggurat) */
+
+/*
+ * Exponential, mean mu, variance mu^2: a 256-layer ziggurat (rng.c). The
+ * common case (98.9% of draws: a layer, a 32-bit word below the layer's
+ * edge, one multiplication) is inline; the rest, and streams whose
+ * generator is not stepped inline, continue in mn__rng_exp_slow with the
+ * same word and layer, so the numbers are those of the whole method in one
+ * place (the same as before the split).
+ */
+extern uint32_t mn__zig_ke[256];
+extern double mn__zig_we[256];
+double mn__rng_exp_slow(mn_rng *r, uint32_t j, unsigned i); /* Exp(1), given j and i */
+double mn__rng_exp_any(mn_rng *r);                          /* Exp(1), any generator */
+static inline double mn_rng_exponential(mn_rng *r, double mean)
+{
+    if (__builtin_expect(r->taus == NULL, 0))
+        return mean * mn__rng_exp_any(r);
+    uint32_t j = mn__taus_next(r->taus);
+    uint64_t spare = r->spare;
+    if (spare < 256) /* fewer than 8 spare bits: a fresh word under the sentinel */
+        spare = (uint64_t)mn__taus_next(r->taus) | 1ULL << 32;
+    unsigned i = (unsigned)(spare & 0xff);
+    r->spare = spare >> 8;
+    if (__builtin_expect(j < mn__zig_ke[i], 1))
+        return mean * (j * mn__zig_we[i]);
+    return mean * mn__rng_exp_slow(r, j, i);
+}
 double mn_rng_normal(mn_rng *r, double mean, double sd);     /* N(mean, sd^2) */
 double mn_rng_lognormal(mn_rng *r, double mu, double sigma); /* exp(N(mu, sigma^2)) */
 /* Pareto type I: x >= scale, P(X > x) = (scale/x)^shape. */

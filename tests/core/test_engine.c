@@ -84,6 +84,71 @@ static void test_engine_runs_ties_in_schedule_order(void)
     }
 }
 
+/*
+ * PHOLD-like tokens that reschedule themselves with delays of every scale
+ * (the engine's inline schedule path and its radix run loop): each run must
+ * come at or after the previous one, and equal times in schedule order.
+ */
+struct hop_world {
+    uint64_t rng, schedules, runs, bad_order;
+    mn_time last_t;
+    uint64_t last_id;
+};
+struct hop_token {
+    struct hop_world *w;
+    uint64_t id; /* when this token's pending event was scheduled (its order) */
+};
+static uint64_t hop_rand(struct hop_world *w)
+{
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return w->rng;
+}
+static mn_time hop_delay(struct hop_world *w)
+{
+    uint64_t r = hop_rand(w);
+    unsigned bits = (unsigned)(r % 38);
+    mn_time d = (mn_time)((r >> 8) & ((1ULL << bits) - 1));
+    return (r >> 6) % 4 == 0 ? 0 : (r >> 6) % 4 == 1 ? d >> 12 << 12 : d;
+}
+static void hop(mn_engine *eng, void *ctx)
+{
+    struct hop_token *tok = ctx;
+    struct hop_world *w = tok->w;
+    mn_time now = mn_engine_now(eng);
+    w->bad_order += now < w->last_t || (now == w->last_t && tok->id < w->last_id);
+    w->last_t = now;
+    w->last_id = tok->id;
+    if (++w->runs >= 300000)
+        return;
+    tok->id = ++w->schedules;
+    CU_ASSERT_EQUAL(mn_ev_schedule_in(eng, hop_delay(w), hop, tok, NULL), MN_OK);
+}
+
+static void test_engine_many_self_scheduling_events_run_in_order(void)
+{
+    FOR_EACH_QUEUE(q)
+    {
+        mn_engine *eng = make_engine(q);
+        struct hop_world w = {.rng = 2463534242ULL};
+        enum { TOKENS = 700 };
+        static struct hop_token tok[TOKENS];
+        for (int i = 0; i < TOKENS; i++) {
+            tok[i] = (struct hop_token){&w, ++w.schedules};
+            CU_ASSERT_EQUAL(mn_ev_schedule_at(eng, hop_delay(&w), hop, &tok[i], NULL), MN_OK);
+        }
+        mn_run_end why;
+        CU_ASSERT_EQUAL(mn_engine_run(eng, MN_TIME_MAX, &why), MN_OK);
+        CU_ASSERT_EQUAL(why, MN_RUN_EMPTY);
+        CU_ASSERT_EQUAL(w.bad_order, 0);
+        CU_ASSERT_EQUAL(w.runs, 300000 + TOKENS - 1);
+        CU_ASSERT_EQUAL(mn_engine_events_run(eng), w.runs);
+        CU_ASSERT_EQUAL(mn_engine_pending(eng), 0);
+        mn_engine_destroy(eng);
+    }
+}
+
 /* A handler that schedules a follow-up at the same time: it runs after
  * everything already scheduled for that time. */
 struct chain {
@@ -375,6 +440,7 @@ void mn_test_register(void)
     static const struct mn_test_case cases[] = {
         MN_TEST(test_engine_runs_events_in_time_order),
         MN_TEST(test_engine_runs_ties_in_schedule_order),
+        MN_TEST(test_engine_many_self_scheduling_events_run_in_order),
         MN_TEST(test_engine_same_time_follow_up_runs_after_earlier_ties),
         MN_TEST(test_engine_cancel_removes_only_that_event),
         MN_TEST(test_engine_stale_handles_never_touch_other_events),

@@ -48,7 +48,34 @@ static int pop_and_audit(const struct mn_evq_ops *ops, void *q, struct pop_audit
     return 1;
 }
 
-static void check_backend_orders_monotone_workload(const struct mn_evq_ops *ops)
+/* delays from 0 to 2^20 ns, with a heavy share of exact ties */
+static mn_time fine_delay(uint64_t r)
+{
+    return (r & 3) == 0 ? 0 : (mn_time)((r >> 8) % (1u << 20)) / 64 * 64;
+}
+
+/*
+ * Delays at every scale from 1 ns to about 10^3 s, some rounded to coarse
+ * grids: buckets of every level and size, equal times, and many times that
+ * share the byte below a bucket's digit (the radix queue's sort of a
+ * dumped bucket has a path for each of those).
+ */
+static mn_time multiscale_delay(uint64_t r)
+{
+    unsigned bits = (unsigned)(r % 41);           /* 0 .. 40 bits of delay */
+    uint64_t d = (r >> 8) & ((1ULL << bits) - 1); /* uniform below 2^bits */
+    switch ((r >> 6) & 3) {
+    case 0:
+        return 0;
+    case 1:
+        return (mn_time)(d >> 10 << 10); /* shares low bytes with others */
+    default:
+        return (mn_time)d;
+    }
+}
+
+static void check_backend_orders_monotone_workload(const struct mn_evq_ops *ops,
+                                                   mn_time (*delay_of)(uint64_t))
 {
     void *q;
     CU_ASSERT_EQUAL_FATAL(ops->create(&q, 4, NULL), MN_OK); /* tiny: forces growth */
@@ -58,9 +85,7 @@ static void check_backend_orders_monotone_workload(const struct mn_evq_ops *ops)
     for (int round = 0; round < ROUNDS; round++) {
         int pushes = (int)(xs(&seed) % 3);
         for (int k = 0; k < pushes; k++) {
-            /* delays from 0 to 2^20 ns, with a heavy share of exact ties */
-            uint64_t r = xs(&seed);
-            mn_time delay = (r & 3) == 0 ? 0 : (mn_time)((r >> 8) % (1u << 20)) / 64 * 64;
+            mn_time delay = delay_of(xs(&seed));
             mn_evq_entry e = {.t = a.prev.t + delay, .seq = seq, .ctx = (void *)(uintptr_t)seq};
             seq++;
             CU_ASSERT_EQUAL(ops->push(q, &e), MN_OK);
@@ -116,7 +141,13 @@ static void check_backend_orders_arbitrary_pushes(const struct mn_evq_ops *ops)
 static void test_evq_every_backend_orders_by_time_then_seq(void)
 {
     for (size_t i = 0; i < mn_evq_count(); i++)
-        check_backend_orders_monotone_workload(mn_evq_at(i));
+        check_backend_orders_monotone_workload(mn_evq_at(i), fine_delay);
+}
+
+static void test_evq_every_backend_orders_times_of_every_scale(void)
+{
+    for (size_t i = 0; i < mn_evq_count(); i++)
+        check_backend_orders_monotone_workload(mn_evq_at(i), multiscale_delay);
 }
 
 static void test_evq_every_backend_returns_the_minimum_of_any_pushes(void)
@@ -197,6 +228,7 @@ void mn_test_register(void)
 {
     static const struct mn_test_case cases[] = {
         MN_TEST(test_evq_every_backend_orders_by_time_then_seq),
+        MN_TEST(test_evq_every_backend_orders_times_of_every_scale),
         MN_TEST(test_evq_every_backend_returns_the_minimum_of_any_pushes),
         MN_TEST(test_evq_every_backend_retains_and_stays_ordered),
         MN_TEST(test_evq_push_reports_out_of_memory_and_keeps_queue),

@@ -113,6 +113,100 @@ static void test_rng_inline_taus2_is_gsl_taus2(void)
     }
 }
 
+static void test_rng_division_by_multiplication_is_exact(void)
+{
+    /* mn_rng_uniform_int divides a word by GSL's scale with a multiplication
+     * (rng.h): it must equal the division for every 32-bit word; checked on
+     * the words where a quotient changes (multiples of scale and their
+     * neighbours), the extremes and random words, for edge and random
+     * scales. */
+    uint32_t scales[64] = {1, 2, 3, 5, 7, 10, 641, 4294967, 65535, 65536, 65537,
+                           0x7fffffffu, 0x80000000u, 0x80000001u, 0xfffffffeu, 0xffffffffu};
+    uint64_t s = 12345;
+    for (int i = 16; i < 64; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t v = (uint32_t)(s >> 32);
+        scales[i] = v >> (s % 31) ? v >> (s % 31) : 1;
+    }
+    long wrong = 0;
+    for (int i = 0; i < 64; i++) {
+        uint32_t d = scales[i];
+        uint64_t magic = mn__rng_div_magic(d);
+        for (uint64_t q = 0; q * d <= 0xffffffffu; q += 1 + q / 64) {
+            for (int64_t delta = -1; delta <= 1; delta++) {
+                int64_t w = (int64_t)(q * d) + delta;
+                if (w < 0 || w > 0xffffffffLL)
+                    continue;
+                wrong += mn__rng_div((uint32_t)w, magic) != (uint32_t)w / d;
+            }
+        }
+        for (uint32_t k = 0; k < 20000; k++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint32_t w = k == 0 ? 0xffffffffu : (uint32_t)(s >> 32);
+            wrong += mn__rng_div(w, magic) != w / d;
+        }
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
+static void test_rng_uniform_int_repeated_bounds_are_gsl_s(void)
+{
+    /* Runs of one bound (the multiplication path) and changes of bound (the
+     * division path, which caches the next one's constant), against GSL. */
+    mn_rng *r = stream(3, "sizes");
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(g, (unsigned long)mn_rng_stream_seed(3, "sizes"));
+    const uint64_t bounds[] = {1, 2, 3, 7, 1000, 65536, 65537, 0x7fffffffULL, 0x80000000ULL,
+                               0x80000001ULL, 0xfffffffeULL, 0xffffffffULL, 0x100000000ULL};
+    const size_t nb = sizeof bounds / sizeof *bounds;
+    int mismatches = 0;
+    for (int run = 0; run < 2000; run++) {
+        uint64_t n = bounds[(size_t)run * 7 % nb];
+        for (int k = 0; k < run % 5 + 1; k++)
+            mismatches += mn_rng_uniform_int(r, n) != gsl_rng_uniform_int(g, n);
+        if (run % 3 == 0) /* another stream use in between: numbers stay GSL's */
+            mismatches += mn_rng_uniform(r) != gsl_rng_uniform(g);
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    gsl_rng_free(g);
+    mn_rng_destroy(r);
+}
+
+/* FNV-1a over the bytes of a long mixed run of exponential and bounded draws. */
+static uint64_t mixed_draws_hash(const char *algo)
+{
+    mn_rng *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(mn_rng_create(42, "golden", algo, &r, NULL), MN_OK);
+    const uint64_t sizes[] = {1, 2, 3, 7, 10, 1000, 65536, 65537, 1u << 31, (1ull << 31) + 1,
+                              4294967295ull, 4294967296ull, 123456789};
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (int i = 0; i < 200000; i++) {
+        double x = mn_rng_exponential(r, i % 3 ? 1.0 : 2.5);
+        uint64_t k = mn_rng_uniform_int(r, sizes[(i / 7) % 13]);
+        if (i % 5 == 0)
+            k += mn_rng_uniform_int(r, sizes[i % 13]);
+        unsigned char b[16];
+        memcpy(b, &x, 8);
+        memcpy(b + 8, &k, 8);
+        for (int q = 0; q < 16; q++) {
+            h ^= b[q];
+            h *= 0x100000001b3ULL;
+        }
+    }
+    mn_rng_destroy(r);
+    return h;
+}
+
+static void test_rng_exponential_and_uniform_int_numbers_are_pinned(void)
+{
+    /* The numbers models see: recorded before the exponential's fast path
+     * moved inline and bounded integers began to divide by multiplication
+     * (docs/engine.md), which must have changed none of them. */
+    CU_ASSERT_EQUAL(mixed_draws_hash(NULL), 0x9eb5b0611a6e27a5ULL);
+    CU_ASSERT_EQUAL(mixed_draws_hash("mt19937"), 0xe9cdc1691d55bc2fULL);
+    CU_ASSERT_EQUAL(mixed_draws_hash("ranlxd2"), 0x6165a47d8b40c0a0ULL);
+}
+
 static void test_rng_rejects_unknown_generators_and_long_names(void)
 {
     mn_rng *r = NULL;
@@ -281,6 +375,9 @@ void mn_test_register(void)
         MN_TEST(test_rng_rejects_unknown_generators_and_long_names),
         MN_TEST(test_rng_distributions_match_their_formulas),
         MN_TEST(test_rng_exponential_tail_follows_exp_minus_x),
+        MN_TEST(test_rng_division_by_multiplication_is_exact),
+        MN_TEST(test_rng_uniform_int_repeated_bounds_are_gsl_s),
+        MN_TEST(test_rng_exponential_and_uniform_int_numbers_are_pinned),
         MN_TEST(test_rng_generators_with_short_words_still_draw_right),
         MN_TEST(test_rng_empirical_tables_match_their_moments),
         MN_TEST(test_rng_empirical_rejects_bad_tables),
