@@ -83,10 +83,18 @@ int mn_rule_metric_parse(const char *s, mn_rule_subject subj)
 
 /* ---- the ruleset ---- */
 
+static int collect_isolation_default; /* mn_rules_collect_isolation */
+
+void mn_rules_collect_isolation(int on)
+{
+    collect_isolation_default = on != 0;
+}
+
 void mn_ruleset_init(mn_ruleset *rs)
 {
     memset(rs, 0, sizeof *rs);
     rs->cur_op = MN_NONE;
+    rs->collect_isolation = collect_isolation_default;
     mn_strmap_init(&rs->ids);
 }
 
@@ -102,9 +110,16 @@ void mn_ruleset_fini(mn_ruleset *rs)
     }
     mn_free(rs->rules);
     mn_free(rs->order);
+    for (size_t i = 0; i < rs->nisolation; i++) {
+        mn_free(rs->isolation[i].rule);
+        mn_free(rs->isolation[i].file);
+    }
+    mn_free(rs->isolation);
     mn_strmap_fini(&rs->ids);
+    int collect = rs->collect_isolation;
     memset(rs, 0, sizeof *rs);
     rs->cur_op = MN_NONE;
+    rs->collect_isolation = collect;
 }
 
 const mn_rule *mn_rules_sorted(const mn_ruleset *rs, size_t i)

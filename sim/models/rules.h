@@ -190,7 +190,30 @@ typedef struct mn_ruleset {
     /* loading state: the <rules> being read */
     uint32_t cur_op; /* its operator, MN_NONE: infrastructure */
     int cur_open;    /* inside a <rules> */
+    /* mnetsim validate: with collect_isolation set (before loading, see
+       mn_rules_collect_isolation), a select= token naming another operator's
+       instance is recorded here and dropped from the selection instead of
+       failing the load; 0 (mnetsim run): a load-time error, as always */
+    int collect_isolation;
+    struct mn_rule_isolation *isolation; /* owned */
+    size_t nisolation, isolation_cap;
 } mn_ruleset;
+
+/* One isolation violation recorded with collect_isolation (strings owned by the ruleset). */
+typedef struct mn_rule_isolation {
+    char *rule;    /* the rule's id */
+    char *file;    /* where the rule was written */
+    long line;     /* of the <rule> */
+    char msg[320]; /* the message the load would have failed with, without file:line */
+} mn_rule_isolation;
+
+/*
+ * Whether rulesets initialised from now on (mn_ruleset_init, so every
+ * scenario loaded after this call) collect isolation violations instead of
+ * failing the load. Process-wide; only `mnetsim validate` sets it, before
+ * loading. Default 0.
+ */
+void mn_rules_collect_isolation(int on);
 
 void mn_ruleset_init(mn_ruleset *rs);
 void mn_ruleset_fini(mn_ruleset *rs);

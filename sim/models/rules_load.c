@@ -7,7 +7,8 @@
  * <when> or <do> to the last rule read (rs->rules[rs->nrules - 1]).
  * Everything a rule names (operator, instances, boxes, sites) must be
  * declared before it; a rule selecting an instance of another operator is
- * an error (the isolation check).
+ * an error (the isolation check), or, when the ruleset collects isolation
+ * violations (mnetsim validate), a recorded violation.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -132,12 +133,46 @@ static const char *box_name(size_t i, const void *w)
  * matches only) instances of another operator is an error naming the
  * first such instance and its owner.
  */
-static int isolation(const mn_scn_elem *e, const mn_world *w, const char *rule, uint32_t op,
-                     mn_rule_subject k, mn_err *err)
+static int record_isolation(mn_ruleset *rs, const mn_scn_elem *e, const char *rule, mn_err *err,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* collect_isolation: files the violation (validate reports it) instead of failing. */
+static int record_isolation(mn_ruleset *rs, const mn_scn_elem *e, const char *rule, mn_err *err,
+                            const char *fmt, ...)
+{
+    if (mn_array_reserve((void **)&rs->isolation, &rs->isolation_cap, rs->nisolation + 1,
+                         sizeof *rs->isolation) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    mn_rule_isolation *v = &rs->isolation[rs->nisolation];
+    memset(v, 0, sizeof *v);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->msg, sizeof v->msg, fmt, ap);
+    va_end(ap);
+    v->line = mn_scn_elem_line(e);
+    if (!(v->rule = mn_strdup(rule)) || !(v->file = mn_strdup(mn_scn_elem_file(e)))) {
+        mn_free(v->rule);
+        mn_free(v->file);
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    }
+    rs->nisolation++;
+    return MN_OK;
+}
+
+/*
+ * With rs->collect_isolation, every offending token is recorded and left
+ * out of *kept (the tokens that remain, space-separated; kept may be NULL
+ * otherwise); without it, the first one fails the load.
+ */
+static int isolation(const mn_scn_elem *e, mn_world *w, const char *rule, uint32_t op,
+                     mn_rule_subject k, char *kept, size_t nkept, mn_err *err)
 {
     char buf[1024], *save = NULL;
     snprintf(buf, sizeof buf, "%s", mn_scn_attr(e, "select"));
     const char *me = w->operators[op];
+    mn_ruleset *rs = &w->rules;
+    if (kept)
+        kept[0] = '\0';
     for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
         size_t len = strlen(t);
         int prefix = t[len - 1] == '*';
@@ -152,8 +187,23 @@ static int isolation(const mn_scn_elem *e, const mn_world *w, const char *rule, 
                 other = j;
         }
         /* a prefix may match other operators' instances too: it then selects only ours */
-        if (other == MN_NONE || (prefix && mine))
+        if (other == MN_NONE || (prefix && mine)) {
+            if (kept)
+                snprintf(kept + strlen(kept), nkept - strlen(kept), "%s%s", kept[0] ? " " : "", t);
             continue;
+        }
+        if (rs->collect_isolation) {
+            uint32_t owner = inst_op(w, k, other);
+            int rc = record_isolation(
+                rs, e, rule, err,
+                "rule \"%s\" selects %s \"%s\" %s%s%s; rules of %s act only on %s's instances",
+                rule, mn_rule_subject_name(k), inst_id(w, k, other),
+                owner == MN_NONE ? "which belongs to no operator" : "of operator \"",
+                owner == MN_NONE ? "" : w->operators[owner], owner == MN_NONE ? "" : "\"", me, me);
+            if (rc != MN_OK)
+                return rc;
+            continue;
+        }
         char where[128];
         snprintf(where, sizeof where, "%s:%ld", mn_scn_elem_file(e), mn_scn_elem_line(e));
         uint32_t owner = inst_op(w, k, other);
@@ -171,8 +221,42 @@ static int isolation(const mn_scn_elem *e, const mn_world *w, const char *rule, 
     return MN_OK;
 }
 
+/*
+ * The selection of an instance rule from the tokens `kept` that survived
+ * the collected isolation check (validate): as mn_scn_attr_match over the
+ * rule's operator's instances, except that no token left (all were
+ * isolation violations) is an empty selection, not an error.
+ */
+static int collected_selection(const mn_scn_elem *e, const mn_world *w, mn_rule *r, char *kept,
+                               mn_err *err)
+{
+    size_t cap = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(kept, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        size_t len = strlen(t), before = r->nsel;
+        int prefix = t[len - 1] == '*';
+        for (size_t j = 0; j < inst_count(w, r->subject); j++) {
+            const char *id = inst_id(w, r->subject, j);
+            if (inst_op(w, r->subject, j) != r->op ||
+                (prefix ? strncmp(id, t, len - 1) != 0 : strcmp(id, t) != 0))
+                continue;
+            if (mn_array_reserve((void **)&r->sel, &cap, r->nsel + 1, sizeof *r->sel) != MN_OK)
+                return MN_ERR(err, MN_ENOMEM, "out of memory");
+            r->sel[r->nsel++] = (uint32_t)j;
+        }
+        if (r->nsel == before)
+            return mn_scn_fail(e, err, MN_ENOTFOUND,
+                               "select: \"%s\" matches no %s declared before this line; write %s "
+                               "ids or a prefix ending in *",
+                               t, mn_rule_subject_name(r->subject),
+                               mn_rule_subject_name(r->subject));
+    }
+    sort_unique(r->sel, &r->nsel);
+    return MN_OK;
+}
+
 /* The selection of rule r (subject, op and id set): r->sel or r->select_all. */
-static int selection(const mn_scn_elem *e, const mn_world *w, mn_rule *r, mn_err *err)
+static int selection(const mn_scn_elem *e, mn_world *w, mn_rule *r, mn_err *err)
 {
     if (!mn_scn_attr(e, "select")) {
         r->select_all = 1;
@@ -182,8 +266,11 @@ static int selection(const mn_scn_elem *e, const mn_world *w, mn_rule *r, mn_err
     if (r->subject == MN_RULE_BOX) {
         rc = mn_scn_attr_match(e, "select", w->nboxes, box_name, w, "box", &r->sel, &r->nsel, err);
     } else {
-        if ((rc = isolation(e, w, r->id, r->op, r->subject, err)) != MN_OK)
+        char kept[1024];
+        if ((rc = isolation(e, w, r->id, r->op, r->subject, kept, sizeof kept, err)) != MN_OK)
             return rc;
+        if (w->rules.collect_isolation)
+            return collected_selection(e, w, r, kept, err);
         struct insts x = {w, r->subject, NULL, 0};
         size_t n = inst_count(w, r->subject);
         if (n && !(x.own = mn_alloc(n * sizeof *x.own)))
