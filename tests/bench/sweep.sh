@@ -1,0 +1,59 @@
+#!/bin/sh
+# sweep.sh - the sweep runner's speed targets (docs/sweeps.md), by hand, never
+# as a timed unit test: a sweep of 40 short runs (tests/sweep/bench.xml) with
+# -j1 and -j2 (target: -j2 at least 1.8x faster), and, where mpirun exists
+# and mnetsim has MPI, `mpirun -np 2` against -j2 (target: under 5% slower).
+# Each configuration runs R times from an empty directory; the figures are
+# medians of the wall time of the whole command.
+#
+# usage: tests/bench/sweep.sh [--runs R] [--bin MNETSIM]
+set -eu
+cd "$(dirname "$0")/../.."
+runs=5
+bin=build/release/mnetsim
+while [ $# -gt 0 ]; do
+    case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
+    *) echo "usage: tests/bench/sweep.sh [--runs R] [--bin MNETSIM]" >&2; exit 2 ;;
+    esac
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sweep=tests/sweep/bench.xml
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+timeit() { # timeit NAME COMMAND...: R wall times of the command into $tmp/NAME
+    name=$1
+    shift
+    : >"$tmp/$name"
+    i=0
+    while [ $i -lt "$runs" ]; do
+        rm -rf "$tmp/out"
+        t0=$(now)
+        "$@" --out "$tmp/out" --quiet >/dev/null 2>&1 || { echo "FAIL: $* exits non-zero"; exit 1; }
+        t1=$(now)
+        awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}' >>"$tmp/$name"
+        i=$((i + 1))
+    done
+    median <"$tmp/$name"
+}
+
+nproc=$(nproc)
+echo "machine: $nproc cores, load $(cut -d' ' -f1-3 /proc/loadavg); $runs runs each, medians"
+j1=$(timeit j1 "$bin" sweep "$sweep" -j 1)
+j2=$(timeit j2 "$bin" sweep "$sweep" -j 2)
+speedup=$(awk -v a="$j1" -v b="$j2" 'BEGIN {print a / b}')
+printf "40 runs, -j1: %.2f s   -j2: %.2f s   speed-up %.2fx (target >= 1.8x): " "$j1" "$j2" "$speedup"
+status=0
+if awk -v s="$speedup" 'BEGIN {exit !(s >= 1.8)}'; then echo PASS; else echo FAIL; status=1; fi
+if command -v mpirun >/dev/null 2>&1 && ldd "$bin" | grep -q libmpi; then
+    mpi=$(timeit mpi mpirun -np 2 --oversubscribe --allow-run-as-root "$bin" sweep "$sweep")
+    over=$(awk -v a="$mpi" -v b="$j2" 'BEGIN {print (a / b - 1) * 100}')
+    printf "mpirun -np 2: %.2f s against -j2: %.2f s   overhead %.1f%% (target < 5%%): " "$mpi" "$j2" "$over"
+    if awk -v o="$over" 'BEGIN {exit !(o < 5)}'; then echo PASS; else echo FAIL; status=1; fi
+else
+    echo "mpirun -np 2: SKIPPED (no mpirun, or $bin was built without MPI)"
+fi
+exit $status
