@@ -1,0 +1,1261 @@
+/* backend.c - the emulation backend on namespaces, veth, bridges, VXLAN and tc; see backend.h. */
+#include "backend.h"
+
+#include <arpa/inet.h>
+#include <linux/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "garp.h"
+#include "link.h"
+#include "netns.h"
+#include "sim/core/alloc.h"
+#include "sim/models/encap.h"
+#include "sim/models/radio.h"
+#include "tc.h"
+
+#define TRY(x)                    \
+    do {                          \
+        int rc_ = (x);            \
+        if (rc_ < 0)              \
+            return rc_;           \
+    } while (0)
+
+#define MAX_TUNNELS 64
+#define TUN_TABLE 100  /* routing table of tunnel t: TUN_TABLE + t */
+#define TUN_PRIO 100   /* priority of the "from user lookup tunnel" rules */
+#define VAP_CLASS 0x100 /* htb class minor of vAP v on its radio: VAP_CLASS + v */
+
+/* Address plan (docs/emulation.md); every base is a /16 of 10/8. */
+#define A_INST 0x0a640001u /* 10.100/16: instances, one /32 each, from .0.1 */
+#define A_USER 0x0a650001u /* 10.101/16: users */
+#define A_SRV 0x0a660001u  /* 10.102/16: a server address on each underlay node's lo */
+#define A_LINK 0x0ac80000u /* 10.200/16: topology links, a /30 each */
+#define A_UP 0x0ac90000u   /* 10.201/16: box uplinks, a /30 each */
+#define A_VX 0x0acb0000u   /* 10.203/16: inside VXLAN tunnels, a /30 each */
+
+typedef struct e_inst {
+    uint32_t box, radio; /* MN_NONE: not placed */
+    uint8_t has_ns;
+} e_inst;
+
+typedef struct e_user {
+    uint32_t vap, box, radio; /* where its port is; MN_NONE */
+    uint32_t tun, far;        /* tunnelled: tunnel index and the far box; MN_NONE */
+} e_user;
+
+typedef struct e_tun {
+    uint32_t a, b; /* boxes */
+} e_tun;
+
+struct mn_emu {
+    const mn_net *n;
+    const mn_world *w;
+    char P[MN_EMU_PREFIX_LEN + 1];
+    mn_backend be;
+    size_t nn;          /* underlay namespaces: the topology's nodes, then "the Internet" */
+    uint32_t *nh;       /* [src * nn + dst]: the topology link of the first hop; MN_NONE */
+    uint32_t *under;    /* box -> its underlay namespace */
+    e_inst *inst;       /* vAPs then VMs */
+    e_user *user;
+    double *radio_bps;
+    uint8_t *powered;
+    e_tun tun[MAX_TUNNELS];
+    size_t ntun;
+    mn_emu_nl *nl_dom0, *nl_node; /* cached sockets, one per namespace */
+    mn_emu_nl host;
+    mn_emu_counts counts;
+    int first_candidate_used, built, defer_movable;
+};
+
+/* ---- names and addresses ---- */
+
+static void nm(const mn_emu *e, char *out, char kind, uint32_t idx)
+{
+    mn_emu_name(out, e->P, kind, idx, 0); /* fits: indexes are below 36^5 (checked in create) */
+}
+
+static void ns_node(const mn_emu *e, char *out, size_t k)
+{
+    if (k + 1 == e->nn)
+        nm(e, out, 'x', 0);
+    else
+        nm(e, out, 'n', (uint32_t)k);
+}
+
+static void ip4s(char *out, uint32_t a, int plen)
+{
+    struct in_addr in = {htonl(a)};
+    inet_ntop(AF_INET, &in, out, 20);
+    if (plen >= 0)
+        sprintf(out + strlen(out), "/%d", plen);
+}
+
+/* fd00:6d6e:<cls>::<idx> ("mn" in hex), one /128 per endpoint */
+static void ip6s(char *out, unsigned cls, uint32_t idx, int plen)
+{
+    sprintf(out, "fd00:6d6e:%x::%x", cls, idx + 1); /* idx < 65535 (create checks the counts) */
+    if (plen >= 0)
+        sprintf(out + strlen(out), "/%d", plen);
+}
+
+static void ip6b(uint8_t out[16], unsigned cls, uint32_t idx)
+{
+    char s[64];
+    ip6s(s, cls, idx, -1);
+    inet_pton(AF_INET6, s, out);
+}
+
+static int is_vap(const mn_emu *e, uint32_t i)
+{
+    return i < e->w->nvaps;
+}
+
+static const char *inst_id(const mn_emu *e, uint32_t i)
+{
+    return is_vap(e, i) ? e->w->vaps[i].id : e->w->vms[i - e->w->nvaps].id;
+}
+
+static unsigned inst_stacks(const mn_emu *e, uint32_t i)
+{
+    return is_vap(e, i) ? e->w->vaps[i].stacks : e->w->vms[i - e->w->nvaps].stacks;
+}
+
+static int has6(unsigned stacks)
+{
+    return (stacks & (1u << MN_STACK_IPV6)) != 0;
+}
+
+/* ---- sizes ---- */
+
+int mn_emu_create(const mn_net *n, const char *prefix, mn_emu **out, mn_err *err)
+{
+    const mn_world *w = &n->world;
+    if (!w->present)
+        return MN_ERR(err, MN_EINVAL, "%s: emulation needs a scenario with a <world>", n->path);
+    size_t ninst = w->nvaps + w->nvms, total = w->nboxes + ninst + w->nusers + n->nnodes + 1;
+    if (total > MN_EMU_MAX_NAMESPACES)
+        return MN_ERR(err, MN_ERANGE,
+                      "%s: %zu network namespaces needed (%zu box dom0s, %zu vAPs, %zu VMs, %zu "
+                      "users, %zu topology nodes + 1 Internet); emulation handles at most %d",
+                      n->path, total, w->nboxes, w->nvaps, w->nvms, w->nusers, n->nnodes,
+                      MN_EMU_MAX_NAMESPACES);
+    if (n->nlinks >= 16384 || w->nradios >= 60000)
+        return MN_ERR(err, MN_ERANGE, "%s: too many links or radios for the address plan",
+                      n->path);
+    mn_emu *e = mn_calloc(1, sizeof *e);
+    if (!e)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    e->n = n;
+    e->w = w;
+    snprintf(e->P, sizeof e->P, "%s", prefix);
+    e->nn = n->nnodes + 1;
+    e->nh = mn_calloc(e->nn * e->nn, sizeof *e->nh);
+    e->under = mn_calloc(w->nboxes + 1, sizeof *e->under);
+    e->inst = mn_calloc(ninst + 1, sizeof *e->inst);
+    e->user = mn_calloc(w->nusers + 1, sizeof *e->user);
+    e->radio_bps = mn_calloc(w->nradios + 1, sizeof *e->radio_bps);
+    e->powered = mn_calloc(w->nboxes + 1, 1);
+    e->nl_dom0 = mn_calloc(w->nboxes + 1, sizeof *e->nl_dom0);
+    e->nl_node = mn_calloc(e->nn, sizeof *e->nl_node);
+    if (!e->nh || !e->under || !e->inst || !e->user || !e->radio_bps || !e->powered ||
+        !e->nl_dom0 || !e->nl_node) {
+        mn_emu_destroy(e, 1);
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < ninst; i++)
+        e->inst[i].box = e->inst[i].radio = MN_NONE;
+    for (size_t u = 0; u < w->nusers; u++)
+        e->user[u] = (e_user){MN_NONE, MN_NONE, MN_NONE, MN_NONE, MN_NONE};
+    for (size_t b = 0; b < w->nboxes; b++)
+        e->under[b] = w->boxes[b].node == MN_NONE ? (uint32_t)(e->nn - 1) : w->boxes[b].node;
+    /*
+     * The radio's capacity: the MAC throughput of one saturated station at
+     * 1 m (top MCS) with 1500-byte payloads, from Bianchi's model:
+     * 8 bits / airtime_per_byte(phy(1 m), n = 1, 1500 B). E.g. 802.11g:
+     * 54 Mbit/s PHY -> 29.3 Mbit/s (radio.h's worked example).
+     */
+    for (size_t r = 0; r < w->nradios; r++) {
+        const mn_radio_cfg *c = &w->radios[r].cfg;
+        double phy = mn_radio_phy_rate(c, 1.0, NULL), apb = 0;
+        if (phy > 0 && mn_radio_airtime_per_byte(c, phy, 1, 1500, &apb, NULL) == MN_OK && apb > 0)
+            e->radio_bps[r] = 8.0 / apb;
+        else
+            e->radio_bps[r] = phy > 0 ? phy / 2 : 1e6;
+        if (e->radio_bps[r] > MN_EMU_TC_MAX_BPS)
+            e->radio_bps[r] = MN_EMU_TC_MAX_BPS;
+    }
+    /* first hops on hop-count shortest paths (BFS from every node) */
+    size_t nn = e->nn;
+    for (size_t i = 0; i < nn * nn; i++)
+        e->nh[i] = MN_NONE;
+    uint32_t *queue = mn_calloc(nn, sizeof *queue);
+    uint32_t *via = mn_calloc(nn, sizeof *via);
+    if (!queue || !via) {
+        mn_free(queue);
+        mn_free(via);
+        mn_emu_destroy(e, 1);
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    }
+    for (size_t s = 0; s + 1 < nn; s++) {
+        for (size_t i = 0; i < nn; i++)
+            via[i] = MN_NONE;
+        size_t head = 0, tail = 0;
+        queue[tail++] = (uint32_t)s;
+        via[s] = UINT32_MAX - 1;
+        while (head < tail) {
+            uint32_t x = queue[head++];
+            for (size_t l = 0; l < n->nlinks; l++) {
+                uint32_t y;
+                if (n->links[l].a == x)
+                    y = n->links[l].b;
+                else if (n->links[l].b == x)
+                    y = n->links[l].a;
+                else
+                    continue;
+                if (via[y] != MN_NONE)
+                    continue;
+                via[y] = x == s ? (uint32_t)l : via[x];
+                e->nh[s * nn + y] = via[y];
+                queue[tail++] = y;
+            }
+        }
+    }
+    mn_free(queue);
+    mn_free(via);
+    e->be.ops = NULL; /* set in mn_emu_backend */
+    e->be.ctx = e;
+    *out = e;
+    return MN_OK;
+}
+
+/* ---- helpers ---- */
+
+static int nsfd(const mn_emu *e, char kind, uint32_t idx, int *fd, mn_err *err)
+{
+    char ns[MN_EMU_NAME_MAX];
+    nm(e, ns, kind, idx);
+    return mn_emu_netns_open(ns, fd, err);
+}
+
+static int nodefd(const mn_emu *e, size_t k, int *fd, mn_err *err)
+{
+    char ns[MN_EMU_NAME_MAX];
+    ns_node(e, ns, k);
+    return mn_emu_netns_open(ns, fd, err);
+}
+
+/* A veth with end a in namespace fa and end b in fb; both brought up. */
+static int veth(mn_emu *e, const char *a, int fa, mn_emu_nl *nla, const char *b, int fb,
+                mn_emu_nl *nlb, mn_err *err)
+{
+    TRY(mn_emu_veth_create(&e->host, a, fa, b, fb, err));
+    e->counts.links++;
+    TRY(mn_emu_link_set_up(nla, a, 1, err));
+    return mn_emu_link_set_up(nlb, b, 1, err);
+}
+
+static int route(mn_emu *e, mn_emu_nl *nl, const char *dst, const char *gw, const char *dev,
+                 unsigned table, int onlink, mn_err *err)
+{
+    e->counts.routes++;
+    return mn_emu_route_add(nl, dst, gw, dev, table, onlink, 1, err);
+}
+
+/*
+ * Host routes to an endpoint (ip4/32, ip6/128 when ip6) at underlay node
+ * `at`, reached there through box `box`'s dom0 (MN_NONE: it is on `at`
+ * itself, or connected).
+ */
+static int underlay_locate(mn_emu *e, uint32_t ip4, const char *ip6, size_t at, uint32_t box,
+                           mn_err *err)
+{
+    char d4[24], d6[64], gw[24], dev[MN_EMU_NAME_MAX];
+    ip4s(d4, ip4, 32);
+    if (ip6)
+        snprintf(d6, sizeof d6, "%s/128", ip6);
+    for (size_t k = 0; k < e->nn; k++) {
+        mn_emu_nl *nl = &e->nl_node[k];
+        if (k == at) {
+            if (box == MN_NONE)
+                continue;
+            ip4s(gw, A_UP + 4 * box + 2, -1);
+            nm(e, dev, 'b', box);
+            TRY(route(e, nl, d4, gw, dev, 0, 0, err));
+            if (ip6)
+                TRY(route(e, nl, d6, "fe80::b", dev, 0, 0, err));
+            continue;
+        }
+        uint32_t l = e->nh[k * e->nn + at];
+        if (l == MN_NONE)
+            continue;
+        int side = e->n->links[l].a == k ? 1 : 0; /* the far end's side */
+        ip4s(gw, A_LINK + 4 * l + 1 + (uint32_t)side, -1);
+        nm(e, dev, 'l', l);
+        TRY(route(e, nl, d4, gw, dev, 0, 0, err));
+        if (ip6)
+            TRY(route(e, nl, d6, side ? "fe80::b" : "fe80::a", dev, 0, 0, err));
+    }
+    return MN_OK;
+}
+
+/* Addresses and default routes of an endpoint's one interface (instance or user). */
+static int endpoint_addrs(mn_emu *e, const char *ns, const char *dev, uint32_t ip4, unsigned cls,
+                          uint32_t idx, int v6, mn_err *err)
+{
+    mn_emu_nl nl;
+    char a[64];
+    TRY(mn_emu_nl_open(&nl, ns, err));
+    ip4s(a, ip4, 32);
+    int rc = mn_emu_addr_add(&nl, dev, a, err);
+    if (rc == MN_OK)
+        rc = mn_emu_route_add(&nl, "169.254.0.1/32", NULL, dev, 0, 0, 1, err);
+    if (rc == MN_OK)
+        rc = mn_emu_route_add(&nl, "0.0.0.0/0", "169.254.0.1", dev, 0, 1, 1, err);
+    if (rc == MN_OK && v6) {
+        ip6s(a, cls, idx, 128);
+        rc = mn_emu_addr_add(&nl, dev, a, err);
+        if (rc == MN_OK)
+            rc = mn_emu_route_add(&nl, "::/0", "fe80::1", dev, 0, 0, 1, err);
+    }
+    mn_emu_nl_close(&nl);
+    e->counts.routes += 3;
+    return rc;
+}
+
+/* dom0 routes to an endpoint on one of its devices (add) or their removal. */
+static int dom0_host_route(mn_emu *e, uint32_t box, uint32_t ip4, unsigned cls, uint32_t idx,
+                           int v6, const char *dev, mn_err *err)
+{
+    char d[64];
+    mn_emu_nl *nl = &e->nl_dom0[box];
+    ip4s(d, ip4, 32);
+    TRY(dev ? route(e, nl, d, NULL, dev, 0, 0, err) : mn_emu_route_del(nl, d, 0, err));
+    if (v6) {
+        ip6s(d, cls, idx, 128);
+        TRY(dev ? route(e, nl, d, NULL, dev, 0, 0, err) : mn_emu_route_del(nl, d, 0, err));
+    }
+    return MN_OK;
+}
+
+/* ---- instances ---- */
+
+static int plumb(mn_emu *e, uint32_t i, uint32_t box, mn_err *err)
+{
+    char ns[MN_EMU_NAME_MAX], port[MN_EMU_NAME_MAX], dev[MN_EMU_NAME_MAX], lan[MN_EMU_NAME_MAX];
+    char a6[64];
+    int fd0 = -1, fdi = -1, rc;
+    nm(e, ns, 'i', i);
+    nm(e, port, 'p', i);
+    nm(e, dev, 'e', i);
+    snprintf(lan, sizeof lan, "%slan", e->P);
+    int v6 = has6(inst_stacks(e, i));
+    if ((rc = nsfd(e, 'd', box, &fd0, err)) != MN_OK || (rc = nsfd(e, 'i', i, &fdi, err)) != MN_OK)
+        goto out;
+    mn_emu_nl inl;
+    if ((rc = mn_emu_nl_open(&inl, ns, err)) != MN_OK)
+        goto out;
+    rc = veth(e, port, fd0, &e->nl_dom0[box], dev, fdi, &inl, err);
+    mn_emu_nl_close(&inl);
+    if (rc == MN_OK)
+        rc = mn_emu_link_set_master(&e->nl_dom0[box], port, lan, err);
+    if (rc == MN_OK)
+        rc = endpoint_addrs(e, ns, dev, A_INST + i, 0x100, i, v6, err);
+    if (rc == MN_OK)
+        rc = dom0_host_route(e, box, A_INST + i, 0x100, i, v6, lan, err);
+    ip6s(a6, 0x100, i, -1);
+    if (rc == MN_OK)
+        rc = underlay_locate(e, A_INST + i, v6 ? a6 : NULL, e->under[box], box, err);
+    if (rc == MN_OK) {
+        uint8_t b6[16];
+        ip6b(b6, 0x100, i);
+        rc = mn_emu_garp_send(ns, dev, A_INST + i, v6 ? b6 : NULL, err);
+    }
+out:
+    if (fd0 >= 0)
+        close(fd0);
+    if (fdi >= 0)
+        close(fdi);
+    return rc;
+}
+
+static int unplumb(mn_emu *e, uint32_t i, mn_err *err)
+{
+    uint32_t box = e->inst[i].box;
+    if (box == MN_NONE)
+        return MN_OK;
+    char port[MN_EMU_NAME_MAX];
+    nm(e, port, 'p', i);
+    TRY(mn_emu_link_delete(&e->nl_dom0[box], port, err)); /* its peer goes with it */
+    return dom0_host_route(e, box, A_INST + i, 0x100, i, has6(inst_stacks(e, i)), NULL, err);
+}
+
+static int radio_devs(const mn_emu *e, uint32_t r, char a[MN_EMU_NAME_MAX], char q[MN_EMU_NAME_MAX])
+{
+    nm(e, a, 'a', r);
+    nm(e, q, 'q', r);
+    return MN_OK;
+}
+
+/* The vAP's class on its radio, both directions: its airtime share of the radio's capacity. */
+static int vap_class(mn_emu *e, uint32_t v, uint32_t radio, double airtime, mn_err *err)
+{
+    char a[MN_EMU_NAME_MAX], q[MN_EMU_NAME_MAX];
+    radio_devs(e, radio, a, q);
+    uint32_t box = e->w->radios[radio].box;
+    double rate = airtime * e->radio_bps[radio];
+    TRY(mn_emu_tc_htb_class(&e->nl_dom0[box], a, 1, VAP_CLASS + v, rate, rate, err));
+    TRY(mn_emu_tc_htb_class(&e->nl_dom0[box], q, 1, VAP_CLASS + v, rate, rate, err));
+    e->counts.qdiscs += 2;
+    return MN_OK;
+}
+
+static uint32_t first_radio(const mn_emu *e, uint32_t box)
+{
+    for (uint32_t r = 0; r < e->w->nradios; r++)
+        if (e->w->radios[r].box == box)
+            return r;
+    return MN_NONE;
+}
+
+static int user_detach(mn_emu *e, uint32_t u, mn_err *err);
+static int user_attach(mn_emu *e, uint32_t u, uint32_t v, mn_err *err);
+
+static int do_place(mn_emu *e, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
+{
+    char ns[MN_EMU_NAME_MAX];
+    nm(e, ns, 'i', i);
+    if (is_vap(e, i)) {
+        if (radio == MN_NONE)
+            radio = first_radio(e, box);
+        if (radio == MN_NONE || e->w->radios[radio].box != box)
+            return MN_ERR(err, MN_EINVAL, "vAP %s: box %s has no such radio", inst_id(e, i),
+                          e->w->boxes[box].id);
+    } else {
+        radio = MN_NONE;
+    }
+    if (!e->inst[i].has_ns) {
+        TRY(mn_emu_netns_create(ns, 0, err));
+        e->inst[i].has_ns = 1;
+        e->counts.namespaces++;
+    }
+    if (!e->powered[box])
+        TRY(e->be.ops->power(e, box, 1, err));
+    TRY(plumb(e, i, box, err));
+    if (radio != MN_NONE)
+        TRY(vap_class(e, i, radio, e->w->vaps[i].airtime > 0 ? e->w->vaps[i].airtime : 1, err));
+    e->inst[i].box = box;
+    e->inst[i].radio = radio;
+    return MN_OK;
+}
+
+static int be_place(void *be, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
+{
+    mn_emu *e = be;
+    if (i >= e->w->nvaps + e->w->nvms || box >= e->w->nboxes)
+        return MN_ERR(err, MN_EINVAL, "no such instance or box");
+    if (e->inst[i].box != MN_NONE)
+        return MN_ERR(err, MN_EINVAL, "%s is placed already (on %s)", inst_id(e, i),
+                      e->w->boxes[e->inst[i].box].id);
+    return do_place(e, i, box, radio, err);
+}
+
+static int be_remove(void *be, uint32_t i, mn_err *err)
+{
+    mn_emu *e = be;
+    if (i >= e->w->nvaps + e->w->nvms || e->inst[i].box == MN_NONE)
+        return MN_ERR(err, MN_EINVAL, "only a placed instance can be removed");
+    for (uint32_t u = 0; u < e->w->nusers; u++)
+        if (e->user[u].vap == i)
+            TRY(user_detach(e, u, err));
+    TRY(unplumb(e, i, err));
+    char ns[MN_EMU_NAME_MAX];
+    nm(e, ns, 'i', i);
+    TRY(mn_emu_netns_delete(ns, err));
+    e->inst[i].has_ns = 0;
+    e->inst[i].box = e->inst[i].radio = MN_NONE;
+    return MN_OK;
+}
+
+static int be_migrate(void *be, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
+{
+    mn_emu *e = be;
+    if (i >= e->w->nvaps + e->w->nvms || box >= e->w->nboxes || e->inst[i].box == MN_NONE)
+        return MN_ERR(err, MN_EINVAL, "migrate needs a placed instance and a box");
+    if (e->inst[i].box == box)
+        return MN_ERR(err, MN_EINVAL, "%s is on %s already", inst_id(e, i), e->w->boxes[box].id);
+    /* a vAP's users follow it: detach them, re-plumb, attach them to its new radio */
+    uint32_t *moved = mn_calloc(e->w->nusers + 1, sizeof *moved);
+    if (!moved)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    size_t nmoved = 0;
+    int rc = MN_OK;
+    for (uint32_t u = 0; rc == MN_OK && u < e->w->nusers; u++)
+        if (e->user[u].vap == i) {
+            moved[nmoved++] = u;
+            rc = user_detach(e, u, err);
+        }
+    if (rc == MN_OK)
+        rc = unplumb(e, i, err);
+    if (rc == MN_OK) {
+        e->inst[i].box = MN_NONE;
+        rc = do_place(e, i, box, radio, err);
+    }
+    for (size_t k = 0; rc == MN_OK && k < nmoved; k++)
+        rc = user_attach(e, moved[k], i, err);
+    mn_free(moved);
+    return rc;
+}
+
+/* ---- tunnels ---- */
+
+static uint32_t site_box(const mn_emu *e, uint32_t site)
+{
+    for (uint32_t b = 0; b < e->w->nboxes; b++)
+        if (e->w->boxes[b].site == site)
+            return b;
+    return MN_NONE;
+}
+
+/* The tunnel between dom0s x and y, made when missing; *side: x's side (0 or 1). */
+static int tunnel_between(mn_emu *e, uint32_t x, uint32_t y, uint32_t *t_out, int *side,
+                          mn_err *err)
+{
+    for (uint32_t t = 0; t < e->ntun; t++)
+        if ((e->tun[t].a == x && e->tun[t].b == y) || (e->tun[t].a == y && e->tun[t].b == x)) {
+            *t_out = t;
+            *side = e->tun[t].a == x ? 0 : 1;
+            return MN_OK;
+        }
+    if (e->ntun == MAX_TUNNELS)
+        return MN_ERR(err, MN_ERANGE, "more than %d VXLAN tunnels", MAX_TUNNELS);
+    if (e->under[x] + 1 == e->nn || e->under[y] + 1 == e->nn)
+        return MN_ERR(err, MN_EINVAL, "VXLAN %s <-> %s: a box without a topology node has no "
+                      "underlay path", e->w->boxes[x].id, e->w->boxes[y].id);
+    uint32_t t = (uint32_t)e->ntun;
+    uint32_t ends[2] = {x, y};
+    char vx[MN_EMU_NAME_MAX], up[MN_EMU_NAME_MAX], loc[24], rem[24], a[24], gw[24];
+    nm(e, vx, 't', t);
+    snprintf(up, sizeof up, "%sup", e->P);
+    for (int s = 0; s < 2; s++) {
+        mn_emu_nl *nl = &e->nl_dom0[ends[s]];
+        ip4s(loc, A_UP + 4 * ends[s] + 2, -1);
+        ip4s(rem, A_UP + 4 * ends[!s] + 2, -1);
+        TRY(mn_emu_vxlan_create(nl, vx, 1000 + t, loc, rem, up, err));
+        e->counts.links++;
+        TRY(mn_emu_link_set_up(nl, vx, 1, err));
+        ip4s(a, A_VX + 4 * t + 1 + (uint32_t)s, 30);
+        TRY(mn_emu_addr_add(nl, vx, a, err));
+        TRY(mn_emu_addr_add(nl, vx, s ? "fe80::b/64" : "fe80::a/64", err));
+        ip4s(gw, A_VX + 4 * t + 1 + (uint32_t)!s, -1);
+        TRY(route(e, nl, "0.0.0.0/0", gw, vx, TUN_TABLE + t, 0, err));
+        TRY(route(e, nl, "::/0", s ? "fe80::a" : "fe80::b", vx, TUN_TABLE + t, 0, err));
+    }
+    e->tun[t] = (e_tun){x, y};
+    e->ntun++;
+    *t_out = t;
+    *side = 0;
+    return MN_OK;
+}
+
+static int be_tunnel(void *be, uint32_t a, uint32_t b, mn_err *err)
+{
+    mn_emu *e = be;
+    if (a >= e->w->nsites || b >= e->w->nsites)
+        return MN_ERR(err, MN_EINVAL, "no such site");
+    uint32_t x = site_box(e, a), y = site_box(e, b), t;
+    int side;
+    if (x == MN_NONE || y == MN_NONE)
+        return MN_ERR(err, MN_EINVAL, "tunnel %s <-> %s: a site without a box has no dom0 to end "
+                      "the VXLAN in", e->w->sites[a].id, e->w->sites[b].id);
+    if (x == y)
+        return MN_OK;
+    return tunnel_between(e, x, y, &t, &side, err);
+}
+
+/* ---- users ---- */
+
+static int user_detach(mn_emu *e, uint32_t u, mn_err *err)
+{
+    e_user *U = &e->user[u];
+    if (U->box == MN_NONE)
+        return MN_OK;
+    int v6 = has6(e->w->users[u].stacks);
+    char port[MN_EMU_NAME_MAX], src[64];
+    nm(e, port, 'w', u);
+    TRY(mn_emu_link_delete(&e->nl_dom0[U->box], port, err));
+    TRY(dom0_host_route(e, U->box, A_USER + u, 0x101, u, v6, NULL, err));
+    if (U->tun != MN_NONE) {
+        ip4s(src, A_USER + u, 32);
+        TRY(mn_emu_rule_del(&e->nl_dom0[U->box], src, TUN_TABLE + U->tun, TUN_PRIO, err));
+        if (v6) {
+            ip6s(src, 0x101, u, 128);
+            TRY(mn_emu_rule_del(&e->nl_dom0[U->box], src, TUN_TABLE + U->tun, TUN_PRIO, err));
+        }
+        TRY(dom0_host_route(e, U->far, A_USER + u, 0x101, u, v6, NULL, err));
+    }
+    U->vap = U->box = U->radio = U->tun = U->far = MN_NONE;
+    return MN_OK;
+}
+
+static int user_attach(mn_emu *e, uint32_t u, uint32_t v, mn_err *err)
+{
+    e_user *U = &e->user[u];
+    uint32_t box = e->inst[v].box, radio = e->inst[v].radio;
+    int v6 = has6(e->w->users[u].stacks);
+    char ns[MN_EMU_NAME_MAX], port[MN_EMU_NAME_MAX], dev[MN_EMU_NAME_MAX], rbr[MN_EMU_NAME_MAX];
+    char a[MN_EMU_NAME_MAX], q[MN_EMU_NAME_MAX], a6[64], src[64], gw[24];
+    nm(e, ns, 'h', u);
+    nm(e, port, 'w', u);
+    nm(e, dev, 'u', u);
+    nm(e, rbr, 'r', radio);
+    radio_devs(e, radio, a, q);
+    int fd0 = -1, fdu = -1, rc;
+    if ((rc = nsfd(e, 'd', box, &fd0, err)) != MN_OK || (rc = nsfd(e, 'h', u, &fdu, err)) != MN_OK)
+        goto out;
+    mn_emu_nl unl;
+    if ((rc = mn_emu_nl_open(&unl, ns, err)) != MN_OK)
+        goto out;
+    rc = veth(e, port, fd0, &e->nl_dom0[box], dev, fdu, &unl, err);
+    mn_emu_nl_close(&unl);
+    if (rc == MN_OK)
+        rc = mn_emu_link_set_master(&e->nl_dom0[box], port, rbr, err);
+    if (rc == MN_OK)
+        rc = endpoint_addrs(e, ns, dev, A_USER + u, 0x101, u, v6, err);
+    if (rc == MN_OK)
+        rc = dom0_host_route(e, box, A_USER + u, 0x101, u, v6, a, err);
+    /* its vAP's class on the radio: downlink by destination, uplink by source */
+    if (rc == MN_OK && u < 0xfff)
+        rc = mn_emu_tc_u32_ip(&e->nl_dom0[box], a, A_USER + u, 1, VAP_CLASS + v, u + 1, err);
+    if (rc == MN_OK && u < 0xfff)
+        rc = mn_emu_tc_u32_ip(&e->nl_dom0[box], q, A_USER + u, 0, VAP_CLASS + v, u + 1, err);
+    if (rc != MN_OK)
+        goto out;
+    U->vap = v;
+    U->box = box;
+    U->radio = radio;
+    uint32_t at_box = box;
+    ip6s(a6, 0x101, u, -1);
+    uint32_t site = e->w->vaps[v].tunnel_site;
+    uint32_t far = site == MN_NONE ? MN_NONE : site_box(e, site);
+    if (far != MN_NONE && far != box) {
+        uint32_t t;
+        int side;
+        if ((rc = tunnel_between(e, box, far, &t, &side, err)) != MN_OK)
+            goto out;
+        U->tun = t;
+        U->far = far;
+        ip4s(src, A_USER + u, 32);
+        rc = mn_emu_rule_add(&e->nl_dom0[box], src, TUN_TABLE + t, TUN_PRIO, err);
+        if (rc == MN_OK && v6) {
+            ip6s(src, 0x101, u, 128);
+            rc = mn_emu_rule_add(&e->nl_dom0[box], src, TUN_TABLE + t, TUN_PRIO, err);
+        }
+        /* the far dom0 sends the user's traffic back through the tunnel */
+        char vx[MN_EMU_NAME_MAX];
+        nm(e, vx, 't', t);
+        ip4s(gw, A_VX + 4 * t + 1 + (uint32_t)side, -1);
+        ip4s(src, A_USER + u, 32);
+        if (rc == MN_OK)
+            rc = route(e, &e->nl_dom0[far], src, gw, vx, 0, 0, err);
+        ip6s(src, 0x101, u, 128);
+        if (rc == MN_OK && v6)
+            rc = route(e, &e->nl_dom0[far], src, side ? "fe80::b" : "fe80::a", vx, 0, 0, err);
+        at_box = far;
+    }
+    if (rc == MN_OK)
+        rc = underlay_locate(e, A_USER + u, v6 ? a6 : NULL, e->under[at_box], at_box, err);
+    if (rc == MN_OK) {
+        uint8_t b6[16];
+        ip6b(b6, 0x101, u);
+        rc = mn_emu_garp_send(ns, dev, A_USER + u, v6 ? b6 : NULL, err);
+    }
+out:
+    if (fd0 >= 0)
+        close(fd0);
+    if (fdu >= 0)
+        close(fdu);
+    return rc;
+}
+
+static int be_associate(void *be, uint32_t u, uint32_t v, mn_err *err)
+{
+    mn_emu *e = be;
+    if (u >= e->w->nusers)
+        return MN_ERR(err, MN_EINVAL, "no such user");
+    if (v != MN_NONE && (v >= e->w->nvaps || e->inst[v].box == MN_NONE))
+        return MN_ERR(err, MN_EINVAL, "vAP %s is not placed",
+                      v < e->w->nvaps ? e->w->vaps[v].id : "?");
+    if (v != MN_NONE && e->w->vaps[v].op != e->w->users[u].op)
+        return MN_ERR(err, MN_EINVAL, "vAP %s belongs to another operator than user %s",
+                      e->w->vaps[v].id, e->w->users[u].id);
+    if (e->user[u].vap == v)
+        return MN_OK;
+    TRY(user_detach(e, u, err));
+    return v == MN_NONE ? MN_OK : user_attach(e, u, v, err);
+}
+
+static int be_set_qos(void *be, uint32_t v, double airtime, mn_err *err)
+{
+    mn_emu *e = be;
+    if (v >= e->w->nvaps || !(airtime > 0 && airtime <= 1))
+        return MN_ERR(err, MN_EINVAL, "set-qos needs a vAP and an airtime share in (0, 1]");
+    if (e->inst[v].radio == MN_NONE)
+        return MN_ERR(err, MN_EINVAL, "vAP %s is not placed", e->w->vaps[v].id);
+    return vap_class(e, v, e->inst[v].radio, airtime, err);
+}
+
+static int be_power(void *be, uint32_t b, int on, mn_err *err)
+{
+    mn_emu *e = be;
+    if (b >= e->w->nboxes)
+        return MN_ERR(err, MN_EINVAL, "no such box");
+    if (!on)
+        for (uint32_t i = 0; i < e->w->nvaps + e->w->nvms; i++)
+            if (e->inst[i].box == b)
+                return MN_ERR(err, MN_EINVAL, "box %s hosts %s: it stays on", e->w->boxes[b].id,
+                              inst_id(e, i));
+    char dev[MN_EMU_NAME_MAX];
+    snprintf(dev, sizeof dev, "%sup", e->P);
+    TRY(mn_emu_link_set_up(&e->nl_dom0[b], dev, on, err));
+    for (uint32_t r = 0; r < e->w->nradios; r++)
+        if (e->w->radios[r].box == b) {
+            nm(e, dev, 'a', r);
+            TRY(mn_emu_link_set_up(&e->nl_dom0[b], dev, on, err));
+        }
+    e->powered[b] = (uint8_t)on;
+    if (on) { /* routes through a device that went down are gone: put the default back */
+        char gw[24];
+        snprintf(dev, sizeof dev, "%sup", e->P);
+        ip4s(gw, A_UP + 4 * b + 1, -1);
+        TRY(route(e, &e->nl_dom0[b], "0.0.0.0/0", gw, dev, 0, 0, err));
+        TRY(route(e, &e->nl_dom0[b], "::/0", "fe80::a", dev, 0, 0, err));
+    }
+    return MN_OK;
+}
+
+static const mn_backend_ops emu_backend = {
+    .name = "emulation",
+    .place = be_place,
+    .remove = be_remove,
+    .associate = be_associate,
+    .migrate = be_migrate,
+    .tunnel = be_tunnel,
+    .set_qos = be_set_qos,
+    .power = be_power,
+};
+
+const mn_backend *mn_emu_backend(mn_emu *e)
+{
+    e->be.ops = &emu_backend;
+    return &e->be;
+}
+
+/* ---- building ---- */
+
+static int build_underlay(mn_emu *e, volatile const int *stop, mn_err *err)
+{
+    char ns[MN_EMU_NAME_MAX], a[64];
+    for (size_t k = 0; k < e->nn; k++) {
+        if (stop && *stop)
+            return MN_ERR(err, MN_EIO, "interrupted");
+        ns_node(e, ns, k);
+        TRY(mn_emu_netns_create(ns, 1, err));
+        e->counts.namespaces++;
+        TRY(mn_emu_nl_open(&e->nl_node[k], ns, err));
+        ip4s(a, A_SRV + (uint32_t)k, 32);
+        TRY(mn_emu_addr_add(&e->nl_node[k], "lo", a, err));
+        ip6s(a, 0x102, (uint32_t)k, 128);
+        TRY(mn_emu_addr_add(&e->nl_node[k], "lo", a, err));
+    }
+    const mn_net *n = e->n;
+    for (uint32_t l = 0; l < n->nlinks; l++) {
+        if (stop && *stop)
+            return MN_ERR(err, MN_EIO, "interrupted");
+        char dev[MN_EMU_NAME_MAX];
+        nm(e, dev, 'l', l);
+        int fa, fb;
+        TRY(nodefd(e, n->links[l].a, &fa, err));
+        int rc = nodefd(e, n->links[l].b, &fb, err);
+        if (rc != MN_OK) {
+            close(fa);
+            return rc;
+        }
+        mn_emu_nl *na = &e->nl_node[n->links[l].a], *nb = &e->nl_node[n->links[l].b];
+        rc = veth(e, dev, fa, na, dev, fb, nb, err);
+        close(fa);
+        close(fb);
+        TRY(rc);
+        ip4s(a, A_LINK + 4 * l + 1, 30);
+        TRY(mn_emu_addr_add(na, dev, a, err));
+        ip4s(a, A_LINK + 4 * l + 2, 30);
+        TRY(mn_emu_addr_add(nb, dev, a, err));
+        TRY(mn_emu_addr_add(na, dev, "fe80::a/64", err));
+        TRY(mn_emu_addr_add(nb, dev, "fe80::b/64", err));
+        double bps = (double)n->links[l].capacity_bps;
+        if (bps > 0 && bps <= MN_EMU_TC_MAX_BPS) {
+            TRY(mn_emu_tc_tbf(na, dev, bps, err));
+            TRY(mn_emu_tc_tbf(nb, dev, bps, err));
+            e->counts.qdiscs += 2;
+        }
+    }
+    /* every node reaches every server address */
+    for (size_t k = 0; k + 1 < e->nn; k++) {
+        char a6[64];
+        ip6s(a6, 0x102, (uint32_t)k, -1);
+        TRY(underlay_locate(e, A_SRV + (uint32_t)k, a6, k, MN_NONE, err));
+    }
+    return MN_OK;
+}
+
+static int build_box(mn_emu *e, uint32_t b, mn_err *err)
+{
+    const mn_box *B = &e->w->boxes[b];
+    char ns[MN_EMU_NAME_MAX], lan[MN_EMU_NAME_MAX], up[MN_EMU_NAME_MAX], nup[MN_EMU_NAME_MAX];
+    char a[64];
+    nm(e, ns, 'd', b);
+    TRY(mn_emu_netns_create(ns, 1, err));
+    e->counts.namespaces++;
+    mn_emu_nl *nl = &e->nl_dom0[b];
+    TRY(mn_emu_nl_open(nl, ns, err));
+    snprintf(lan, sizeof lan, "%slan", e->P);
+    TRY(mn_emu_bridge_create(nl, lan, err));
+    e->counts.links++;
+    TRY(mn_emu_link_set_up(nl, lan, 1, err));
+    TRY(mn_emu_addr_add(nl, lan, "169.254.0.1/32", err));
+    TRY(mn_emu_addr_add(nl, lan, "fe80::1/64", err));
+    /* the uplink: dom0 <-> its underlay node, shaped both ways */
+    snprintf(up, sizeof up, "%sup", e->P);
+    nm(e, nup, 'b', b);
+    int f0, fn;
+    TRY(nsfd(e, 'd', b, &f0, err));
+    int rc = nodefd(e, e->under[b], &fn, err);
+    if (rc != MN_OK) {
+        close(f0);
+        return rc;
+    }
+    mn_emu_nl *nn = &e->nl_node[e->under[b]];
+    rc = veth(e, up, f0, nl, nup, fn, nn, err);
+    close(f0);
+    close(fn);
+    TRY(rc);
+    ip4s(a, A_UP + 4 * b + 2, 30);
+    TRY(mn_emu_addr_add(nl, up, a, err));
+    ip4s(a, A_UP + 4 * b + 1, 30);
+    TRY(mn_emu_addr_add(nn, nup, a, err));
+    TRY(mn_emu_addr_add(nl, up, "fe80::b/64", err));
+    TRY(mn_emu_addr_add(nn, nup, "fe80::a/64", err));
+    if (B->uplink_bps > 0 && B->uplink_bps <= MN_EMU_TC_MAX_BPS) {
+        TRY(mn_emu_tc_tbf(nl, up, B->uplink_bps, err));
+        TRY(mn_emu_tc_tbf(nn, nup, B->uplink_bps, err));
+        e->counts.qdiscs += 2;
+    }
+    char gw[24];
+    ip4s(gw, A_UP + 4 * b + 1, -1);
+    TRY(route(e, nl, "0.0.0.0/0", gw, up, 0, 0, err));
+    TRY(route(e, nl, "::/0", "fe80::a", up, 0, 0, err));
+    /* the uplink's dom0 address is a VXLAN endpoint: every node routes to it */
+    TRY(underlay_locate(e, A_UP + 4 * b + 2, NULL, e->under[b], b, err));
+    /* radios: dom0 end shaped (downlink), segment end shaped (uplink), users on the bridge */
+    for (uint32_t r = 0; r < e->w->nradios; r++) {
+        if (e->w->radios[r].box != b)
+            continue;
+        char ra[MN_EMU_NAME_MAX], rq[MN_EMU_NAME_MAX], rbr[MN_EMU_NAME_MAX];
+        radio_devs(e, r, ra, rq);
+        nm(e, rbr, 'r', r);
+        TRY(nsfd(e, 'd', b, &f0, err));
+        rc = veth(e, ra, f0, nl, rq, f0, nl, err);
+        close(f0);
+        TRY(rc);
+        TRY(mn_emu_bridge_create(nl, rbr, err));
+        e->counts.links++;
+        TRY(mn_emu_link_set_master(nl, rq, rbr, err));
+        TRY(mn_emu_link_set_up(nl, rbr, 1, err));
+        TRY(mn_emu_addr_add(nl, ra, "169.254.0.1/32", err));
+        TRY(mn_emu_addr_add(nl, ra, "fe80::1/64", err));
+        double cap = e->radio_bps[r];
+        const char *devs[2] = {ra, rq};
+        for (int d = 0; d < 2; d++) {
+            TRY(mn_emu_tc_htb(nl, devs[d], 2, err));
+            TRY(mn_emu_tc_htb_class(nl, devs[d], 0, 1, cap, cap, err));
+            TRY(mn_emu_tc_htb_class(nl, devs[d], 1, 2, cap, cap, err));
+            e->counts.qdiscs++;
+        }
+    }
+    e->powered[b] = 1;
+    return MN_OK;
+}
+
+/* The vAP of the user's operator and stack with the highest PHY rate at its home; MN_NONE. */
+static uint32_t best_vap(const mn_emu *e, uint32_t u, mn_pos at)
+{
+    const mn_user *U = &e->w->users[u];
+    uint32_t best = MN_NONE;
+    double best_phy = 0;
+    for (uint32_t v = 0; v < e->w->nvaps; v++) {
+        const mn_vap *V = &e->w->vaps[v];
+        if (V->op != U->op || !(V->stacks & U->stacks) || e->inst[v].box == MN_NONE)
+            continue;
+        uint32_t r = e->inst[v].radio;
+        double d = mn_pos_dist(at, e->w->boxes[e->inst[v].box].pos);
+        if (d > e->w->radios[r].range_m)
+            continue;
+        double phy = mn_radio_phy_rate(&e->w->radios[r].cfg, d, NULL);
+        if (phy > best_phy) {
+            best_phy = phy;
+            best = v;
+        }
+    }
+    return best;
+}
+
+int mn_emu_build(mn_emu *e, volatile const int *stop, mn_err *err)
+{
+    const mn_world *w = e->w;
+    mn_emu_backend(e);
+    TRY(mn_emu_nl_open(&e->host, NULL, err));
+    TRY(build_underlay(e, stop, err));
+    for (uint32_t b = 0; b < w->nboxes; b++) {
+        if (stop && *stop)
+            return MN_ERR(err, MN_EIO, "interrupted");
+        TRY(build_box(e, b, err));
+    }
+    char ns[MN_EMU_NAME_MAX];
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        nm(e, ns, 'h', u);
+        TRY(mn_emu_netns_create(ns, 0, err));
+        e->counts.namespaces++;
+    }
+    for (uint32_t i = 0; i < w->nvaps + w->nvms; i++) {
+        if (stop && *stop)
+            return MN_ERR(err, MN_EIO, "interrupted");
+        uint32_t box, radio = MN_NONE;
+        const uint32_t *cand;
+        size_t ncand;
+        if (is_vap(e, i)) {
+            box = w->vaps[i].box;
+            radio = w->vaps[i].radio;
+            cand = w->vaps[i].cand;
+            ncand = w->vaps[i].ncand;
+        } else {
+            box = w->vms[i - w->nvaps].box;
+            cand = w->vms[i - w->nvaps].cand;
+            ncand = w->vms[i - w->nvaps].ncand;
+        }
+        if (box == MN_NONE && ncand > 0 && e->defer_movable)
+            continue; /* the placement policy's (emu/policy.c) */
+        if (box == MN_NONE && ncand > 0) {
+            box = cand[0];
+            radio = MN_NONE;
+            e->first_candidate_used = 1;
+        }
+        if (box != MN_NONE)
+            TRY(do_place(e, i, box, radio, err));
+    }
+    for (size_t t = 0; t < w->ntunnels; t++)
+        TRY(be_tunnel(e, w->tunnels[t].a, w->tunnels[t].b, err));
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        if (stop && *stop)
+            return MN_ERR(err, MN_EIO, "interrupted");
+        uint32_t v = best_vap(e, u, w->users[u].st.home);
+        if (v != MN_NONE)
+            TRY(be_associate(e, u, v, err));
+    }
+    e->built = 1;
+    return MN_OK;
+}
+
+void mn_emu_defer_movable(mn_emu *e)
+{
+    e->defer_movable = 1;
+}
+
+int mn_emu_associate_unserved(mn_emu *e, const mn_pos *pos, mn_err *err)
+{
+    for (uint32_t u = 0; u < e->w->nusers; u++) {
+        if (e->user[u].vap != MN_NONE)
+            continue;
+        uint32_t v = best_vap(e, u, pos ? pos[u] : e->w->users[u].st.home);
+        if (v != MN_NONE)
+            TRY(be_associate(e, u, v, err));
+    }
+    return MN_OK;
+}
+
+/* ---- teardown ---- */
+
+struct sweep {
+    unsigned removed;
+    mn_err *err;
+    int rc;
+};
+
+static int del_ns(const char *name, void *ctx)
+{
+    struct sweep *s = ctx;
+    if (mn_emu_netns_delete(name, s->err) == MN_OK)
+        s->removed++;
+    else
+        s->rc = MN_EIO;
+    return 0;
+}
+
+struct lsweep {
+    mn_emu_nl *nl;
+    unsigned removed;
+};
+
+static int del_link(const char *name, void *ctx)
+{
+    struct lsweep *s = ctx;
+    if (mn_emu_link_delete(s->nl, name, NULL) == MN_OK)
+        s->removed++;
+    return 0;
+}
+
+int mn_emu_cleanup(const char *prefix, unsigned *removed, mn_err *err)
+{
+    struct sweep s = {0, err, MN_OK};
+    mn_emu_netns_each(prefix, del_ns, &s);
+    /* links named with a run prefix in our own namespace (none, unless a run died mid-veth) */
+    mn_emu_nl host;
+    if (mn_emu_nl_open(&host, NULL, err) == MN_OK) {
+        struct lsweep ls = {&host, 0};
+        mn_emu_link_each(&host, prefix, del_link, &ls, err);
+        mn_emu_nl_close(&host);
+        s.removed += ls.removed;
+    }
+    if (removed)
+        *removed = s.removed;
+    return s.rc;
+}
+
+void mn_emu_destroy(mn_emu *e, int keep)
+{
+    if (!e)
+        return;
+    for (size_t b = 0; e->nl_dom0 && b < e->w->nboxes; b++)
+        mn_emu_nl_close(&e->nl_dom0[b]);
+    for (size_t k = 0; e->nl_node && k < e->nn; k++)
+        mn_emu_nl_close(&e->nl_node[k]);
+    mn_emu_nl_close(&e->host);
+    if (!keep)
+        mn_emu_cleanup(e->P, NULL, NULL);
+    mn_free(e->nh);
+    mn_free(e->under);
+    mn_free(e->inst);
+    mn_free(e->user);
+    mn_free(e->radio_bps);
+    mn_free(e->powered);
+    mn_free(e->nl_dom0);
+    mn_free(e->nl_node);
+    mn_free(e);
+}
+
+/* ---- queries ---- */
+
+const char *mn_emu_prefix(const mn_emu *e)
+{
+    return e->P;
+}
+
+mn_emu_counts mn_emu_get_counts(const mn_emu *e)
+{
+    return e->counts;
+}
+
+uint32_t mn_emu_user_vap(const mn_emu *e, uint32_t u)
+{
+    return e->user[u].vap;
+}
+
+static char name_buf[8][MN_EMU_NAME_MAX]; /* one slot per accessor: callers combine them */
+
+const char *mn_emu_user_ns(const mn_emu *e, uint32_t u)
+{
+    nm(e, name_buf[0], 'h', u);
+    return name_buf[0];
+}
+
+const char *mn_emu_user_if(const mn_emu *e, uint32_t u)
+{
+    nm(e, name_buf[1], 'u', u);
+    return name_buf[1];
+}
+
+uint32_t mn_emu_user_ip(const mn_emu *e, uint32_t u)
+{
+    (void)e;
+    return A_USER + u;
+}
+
+const char *mn_emu_box_ns(const mn_emu *e, uint32_t b)
+{
+    nm(e, name_buf[2], 'd', b);
+    return name_buf[2];
+}
+
+const char *mn_emu_box_uplink(const mn_emu *e)
+{
+    snprintf(name_buf[3], sizeof name_buf[3], "%sup", e->P);
+    return name_buf[3];
+}
+
+double mn_emu_radio_bps(const mn_emu *e, uint32_t r)
+{
+    return e->radio_bps[r];
+}
+
+uint32_t mn_emu_inst_box(const mn_emu *e, uint32_t i)
+{
+    return e->inst[i].box;
+}
+
+uint32_t mn_emu_inst_radio(const mn_emu *e, uint32_t i)
+{
+    return e->inst[i].radio;
+}
+
+const char *mn_emu_radio_dev(const mn_emu *e, uint32_t r)
+{
+    nm(e, name_buf[4], 'a', r);
+    return name_buf[4];
+}
+
+const char *mn_emu_inst_ns(const mn_emu *e, uint32_t i)
+{
+    nm(e, name_buf[5], 'i', i);
+    return name_buf[5];
+}
+
+const char *mn_emu_inst_port(const mn_emu *e, uint32_t i)
+{
+    nm(e, name_buf[6], 'p', i);
+    return name_buf[6];
+}
+
+uint32_t mn_emu_inst_ip(const mn_emu *e, uint32_t i)
+{
+    (void)e;
+    return A_INST + i;
+}
+
+int mn_emu_service_end(const mn_emu *e, uint32_t u, uint32_t s, const char **ns, uint32_t *ip)
+{
+    static char buf[MN_EMU_NAME_MAX];
+    const mn_service *S = &e->w->services[s];
+    const e_user *U = &e->user[u];
+    if (U->box == MN_NONE)
+        return MN_ENOTFOUND;
+    if (S->to_vm != MN_NONE) {
+        uint32_t i = (uint32_t)e->w->nvaps + S->to_vm;
+        if (e->inst[i].box == MN_NONE)
+            return MN_ENOTFOUND;
+        nm(e, buf, 'i', i);
+        *ip = A_INST + i;
+    } else {
+        /* a server at the named node, or just beyond the uplink the user's traffic leaves by */
+        size_t k = S->to_node != MN_NONE ? S->to_node : e->under[U->far != MN_NONE ? U->far : U->box];
+        ns_node(e, buf, k);
+        *ip = A_SRV + (uint32_t)k;
+    }
+    *ns = buf;
+    return MN_OK;
+}
+
+void mn_emu_write_names(const mn_emu *e, FILE *f)
+{
+    const mn_world *w = e->w;
+    char ns[MN_EMU_NAME_MAX], dev[MN_EMU_NAME_MAX], a4[24], a6[64];
+    fprintf(f, "kind,id,namespace,interface,ipv4,ipv6\n");
+    for (size_t k = 0; k < e->nn; k++) {
+        ns_node(e, ns, k);
+        ip4s(a4, A_SRV + (uint32_t)k, -1);
+        ip6s(a6, 0x102, (uint32_t)k, -1);
+        fprintf(f, "node,%s,%s,lo,%s,%s\n", k + 1 == e->nn ? "(internet)" : e->n->nodes[k], ns,
+                a4, a6);
+    }
+    for (uint32_t b = 0; b < w->nboxes; b++) {
+        nm(e, ns, 'd', b);
+        ip4s(a4, A_UP + 4 * b + 2, -1);
+        fprintf(f, "box,%s,%s,%sup,%s,fe80::b\n", w->boxes[b].id, ns, e->P, a4);
+    }
+    for (uint32_t r = 0; r < w->nradios; r++) {
+        nm(e, ns, 'd', w->radios[r].box);
+        nm(e, dev, 'a', r);
+        fprintf(f, "radio,%s,%s,%s,169.254.0.1,fe80::1\n", w->radios[r].id, ns, dev);
+    }
+    for (uint32_t i = 0; i < w->nvaps + w->nvms; i++) {
+        nm(e, ns, 'i', i);
+        nm(e, dev, 'e', i);
+        ip4s(a4, A_INST + i, -1);
+        ip6s(a6, 0x100, i, -1);
+        fprintf(f, "%s,%s,%s,%s,%s,%s\n", is_vap(e, i) ? "vap" : "vm", inst_id(e, i), ns, dev, a4,
+                has6(inst_stacks(e, i)) ? a6 : "");
+    }
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        nm(e, ns, 'h', u);
+        nm(e, dev, 'u', u);
+        ip4s(a4, A_USER + u, -1);
+        ip6s(a6, 0x101, u, -1);
+        fprintf(f, "user,%s,%s,%s,%s,%s\n", w->users[u].id, ns, dev, a4,
+                has6(w->users[u].stacks) ? a6 : "");
+    }
+    for (uint32_t t = 0; t < e->ntun; t++) {
+        nm(e, dev, 't', t);
+        fprintf(f, "vxlan,%s<->%s,%s,%s,vni %u,\n", w->boxes[e->tun[t].a].id,
+                w->boxes[e->tun[t].b].id, "(both dom0s)", dev, 1000 + t);
+    }
+}
+
+void mn_emu_write_limits(const mn_emu *e, FILE *f, const char *sep)
+{
+    const mn_world *w = e->w;
+    const char *s = "";
+#define LIMIT(...)                  \
+    do {                            \
+        fputs(s, f);                \
+        fprintf(f, __VA_ARGS__);    \
+        s = sep;                    \
+    } while (0)
+    int lat = 0, domu = 0, mpls = 0;
+    for (size_t l = 0; l < e->n->nlinks; l++)
+        lat |= e->n->links[l].latency > 0;
+    for (size_t b = 0; b < w->nboxes; b++)
+        lat |= w->boxes[b].uplink_latency > 0;
+    for (size_t v = 0; v < w->nvaps; v++) {
+        domu |= w->vaps[v].plane_domu;
+        mpls |= (w->vaps[v].stacks & (1u << MN_STACK_MPLS)) != 0;
+    }
+    for (size_t v = 0; v < w->nvms; v++)
+        domu |= w->vms[v].plane_domu;
+    if (lat)
+        LIMIT("link and uplink latencies: not emulated (no netem in this kernel); measured "
+              "delays are queueing and forwarding only");
+    if (domu)
+        LIMIT("plane_domu: forwarding in the instance's own domain is not emulated; dom0 "
+              "forwards for every instance (plane separation)");
+    if (mpls)
+        LIMIT("MPLS stacks: not emulated (no MPLS forwarding in this kernel); IPv4/IPv6 only");
+    if (w->nvlinks)
+        LIMIT("virtual links between VMs: not emulated");
+    if (w->narrivals)
+        LIMIT("arriving user populations: not emulated (declared users only)");
+    if (w->nmobilities && !e->defer_movable)
+        LIMIT("mobility: users stay at home for the whole emulation");
+    if (w->nmobilities && e->defer_movable)
+        LIMIT("mobility: the users' legs move them in the policies' view only; a user's radio "
+              "port moves with its vAP, never by handover (no balancing on the real-time clock)");
+    int on_demand = 0;
+    for (size_t v = 0; v < w->nvaps; v++)
+        on_demand |= w->vaps[v].on_demand;
+    if (on_demand && e->defer_movable)
+        LIMIT("on-demand vAPs: the boxes' agents do not run in emulation; these stay unplaced");
+    if (e->first_candidate_used)
+        LIMIT("movable instances: placed on their first candidate box (the placement policy "
+              "does not run on the real-time clock yet)");
+    LIMIT("radio: shared htb per direction at the modelled capacity (no contention, loss or "
+          "rate adaptation); up and down are not shared");
+#undef LIMIT
+}

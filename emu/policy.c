@@ -1,0 +1,909 @@
+/* policy.c - the policies and rules on the real-time clock over the emulation; see policy.h. */
+#include "policy.h"
+
+#include <ev.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "link.h"
+#include "sim/core/alloc.h"
+#include "sim/models/radio.h"
+#include "sim/models/route.h"
+#include "sim/models/rules.h"
+
+typedef struct p_box {
+    double cpu_used, mem_used, up_used; /* reservations booked on it */
+    uint32_t hosted, pinned;
+    uint64_t rx, tx; /* uplink counters at the last sample */
+    uint8_t powered;
+} p_box;
+
+typedef struct p_log {
+    double t_s, wall_s;
+    char source[8], action[12], subject[48], from[48], to[48], result[12];
+    char detail[200];
+} p_log;
+
+struct mn_emu_pol {
+    mn_emu *e;
+    const mn_net *n;
+    const mn_world *w;
+    const mn_backend *inner;
+    mn_backend be; /* the checking backend: ops below, ctx p */
+    const mn_place_ops *place;
+    const mn_lb_ops *lb;
+    const mn_mig_ops *mig;
+    double scale;
+    mn_time period;
+    uint64_t k; /* ticks run */
+    mn_rng *rng_policy, *rng_mob;
+    mn_routes *routes;
+    mn_emu_nl *nl; /* per box: a socket in its dom0 */
+    p_box *box;
+    uint64_t *radio_rx, *radio_tx;
+    double *share; /* vAPs' airtime share now */
+    mn_leg *leg;
+    mn_mob_state *st; /* the users' mobility states (copies: the world stays as loaded) */
+    mn_pos *pos_set;
+    uint8_t *pos_fixed;
+    mn_view view;
+    mn_view_box *vboxes;
+    mn_view_radio *vradios;
+    mn_view_inst *vinsts;
+    mn_view_user *vusers;
+    double *vsla_min;
+    double sample_wall; /* wall time of the last counter sample */
+    mn_emu_mig *migs;
+    size_t nmigs, migs_cap;
+    p_log *log;
+    size_t nlog, log_cap;
+    const char *source; /* who acts now: "place", "policy", "rule" */
+    unsigned placed, refused;
+    struct ev_loop *loop;
+    ev_timer timer;
+    int status;
+    mn_err status_err;
+};
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- instances ---- */
+
+static int is_vap(const mn_emu_pol *p, uint32_t i)
+{
+    return i < p->w->nvaps;
+}
+
+static const char *inst_id(const mn_emu_pol *p, uint32_t i)
+{
+    return is_vap(p, i) ? p->w->vaps[i].id : p->w->vms[i - p->w->nvaps].id;
+}
+
+static double inst_cpu(const mn_emu_pol *p, uint32_t i)
+{
+    return is_vap(p, i) ? p->w->vaps[i].cpu_hz : p->w->vms[i - p->w->nvaps].cpu_hz;
+}
+
+static double inst_mem(const mn_emu_pol *p, uint32_t i)
+{
+    return is_vap(p, i) ? p->w->vaps[i].mem_bytes : p->w->vms[i - p->w->nvaps].mem_bytes;
+}
+
+static double inst_up(const mn_emu_pol *p, uint32_t i)
+{
+    return is_vap(p, i) ? p->w->vaps[i].uplink_bps : p->w->vms[i - p->w->nvaps].uplink_bps;
+}
+
+static int inst_movable(const mn_emu_pol *p, uint32_t i)
+{
+    return is_vap(p, i) ? p->w->vaps[i].movable : p->w->vms[i - p->w->nvaps].movable;
+}
+
+static int is_candidate(const mn_emu_pol *p, uint32_t i, uint32_t box)
+{
+    const mn_view_inst *I = &p->vinsts[i];
+    for (size_t k = 0; k < I->ncand; k++)
+        if (I->cand[k] == box)
+            return 1;
+    return 0;
+}
+
+/* ---- the log ---- */
+
+static void logf_(mn_emu_pol *p, const char *action, const char *subject, const char *from,
+                  const char *to, int rc, const char *detail)
+{
+    if (mn_array_reserve((void **)&p->log, &p->log_cap, p->nlog + 1, sizeof *p->log) != MN_OK)
+        return; /* the log is best effort; the action stands */
+    p_log *L = &p->log[p->nlog++];
+    memset(L, 0, sizeof *L);
+    L->t_s = mn_time_to_sec(p->view.now);
+    L->wall_s = wall_now();
+    snprintf(L->source, sizeof L->source, "%s", p->source);
+    snprintf(L->action, sizeof L->action, "%s", action);
+    snprintf(L->subject, sizeof L->subject, "%s", subject ? subject : "");
+    snprintf(L->from, sizeof L->from, "%s", from ? from : "");
+    snprintf(L->to, sizeof L->to, "%s", to ? to : "");
+    snprintf(L->result, sizeof L->result, "%s",
+             rc == MN_OK          ? "done"
+             : rc == MN_RULE_NOOP ? "nothing"
+                                  : "refused");
+    snprintf(L->detail, sizeof L->detail, "%s", detail ? detail : "");
+    for (char *c = L->detail; *c; c++)
+        if (*c == ',' || *c == '\n')
+            *c = ';'; /* one CSV field */
+}
+
+static const char *box_id(const mn_emu_pol *p, uint32_t b)
+{
+    return b < p->w->nboxes ? p->w->boxes[b].id : "";
+}
+
+/* ---- the books ---- */
+
+static void book(mn_emu_pol *p, uint32_t i, uint32_t box, int sign)
+{
+    p_box *B = &p->box[box];
+    B->cpu_used += sign * inst_cpu(p, i);
+    B->mem_used += sign * inst_mem(p, i);
+    B->up_used += sign * inst_up(p, i);
+    B->hosted += (uint32_t)sign;
+}
+
+static uint32_t radio_nvaps(const mn_emu_pol *p, uint32_t r)
+{
+    uint32_t n = 0;
+    for (uint32_t v = 0; v < p->w->nvaps; v++)
+        n += mn_emu_inst_radio(p->e, v) == r;
+    return n;
+}
+
+/* The simulator's rule (mn_place_fits), on our own books: policies may be wrong. */
+static int fits(const mn_emu_pol *p, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
+{
+    const mn_box *B = &p->w->boxes[box];
+    const p_box *S = &p->box[box];
+    if (inst_cpu(p, i) > (B->cpu_hz - B->dom0_cpu_hz - S->cpu_used) * (1 + 1e-9) + 1e-9 ||
+        inst_mem(p, i) > (B->mem_bytes - B->dom0_mem_bytes - S->mem_used) * (1 + 1e-9) + 1e-9 ||
+        inst_up(p, i) > (B->uplink_bps - S->up_used) * (1 + 1e-9) + 1e-9)
+        return MN_ERR(err, MN_ERANGE, "%s does not fit on box %s (CPU, memory or uplink)",
+                      inst_id(p, i), B->id);
+    if (!is_vap(p, i))
+        return MN_OK;
+    if (radio == MN_NONE || radio >= p->w->nradios || p->w->radios[radio].box != box)
+        return MN_ERR(err, MN_EINVAL, "vAP %s needs a radio of box %s", inst_id(p, i), B->id);
+    if (radio_nvaps(p, radio) >= mn_wifi_max_vaps(p->w->radios[radio].cfg.std))
+        return MN_ERR(err, MN_ERANGE, "radio %s carries its most vAPs", p->w->radios[radio].id);
+    return MN_OK;
+}
+
+/* ---- the checking backend ---- */
+
+static int cb_place(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
+{
+    mn_emu_pol *p = ctx;
+    if (i >= p->view.ninsts || box >= p->w->nboxes)
+        return MN_ERR(err, MN_EINVAL, "no such instance or box");
+    int rc;
+    if (!inst_movable(p, i) || mn_emu_inst_box(p->e, i) != MN_NONE)
+        rc = MN_ERR(err, MN_EINVAL, "%s is not an unplaced movable instance", inst_id(p, i));
+    else if (!is_candidate(p, i, box))
+        rc =
+            MN_ERR(err, MN_EINVAL, "box %s is not among %s's boxes", box_id(p, box), inst_id(p, i));
+    else
+        rc = fits(p, i, box, is_vap(p, i) ? radio : MN_NONE, err);
+    if (rc == MN_OK)
+        rc = p->inner->ops->place(p->inner->ctx, i, box, is_vap(p, i) ? radio : MN_NONE, err);
+    if (rc == MN_OK) {
+        book(p, i, box, 1);
+        p->box[box].powered = 1;
+        p->placed++;
+    } else {
+        p->refused++;
+    }
+    logf_(p, "place", inst_id(p, i), "", box_id(p, box), rc, rc == MN_OK ? "" : err->msg);
+    return rc;
+}
+
+static int cb_remove(void *ctx, uint32_t i, mn_err *err)
+{
+    mn_emu_pol *p = ctx;
+    if (i >= p->view.ninsts || !inst_movable(p, i) || mn_emu_inst_box(p->e, i) == MN_NONE)
+        return MN_ERR(err, MN_EINVAL, "only a running movable instance can be removed");
+    uint32_t box = mn_emu_inst_box(p->e, i);
+    int rc = p->inner->ops->remove(p->inner->ctx, i, err);
+    if (rc == MN_OK)
+        book(p, i, box, -1);
+    logf_(p, "remove", inst_id(p, i), box_id(p, box), "", rc, rc == MN_OK ? "" : err->msg);
+    return rc;
+}
+
+static double user_phy(const void *ctx, uint32_t u, uint32_t radio);
+
+static int cb_associate(void *ctx, uint32_t u, uint32_t v, mn_err *err)
+{
+    mn_emu_pol *p = ctx;
+    if (u >= p->w->nusers)
+        return MN_ERR(err, MN_EINVAL, "no such user");
+    if (v == MN_NONE || v >= p->w->nvaps || mn_emu_inst_radio(p->e, v) == MN_NONE)
+        return MN_ERR(err, MN_EINVAL, "no such vAP, or it is not placed");
+    const mn_vap *V = &p->w->vaps[v];
+    const mn_user *U = &p->w->users[u];
+    if (V->op != U->op || !(V->stacks & U->stacks))
+        return MN_ERR(err, MN_EINVAL, "vAP %s cannot serve that user", V->id);
+    if (user_phy(p, u, mn_emu_inst_radio(p->e, v)) <= 0)
+        return MN_ERR(err, MN_ERANGE, "vAP %s is out of the user's range", V->id);
+    int rc = p->inner->ops->associate(p->inner->ctx, u, v, err);
+    logf_(p, "associate", U->id, "", V->id, rc, rc == MN_OK ? "" : err->msg);
+    return rc;
+}
+
+static int cb_migrate(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
+{
+    mn_emu_pol *p = ctx;
+    if (i >= p->view.ninsts || box >= p->w->nboxes)
+        return MN_ERR(err, MN_EINVAL, "no such instance or box");
+    uint32_t from = mn_emu_inst_box(p->e, i);
+    int rc;
+    if (!inst_movable(p, i) || from == MN_NONE)
+        rc = MN_ERR(err, MN_EINVAL, "%s is not a running movable instance", inst_id(p, i));
+    else if (box == from)
+        rc = MN_ERR(err, MN_EINVAL, "%s is on box %s already", inst_id(p, i), box_id(p, box));
+    else if (!is_candidate(p, i, box))
+        rc =
+            MN_ERR(err, MN_EINVAL, "box %s is not among %s's boxes", box_id(p, box), inst_id(p, i));
+    else
+        rc = fits(p, i, box, is_vap(p, i) ? radio : MN_NONE, err);
+    if (rc != MN_OK) {
+        p->refused++;
+        logf_(p, "migrate", inst_id(p, i), box_id(p, from), box_id(p, box), rc, err->msg);
+        return rc;
+    }
+    if (mn_array_reserve((void **)&p->migs, &p->migs_cap, p->nmigs + 1, sizeof *p->migs) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    mn_emu_mig *m = &p->migs[p->nmigs++];
+    *m = (mn_emu_mig){i, from, box, mn_time_to_sec(p->view.now), wall_now(), 0, MN_OK};
+    rc = p->inner->ops->migrate(p->inner->ctx, i, box, is_vap(p, i) ? radio : MN_NONE, err);
+    m->wall_end = wall_now();
+    m->rc = rc;
+    if (rc == MN_OK) {
+        book(p, i, from, -1);
+        book(p, i, box, 1);
+        p->box[box].powered = 1;
+    }
+    char detail[64];
+    snprintf(detail, sizeof detail, "re-plumbed in %.3f s", m->wall_end - m->wall_start);
+    logf_(p, "migrate", inst_id(p, i), box_id(p, from), box_id(p, box), rc,
+          rc == MN_OK ? detail : err->msg);
+    return rc;
+}
+
+static int cb_tunnel(void *ctx, uint32_t a, uint32_t b, mn_err *err)
+{
+    mn_emu_pol *p = ctx;
+    int rc = p->inner->ops->tunnel(p->inner->ctx, a, b, err);
+    logf_(p, "tunnel", "", a < p->w->nsites ? p->w->sites[a].id : "",
+          b < p->w->nsites ? p->w->sites[b].id : "", rc, rc == MN_OK ? "" : err->msg);
+    return rc;
+}
+
+static int cb_set_qos(void *ctx, uint32_t v, double airtime, mn_err *err)
+{
+    mn_emu_pol *p = ctx;
+    if (v >= p->w->nvaps || !(airtime > 0 && airtime <= 1))
+        return MN_ERR(err, MN_EINVAL, "set-qos needs a vAP and an airtime share in (0, 1]");
+    if (!(p->w->vaps[v].airtime > 0 && p->w->vaps[v].airtime < 1))
+        return MN_ERR(err, MN_EINVAL,
+                      "vAP %s has no airtime share to change; give it airtime= "
+                      "in the scenario",
+                      p->w->vaps[v].id);
+    if (fabs(p->share[v] - airtime) < 1e-9)
+        return MN_OK;
+    int rc = p->inner->ops->set_qos(p->inner->ctx, v, airtime, err);
+    if (rc == MN_OK)
+        p->share[v] = airtime;
+    char detail[48];
+    snprintf(detail, sizeof detail, "airtime %.3f", airtime);
+    logf_(p, "set-qos", p->w->vaps[v].id, "", "", rc, rc == MN_OK ? detail : err->msg);
+    return rc;
+}
+
+static int cb_power(void *ctx, uint32_t b, int on, mn_err *err)
+{
+    mn_emu_pol *p = ctx;
+    if (b >= p->w->nboxes)
+        return MN_ERR(err, MN_EINVAL, "no such box");
+    if (!on && p->box[b].hosted)
+        return MN_ERR(err, MN_EINVAL, "box %s hosts %u instances: it stays on", box_id(p, b),
+                      p->box[b].hosted);
+    if (p->box[b].powered == on)
+        return MN_OK;
+    int rc = p->inner->ops->power(p->inner->ctx, b, on, err);
+    if (rc == MN_OK)
+        p->box[b].powered = (uint8_t)on;
+    logf_(p, on ? "power-on" : "power-off", box_id(p, b), "", "", rc, rc == MN_OK ? "" : err->msg);
+    return rc;
+}
+
+static const mn_backend_ops checking_backend = {
+    .name = "emulation",
+    .place = cb_place,
+    .remove = cb_remove,
+    .associate = cb_associate,
+    .migrate = cb_migrate,
+    .tunnel = cb_tunnel,
+    .set_qos = cb_set_qos,
+    .power = cb_power,
+};
+
+/* ---- the view ---- */
+
+static mn_pos user_pos(const void *ctx, uint32_t u)
+{
+    const mn_emu_pol *p = ctx;
+    if (p->pos_fixed[u])
+        return p->pos_set[u];
+    return mn_leg_pos(&p->leg[u], p->view.now);
+}
+
+static double user_phy(const void *ctx, uint32_t u, uint32_t radio)
+{
+    const mn_emu_pol *p = ctx;
+    const mn_radio *R = &p->w->radios[radio];
+    double d = mn_pos_dist(user_pos(ctx, u), p->w->boxes[R->box].pos);
+    return d > R->range_m ? 0 : mn_radio_phy_rate(&R->cfg, d, NULL);
+}
+
+static double box_latency(const void *ctx, uint32_t a, uint32_t b)
+{
+    const mn_emu_pol *p = ctx;
+    if (a == b)
+        return 0;
+    const mn_box *A = &p->w->boxes[a], *B = &p->w->boxes[b];
+    double lat = mn_time_to_sec(A->uplink_latency + B->uplink_latency);
+    if (A->node == MN_NONE || B->node == MN_NONE)
+        return A->node == B->node ? lat : -1;
+    uint32_t res[64];
+    size_t len;
+    mn_time l;
+    if (mn_routes_path(p->routes, A->node, B->node, res, 64, &len, &l) != MN_OK)
+        return -1;
+    return lat + mn_time_to_sec(l);
+}
+
+/* The users' legs up to now (scenario time), as the simulator draws them. */
+static int advance_legs(mn_emu_pol *p, mn_err *err)
+{
+    for (uint32_t u = 0; u < p->w->nusers; u++) {
+        uint32_t m = p->w->users[u].mobility;
+        if (m == MN_NONE)
+            continue;
+        for (int guard = 0;
+             guard < 100000 && p->leg[u].t1 != MN_TIME_MAX && p->view.now >= p->leg[u].t1;
+             guard++) {
+            mn_leg next;
+            int rc = mn_mob_next_leg(&p->w->mobilities[m].m, &p->st[u], p->rng_mob, &p->leg[u],
+                                     &next, err);
+            if (rc != MN_OK)
+                return rc;
+            p->leg[u] = next;
+        }
+    }
+    return MN_OK;
+}
+
+/* Byte counters of every dom0's uplink and radios, as loads over the time since the last sample. */
+static void sample_loads(mn_emu_pol *p)
+{
+    double now = wall_now(), dt = now - p->sample_wall;
+    p->sample_wall = now;
+    const char *up = mn_emu_box_uplink(p->e);
+    for (uint32_t b = 0; b < p->w->nboxes; b++) {
+        mn_view_box *V = &p->vboxes[b];
+        p_box *S = &p->box[b];
+        uint64_t rx = S->rx, tx = S->tx;
+        double load = 0;
+        if (mn_emu_link_bytes(&p->nl[b], up, &rx, &tx, NULL) == MN_OK && dt > 0 &&
+            p->w->boxes[b].uplink_bps > 0) {
+            double bytes = (double)((rx - S->rx) > (tx - S->tx) ? rx - S->rx : tx - S->tx);
+            load = bytes * 8 / dt / p->w->boxes[b].uplink_bps;
+        }
+        S->rx = rx;
+        S->tx = tx;
+        V->air_load = 0;
+        for (uint32_t k = 0; k < V->nradios; k++) {
+            uint32_t r = V->radio_first + k;
+            uint64_t rrx = p->radio_rx[r], rtx = p->radio_tx[r];
+            double cap = mn_emu_radio_bps(p->e, r);
+            if (mn_emu_link_bytes(&p->nl[b], mn_emu_radio_dev(p->e, r), &rrx, &rtx, NULL) ==
+                    MN_OK &&
+                dt > 0 && cap > 0) {
+                uint64_t d = (rrx - p->radio_rx[r]) > (rtx - p->radio_tx[r]) ? rrx - p->radio_rx[r]
+                                                                             : rtx - p->radio_tx[r];
+                V->air_load = fmax(V->air_load, fmin(1, (double)d * 8 / dt / cap));
+            }
+            p->radio_rx[r] = rrx;
+            p->radio_tx[r] = rtx;
+        }
+        V->load = fmin(1, fmax(load, V->air_load));
+    }
+}
+
+/* Everything but the loads (sample_loads): books, placements, users, the clock. */
+static int view_refresh(mn_emu_pol *p, mn_err *err)
+{
+    const mn_world *w = p->w;
+    int rc = advance_legs(p, err);
+    if (rc != MN_OK)
+        return rc;
+    for (uint32_t b = 0; b < w->nboxes; b++) {
+        const mn_box *B = &w->boxes[b];
+        mn_view_box *V = &p->vboxes[b];
+        V->cpu_free_hz = B->cpu_hz - B->dom0_cpu_hz - p->box[b].cpu_used;
+        V->mem_free_bytes = B->mem_bytes - B->dom0_mem_bytes - p->box[b].mem_used;
+        V->uplink_free_bps = B->uplink_bps - p->box[b].up_used;
+        V->hosted = p->box[b].hosted;
+        V->pinned = p->box[b].pinned;
+        V->powered = p->box[b].powered;
+        V->up = 1;
+        V->users = 0;
+    }
+    for (uint32_t r = 0; r < w->nradios; r++)
+        p->vradios[r].nvaps = radio_nvaps(p, r);
+    for (uint32_t i = 0; i < p->view.ninsts; i++) {
+        mn_view_inst *V = &p->vinsts[i];
+        V->box = mn_emu_inst_box(p->e, i);
+        V->radio = is_vap(p, i) ? mn_emu_inst_radio(p->e, i) : MN_NONE;
+        V->state = V->box == MN_NONE ? MN_INST_UNPLACED : MN_INST_RUNNING;
+        V->dest = MN_NONE;
+        V->users = 0;
+        V->airtime =
+            is_vap(p, i) && w->vaps[i].airtime > 0 && w->vaps[i].airtime < 1 ? p->share[i] : 0;
+    }
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        uint32_t v = mn_emu_user_vap(p->e, u);
+        const mn_user *U = &w->users[u];
+        uint8_t online = (uint8_t)(p->pos_fixed[u] || p->leg[u].online);
+        p->vusers[u] =
+            (mn_view_user){U->op, U->sla, v, online, (uint8_t)(online && v == MN_NONE), 0};
+        if (v != MN_NONE) {
+            p->vinsts[v].users++;
+            if (p->vinsts[v].box != MN_NONE)
+                p->vboxes[p->vinsts[v].box].users++;
+        }
+    }
+    for (uint32_t i = 0; i < p->view.ninsts; i++) {
+        mn_view_inst *V = &p->vinsts[i];
+        V->load = 0;
+        /* a vAP forwards in dom0: its users' part of its box's load; a VM's CPU is not measured */
+        if (V->box != MN_NONE && is_vap(p, i) && p->vboxes[V->box].users)
+            V->load = p->vboxes[V->box].load * V->users / p->vboxes[V->box].users;
+    }
+    return MN_OK;
+}
+
+/* ---- set-up ---- */
+
+int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_emu_pol **out,
+                      mn_err *err)
+{
+    const mn_world *w = &n->world;
+    const mn_world_policies *pp = &w->policies;
+    mn_emu_pol *p = mn_calloc(1, sizeof *p);
+    if (!p)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    p->e = e;
+    p->n = n;
+    p->w = w;
+    p->inner = mn_emu_backend(e);
+    p->be = (mn_backend){&checking_backend, p};
+    p->scale = o && o->time_scale > 0 ? o->time_scale : 1;
+    p->period = pp->period > 0 ? pp->period : mn_time_from_sec(60);
+    p->source = "place";
+    const char *names[3];
+    for (int k = 0; k < 3; k++)
+        names[k] = o && o->policy[k] ? o->policy[k] : pp->name[k];
+    int rc = MN_OK;
+    if (!(p->place = mn_place_lookup(names[0], err)) || !(p->lb = mn_lb_lookup(names[1], err)) ||
+        !(p->mig = mn_mig_lookup(names[2], err))) {
+        rc = err ? err->code : MN_EINVAL;
+        if (err && pp->line) {
+            char where[200], msg[sizeof err->msg + 16];
+            snprintf(where, sizeof where, "%s:%ld", pp->file, pp->line);
+            snprintf(msg, sizeof msg, "policies: %s", err->msg);
+            rc = mn_err_set_at(err, MN_EINVAL, where, "%s", msg);
+        }
+        mn_emu_pol_destroy(p);
+        return rc ? rc : MN_EINVAL;
+    }
+    size_t ni = w->nvaps + w->nvms;
+    p->nl = mn_calloc(w->nboxes + 1, sizeof *p->nl);
+    p->box = mn_calloc(w->nboxes + 1, sizeof *p->box);
+    p->radio_rx = mn_calloc(w->nradios + 1, sizeof *p->radio_rx);
+    p->radio_tx = mn_calloc(w->nradios + 1, sizeof *p->radio_tx);
+    p->share = mn_calloc(w->nvaps + 1, sizeof *p->share);
+    p->leg = mn_calloc(w->nusers + 1, sizeof *p->leg);
+    p->st = mn_calloc(w->nusers + 1, sizeof *p->st);
+    p->pos_set = mn_calloc(w->nusers + 1, sizeof *p->pos_set);
+    p->pos_fixed = mn_calloc(w->nusers + 1, 1);
+    p->vboxes = mn_calloc(w->nboxes + 1, sizeof *p->vboxes);
+    p->vradios = mn_calloc(w->nradios + 1, sizeof *p->vradios);
+    p->vinsts = mn_calloc(ni + 1, sizeof *p->vinsts);
+    p->vusers = mn_calloc(w->nusers + 1, sizeof *p->vusers);
+    p->vsla_min = mn_calloc(w->nslas + 1, sizeof *p->vsla_min);
+    if (!p->nl || !p->box || !p->radio_rx || !p->radio_tx || !p->share || !p->leg || !p->st ||
+        !p->pos_set || !p->pos_fixed || !p->vboxes || !p->vradios || !p->vinsts || !p->vusers ||
+        !p->vsla_min) {
+        mn_emu_pol_destroy(p);
+        return MN_ERR(err, MN_ENOMEM, "out of memory for the policies' view");
+    }
+    uint64_t seed = o ? o->seed : 1;
+    if ((rc = mn_rng_create(seed, "policy", NULL, &p->rng_policy, err)) != MN_OK ||
+        (rc = mn_rng_create(seed, "mobility", NULL, &p->rng_mob, err)) != MN_OK ||
+        (rc = mn_routes_create(n, &p->routes, err)) != MN_OK) {
+        mn_emu_pol_destroy(p);
+        return rc;
+    }
+    for (uint32_t b = 0; b < w->nboxes; b++) {
+        const mn_box *B = &w->boxes[b];
+        if ((rc = mn_emu_nl_open(&p->nl[b], mn_emu_box_ns(e, b), err)) != MN_OK) {
+            mn_emu_pol_destroy(p);
+            return rc;
+        }
+        p->box[b].cpu_used = B->cpu_used_hz;
+        p->box[b].mem_used = B->mem_used_bytes;
+        p->box[b].powered = 1;
+        p->vboxes[b] = (mn_view_box){.id = B->id,
+                                     .pos = B->pos,
+                                     .node = B->node,
+                                     .site = B->site,
+                                     .cpu_hz = B->cpu_hz,
+                                     .mem_bytes = B->mem_bytes,
+                                     .uplink_bps = B->uplink_bps,
+                                     .power_idle_w = B->power_idle_w,
+                                     .power_max_w = B->power_max_w,
+                                     .radio_first = MN_NONE,
+                                     .up = 1,
+                                     .powered = 1};
+    }
+    for (uint32_t r = 0; r < w->nradios; r++) {
+        const mn_radio *R = &w->radios[r];
+        mn_view_box *VB = &p->vboxes[R->box];
+        if (VB->radio_first == MN_NONE)
+            VB->radio_first = r;
+        VB->nradios++;
+        p->vradios[r] = (mn_view_radio){R->box, 0, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1};
+    }
+    for (uint32_t b = 0; b < w->nboxes; b++)
+        if (p->vboxes[b].radio_first == MN_NONE)
+            p->vboxes[b].radio_first = 0;
+    for (uint32_t i = 0; i < ni; i++) {
+        int vap = i < w->nvaps;
+        const mn_vap *V = vap ? &w->vaps[i] : NULL;
+        const mn_vm *M = vap ? NULL : &w->vms[i - w->nvaps];
+        int movable = vap ? V->movable : M->movable;
+        uint32_t box = vap ? V->box : M->box;
+        if (!movable && box != MN_NONE) {
+            p->box[box].hosted++;
+            p->box[box].pinned++;
+        }
+        if (vap)
+            p->share[i] = V->airtime;
+        p->vinsts[i] = (mn_view_inst){.id = vap ? V->id : M->id,
+                                      .line = vap ? V->line : M->line,
+                                      .kind = vap ? MN_INST_VAP : MN_INST_VM,
+                                      .movable = (uint8_t)movable,
+                                      .op = vap ? V->op : M->op,
+                                      .follows = vap ? V->follows : MN_NONE,
+                                      .cpu_hz = vap ? V->cpu_hz : M->cpu_hz,
+                                      .mem_bytes = vap ? V->mem_bytes : M->mem_bytes,
+                                      .uplink_bps = vap ? V->uplink_bps : M->uplink_bps,
+                                      .dirty_bps = vap ? V->dirty_bps : M->dirty_bps,
+                                      .cand = vap ? V->cand : M->cand,
+                                      .ncand = vap ? V->ncand : M->ncand};
+    }
+    for (size_t s = 0; s < w->nslas; s++)
+        p->vsla_min[s] = w->slas[s].min_bps;
+    /* the users' first legs, as the simulator draws them (a trace's k-th user at its k-th point) */
+    static const mn_mobility static_mob = {.kind = MN_MOB_STATIC};
+    uint32_t *on_trace = mn_calloc(w->nmobilities + 1, sizeof *on_trace);
+    if (!on_trace) {
+        mn_emu_pol_destroy(p);
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    }
+    for (uint32_t u = 0; u < w->nusers && rc == MN_OK; u++) {
+        const mn_user *U = &w->users[u];
+        const mn_mobility *m = U->mobility != MN_NONE ? &w->mobilities[U->mobility].m : &static_mob;
+        p->st[u] = U->st;
+        if (m->kind == MN_MOB_TRACE)
+            p->st[u].index = on_trace[U->mobility]++;
+        rc = mn_mob_first_leg(m, &p->st[u], p->rng_mob, 0, &p->leg[u], err);
+    }
+    mn_free(on_trace);
+    if (rc != MN_OK) {
+        mn_emu_pol_destroy(p);
+        return rc;
+    }
+    p->view = (mn_view){.boxes = p->vboxes,
+                        .nboxes = w->nboxes,
+                        .radios = p->vradios,
+                        .nradios = w->nradios,
+                        .insts = p->vinsts,
+                        .ninsts = ni,
+                        .nvaps = w->nvaps,
+                        .users = p->vusers,
+                        .nusers = w->nusers,
+                        .high = pp->high,
+                        .low = pp->low,
+                        .sla_min_bps = p->vsla_min,
+                        .ctx = p,
+                        .user_pos = user_pos,
+                        .user_phy = user_phy,
+                        .box_latency = box_latency};
+    p->sample_wall = wall_now();
+    sample_loads(p); /* the counters' start */
+    *out = p;
+    return view_refresh(p, err);
+}
+
+static mn_pos *positions(mn_emu_pol *p)
+{
+    mn_pos *pos = mn_calloc(p->w->nusers + 1, sizeof *pos);
+    for (uint32_t u = 0; pos && u < p->w->nusers; u++)
+        pos[u] = user_pos(p, u);
+    return pos;
+}
+
+static int associate_unserved(mn_emu_pol *p, mn_err *err)
+{
+    mn_pos *pos = positions(p);
+    if (!pos)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    int rc = mn_emu_associate_unserved(p->e, pos, err);
+    mn_free(pos);
+    return rc;
+}
+
+int mn_emu_pol_place(mn_emu_pol *p, mn_err *err)
+{
+    const mn_world *w = p->w;
+    p->source = "place";
+    int rc = view_refresh(p, err), any_movable = 0;
+    for (uint32_t i = 0; i < p->view.ninsts && rc == MN_OK; i++) {
+        if (!p->vinsts[i].movable || mn_emu_inst_box(p->e, i) != MN_NONE)
+            continue;
+        any_movable = 1;
+        if (i < w->nvaps && w->vaps[i].on_demand)
+            continue; /* the agents' (not emulated) */
+        uint32_t radio = MN_NONE, box = p->place->choose(&p->view, i, p->rng_policy, &radio);
+        if (box == MN_NONE) {
+            p->refused++;
+            logf_(p, "place", inst_id(p, i), "", "", MN_ERANGE,
+                  "the placement policy found no box");
+            continue;
+        }
+        mn_err perr = {0};
+        rc = p->be.ops->place(p, i, box, radio, &perr);
+        if (rc == MN_ERANGE || rc == MN_EINVAL)
+            rc = MN_OK; /* the policy was wrong: refused, counted, logged */
+        else if (rc != MN_OK && err)
+            *err = perr;
+        if (rc == MN_OK)
+            rc = view_refresh(p, err);
+    }
+    if (rc == MN_OK && any_movable && p->place->after)
+        rc = p->place->after(&p->view, &p->be, err);
+    if (rc == MN_OK)
+        rc = associate_unserved(p, err);
+    if (rc == MN_OK)
+        rc = view_refresh(p, err);
+    return rc;
+}
+
+/* ---- the policy clock ---- */
+
+static void rule_log(void *ctx, const mn_rule *rule, uint32_t subject, const mn_rule_action *a,
+                     int rc, const char *reason)
+{
+    mn_emu_pol *p = ctx;
+    const char *subj = "";
+    if (rule->subject == MN_RULE_BOX)
+        subj = box_id(p, subject);
+    else if (subject != MN_NONE) {
+        uint32_t i = rule->subject == MN_RULE_VM ? (uint32_t)p->w->nvaps + subject : subject;
+        subj = i < p->view.ninsts ? inst_id(p, i) : "";
+    }
+    char detail[200];
+    snprintf(detail, sizeof detail, "rule %s (%s:%ld): %s%s%s", rule->id, rule->file, rule->line,
+             mn_rule_action_name(a->kind), reason && *reason ? "; " : "", reason ? reason : "");
+    const char *was = p->source;
+    p->source = "rule";
+    logf_(p, "rule", subj, "", "", rc, detail);
+    p->source = was;
+}
+
+static int rules_tick(mn_emu_pol *p, mn_err *err)
+{
+    const mn_ruleset *rs = &p->w->rules;
+    int rc = MN_OK;
+    for (uint32_t b = 0; b < p->w->nboxes && rc == MN_OK; b++)
+        if (p->vboxes[b].load > p->w->policies.high)
+            rc = mn_rules_run(rs, &p->view, &p->be, MN_RULE_ON_BOX_OVERLOAD, b, rule_log, p, err);
+    for (uint32_t v = 0; v < p->w->nvaps && rc == MN_OK; v++) {
+        const mn_view_inst *I = &p->vinsts[v];
+        if (I->state == MN_INST_RUNNING && I->follows != MN_NONE && I->follows < p->w->nusers &&
+            p->vusers[I->follows].online && user_phy(p, I->follows, I->radio) <= 0)
+            rc = mn_rules_run(rs, &p->view, &p->be, MN_RULE_ON_USER_AWAY, v, rule_log, p, err);
+    }
+    if (rc == MN_OK)
+        rc = mn_rules_run(rs, &p->view, &p->be, MN_RULE_ON_PERIOD, MN_NONE, rule_log, p, err);
+    return rc;
+}
+
+static int any_capped(const mn_emu_pol *p)
+{
+    for (size_t v = 0; v < p->w->nvaps; v++)
+        if (p->w->vaps[v].airtime > 0 && p->w->vaps[v].airtime < 1)
+            return 1;
+    return 0;
+}
+
+int mn_emu_pol_active(const mn_emu_pol *p)
+{
+    int movable = 0;
+    for (size_t i = 0; i < p->view.ninsts; i++)
+        movable |= p->vinsts[i].movable;
+    return (movable && strcmp(p->mig->name, "none") != 0) ||
+           (p->w->rules.nrules && p->w->policies.agent) || (p->lb->shares && any_capped(p));
+}
+
+int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err)
+{
+    p->k++;
+    p->view.now = (mn_time)p->k * p->period;
+    sample_loads(p);
+    int rc = view_refresh(p, err);
+    p->source = "rule";
+    if (rc == MN_OK && p->w->rules.nrules && p->w->policies.agent)
+        rc = rules_tick(p, err);
+    p->source = "policy";
+    if (rc == MN_OK)
+        rc = view_refresh(p, err);
+    if (rc == MN_OK && p->lb->shares && any_capped(p))
+        rc = p->lb->shares(&p->view, &p->be, err);
+    if (rc == MN_OK)
+        rc = p->mig->tick(&p->view, &p->be, err);
+    if (rc == MN_ERANGE || rc == MN_EINVAL)
+        rc = MN_OK; /* a refusal the policy passed on: logged by the checking backend */
+    if (rc == MN_OK)
+        rc = associate_unserved(p, err);
+    if (rc == MN_OK)
+        rc = view_refresh(p, err);
+    return rc;
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    mn_emu_pol *p = t->data;
+    mn_err err = {0};
+    int rc = mn_emu_pol_tick(p, &err);
+    if (rc != MN_OK) {
+        p->status = rc;
+        p->status_err = err;
+        mn_emu_pol_stop(p);
+    }
+}
+
+double mn_emu_pol_period_wall(const mn_emu_pol *p)
+{
+    return mn_time_to_sec(p->period) / p->scale;
+}
+
+void mn_emu_pol_start(mn_emu_pol *p, struct ev_loop *loop)
+{
+    double every = mn_emu_pol_period_wall(p);
+    p->loop = loop;
+    ev_timer_init(&p->timer, on_tick, every, every);
+    p->timer.data = p;
+    ev_timer_start(loop, &p->timer);
+}
+
+void mn_emu_pol_stop(mn_emu_pol *p)
+{
+    if (p && p->loop) {
+        ev_timer_stop(p->loop, &p->timer);
+        p->loop = NULL;
+    }
+}
+
+int mn_emu_pol_status(const mn_emu_pol *p, mn_err *err)
+{
+    if (p->status != MN_OK && err)
+        *err = p->status_err;
+    return p->status;
+}
+
+void mn_emu_pol_set_user_pos(mn_emu_pol *p, uint32_t u, mn_pos pos)
+{
+    if (u >= p->w->nusers)
+        return;
+    p->pos_set[u] = pos;
+    p->pos_fixed[u] = 1;
+}
+
+const mn_backend *mn_emu_pol_backend(mn_emu_pol *p)
+{
+    return &p->be;
+}
+
+const mn_view *mn_emu_pol_view(const mn_emu_pol *p)
+{
+    return &p->view;
+}
+
+size_t mn_emu_pol_nmigs(const mn_emu_pol *p)
+{
+    return p->nmigs;
+}
+
+const mn_emu_mig *mn_emu_pol_mig(const mn_emu_pol *p, size_t k)
+{
+    return k < p->nmigs ? &p->migs[k] : NULL;
+}
+
+void mn_emu_pol_counts(const mn_emu_pol *p, unsigned *ticks, unsigned *placed, unsigned *refused)
+{
+    if (ticks)
+        *ticks = (unsigned)p->k;
+    if (placed)
+        *placed = p->placed;
+    if (refused)
+        *refused = p->refused;
+}
+
+void mn_emu_pol_write_log(const mn_emu_pol *p, FILE *f)
+{
+    fprintf(f, "t_s,wall_s,source,action,subject,from,to,result,detail\n");
+    for (size_t k = 0; k < p->nlog; k++) {
+        const p_log *L = &p->log[k];
+        fprintf(f, "%.3f,%.6f,%s,%s,%s,%s,%s,%s,%s\n", L->t_s, L->wall_s, L->source, L->action,
+                L->subject, L->from, L->to, L->result, L->detail);
+    }
+}
+
+void mn_emu_pol_destroy(mn_emu_pol *p)
+{
+    if (!p)
+        return;
+    mn_emu_pol_stop(p);
+    for (size_t b = 0; p->nl && b < p->w->nboxes; b++)
+        mn_emu_nl_close(&p->nl[b]);
+    mn_rng_destroy(p->rng_policy);
+    mn_rng_destroy(p->rng_mob);
+    mn_routes_destroy(p->routes);
+    mn_free(p->nl);
+    mn_free(p->box);
+    mn_free(p->radio_rx);
+    mn_free(p->radio_tx);
+    mn_free(p->share);
+    mn_free(p->leg);
+    mn_free(p->st);
+    mn_free(p->pos_set);
+    mn_free(p->pos_fixed);
+    mn_free(p->vboxes);
+    mn_free(p->vradios);
+    mn_free(p->vinsts);
+    mn_free(p->vusers);
+    mn_free(p->vsla_min);
+    mn_free(p->migs);
+    mn_free(p->log);
+    mn_free(p);
+}

@@ -1,0 +1,122 @@
+/*
+ * policy.h - the scenario's placement, balancing-share and migration
+ * policies and the operators' rules on the real-time clock: the same
+ * policy code as the simulator's (sim/policies, mn_rules_run), fed a view
+ * (mn_view) filled from the emulation and acting through a checking
+ * backend in front of the emulation backend (backend.h).
+ *
+ * Owns:      the view's arrays, the books (CPU, memory and uplink reserved
+ *            on each box), one netlink socket per dom0 (byte counters), the
+ *            users' mobility legs, the "policy" and "mobility" RNG streams,
+ *            the migration records and the action log.
+ * Borrows:   the emulation and its net (they must outlive it), the ev loop.
+ * Invariant: policies read only the view and act only through the checking
+ *            backend, which refuses (MN_ERANGE / MN_EINVAL, as the
+ *            simulator's backend does) what is out of scope or would
+ *            over-commit a box, before anything is re-plumbed; the books
+ *            change only after the emulation backend succeeded.
+ *
+ * The view, at the k-th policy tick (scenario time now = k x period, so
+ * period rules fire as in the simulator):
+ *   boxes:  free CPU / memory / uplink = physical - dom0 - reservations of
+ *           the instances on them (the scenario's pinned ones and those
+ *           placed or migrated through the backend); load = the busiest of
+ *           the uplink (RX or TX bytes of <prefix>up in dom0 over the last
+ *           tick, rtnl_link_get_stat, divided by the shaped capacity) and
+ *           its radios (bytes of <prefix>a<r> over the radio's emulated
+ *           capacity, which is also air_load);
+ *   insts:  running on the emulation backend's box, else unplaced; a vAP's
+ *           load is its users' part of its box's load (dom0 forwards for
+ *           it), a VM's is 0 (its CPU is not measured);
+ *   users:  online as their mobility's current leg has it; the position
+ *           follows the legs (mn_mob_first_leg, then mn_mob_next_leg as
+ *           scenario time passes), or one set by mn_emu_pol_set_user_pos;
+ *           user_phy = mn_radio_phy_rate at that distance (0 beyond range);
+ *           box_latency through the topology (mn_routes) plus both uplinks.
+ * The boxes' agents (on-demand vAPs) do not run: their code is private to
+ * the simulator (sim/models/wrun_policy.c).
+ */
+#ifndef MN_EMU_POLICY_H
+#define MN_EMU_POLICY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "backend.h"
+
+struct ev_loop;
+
+typedef struct mn_emu_pol mn_emu_pol;
+
+typedef struct mn_emu_pol_opts {
+    double time_scale;     /* scenario seconds per wall-clock second; 0: 1 */
+    const char *policy[3]; /* placement, balancing, migration (mn_policy_kind order); NULL: the
+                              scenario's */
+    uint64_t seed;         /* the run seed (streams "policy" and "mobility") */
+} mn_emu_pol_opts;
+
+/* A migration made through the checking backend. */
+typedef struct mn_emu_mig {
+    uint32_t inst, from, to;
+    double t_s;                  /* scenario time of the tick that decided it */
+    double wall_start, wall_end; /* CLOCK_REALTIME seconds: the re-plumbing (backend call) */
+    int rc;                      /* MN_OK, or the emulation backend's error */
+} mn_emu_mig;
+
+/*
+ * Looks the policies up (an unknown name: MN_EINVAL listing the valid
+ * ones, pointing at <policies>), sets the books from the scenario and
+ * opens a netlink socket per dom0. Call after mn_emu_build (with
+ * mn_emu_defer_movable before it).
+ */
+int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_emu_pol **out,
+                      mn_err *err);
+/*
+ * The initial placement: every movable instance (on-demand vAPs excepted)
+ * where the placement policy's choose() puts it, through the checking
+ * backend (refusals are counted and logged, not errors), then its after()
+ * hook, then users without a vAP are associated (mn_emu_associate_unserved
+ * at their positions).
+ */
+int mn_emu_pol_place(mn_emu_pol *p, mn_err *err);
+/*
+ * One policy tick now (the next k): the view refreshed, then the rules
+ * (box-overload, user-away, period; when the scenario has rules and
+ * agent="on"), the view again, the balancing policy's shares (if it has
+ * them and a vAP has an airtime cap), the migration policy's tick; then
+ * unassociated users are associated again. Returns MN_OK or an error
+ * other than a refusal.
+ */
+int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err);
+/*
+ * Runs mn_emu_pol_tick on loop every period / time_scale wall seconds
+ * (the first one a period after now). A failing tick stops the timer;
+ * mn_emu_pol_status reports it.
+ */
+void mn_emu_pol_start(mn_emu_pol *p, struct ev_loop *loop);
+void mn_emu_pol_stop(mn_emu_pol *p);
+int mn_emu_pol_status(const mn_emu_pol *p, mn_err *err);
+/* Whether the migration policy, the rules or shares have anything to do (else no timer is needed).
+ */
+int mn_emu_pol_active(const mn_emu_pol *p);
+/* The policy period in wall-clock seconds (period / time_scale). */
+double mn_emu_pol_period_wall(const mn_emu_pol *p);
+
+/* Puts user u at pos from now on (its legs are ignored): a test's or a front end's hand. */
+void mn_emu_pol_set_user_pos(mn_emu_pol *p, uint32_t u, mn_pos pos);
+/* The checking backend (what the policies act through); borrowed. */
+const mn_backend *mn_emu_pol_backend(mn_emu_pol *p);
+/* The view as the last tick (or placement) left it; borrowed. */
+const mn_view *mn_emu_pol_view(const mn_emu_pol *p);
+
+size_t mn_emu_pol_nmigs(const mn_emu_pol *p);
+const mn_emu_mig *mn_emu_pol_mig(const mn_emu_pol *p, size_t k);
+/* Counts: ticks run, placements made, actions refused. */
+void mn_emu_pol_counts(const mn_emu_pol *p, unsigned *ticks, unsigned *placed, unsigned *refused);
+
+/* The action log, CSV with header: t_s,wall_s,source,action,subject,from,to,result,detail. */
+void mn_emu_pol_write_log(const mn_emu_pol *p, FILE *f);
+
+void mn_emu_pol_destroy(mn_emu_pol *p); /* NULL is a no-op */
+
+#endif /* MN_EMU_POLICY_H */

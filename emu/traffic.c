@@ -1,0 +1,285 @@
+/* traffic.c - UDP constant-rate and Poisson flows between namespaces; see traffic.h. */
+#include "traffic.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ev.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "sim/core/alloc.h"
+
+typedef struct t_flow {
+    mn_emu_flow_spec spec;
+    mn_emu_flow_stats st;
+    int tx, rx;
+    ev_io rx_w;
+    struct mn_emu_traffic *t;
+    uint32_t num;
+    double next;  /* s since start: the next datagram is due */
+    uint64_t seq;
+    double last_rx_abs;
+} t_flow;
+
+struct mn_emu_traffic {
+    struct ev_loop *loop;
+    t_flow **flows;
+    size_t n, cap;
+    ev_timer tick;
+    double start, end; /* CLOCK_MONOTONIC s */
+    uint64_t rng;
+    int running;
+};
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* SplitMix64, then a uniform in (0, 1) */
+static double uniform(mn_emu_traffic *t)
+{
+    uint64_t z = (t->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+}
+
+int mn_emu_traffic_parse(const uint8_t *p, size_t len, uint32_t *flow, uint64_t *seq,
+                         uint64_t *tx_ns)
+{
+    if (len < MN_EMU_TRAFFIC_HDR)
+        return MN_EINVAL;
+    uint32_t m, f, hi, lo;
+    memcpy(&m, p, 4);
+    if (ntohl(m) != MN_EMU_TRAFFIC_MAGIC)
+        return MN_EINVAL;
+    memcpy(&f, p + 4, 4);
+    *flow = ntohl(f);
+    memcpy(&hi, p + 8, 4);
+    memcpy(&lo, p + 12, 4);
+    *seq = (uint64_t)ntohl(hi) << 32 | ntohl(lo);
+    memcpy(&hi, p + 16, 4);
+    memcpy(&lo, p + 20, 4);
+    if (tx_ns)
+        *tx_ns = (uint64_t)ntohl(hi) << 32 | ntohl(lo);
+    return MN_OK;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    uint32_t hi = htonl((uint32_t)(v >> 32)), lo = htonl((uint32_t)v);
+    memcpy(p, &hi, 4);
+    memcpy(p + 4, &lo, 4);
+}
+
+static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    t_flow *f = w->data;
+    uint8_t buf[2048];
+    ssize_t r;
+    while ((r = recv(f->rx, buf, sizeof buf, 0)) > 0) {
+        uint32_t num;
+        uint64_t seq, tx;
+        if (mn_emu_traffic_parse(buf, (size_t)r, &num, &seq, &tx) != MN_OK || num != f->num)
+            continue;
+        double now = mono(), rel = now - f->t->start;
+        double d = (double)((int64_t)(real_ns() - tx)) / 1e9;
+        mn_emu_flow_stats *s = &f->st;
+        if (s->received == 0)
+            s->first_rx = rel;
+        else {
+            double gap = now - f->last_rx_abs;
+            if (gap > s->max_gap) {
+                s->max_gap = gap;
+                s->max_gap_at = rel;
+            }
+            if (seq < s->last_seq)
+                s->reordered++;
+        }
+        f->last_rx_abs = now;
+        s->last_rx = rel;
+        s->received++;
+        s->bytes += (uint64_t)r;
+        s->delay_sum += d;
+        if (d > s->delay_max)
+            s->delay_max = d;
+        if (seq > s->last_seq || s->received == 1)
+            s->last_seq = seq;
+    }
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    mn_emu_traffic *t = w->data;
+    double now = mono(), rel = now - t->start, until = t->end - t->start;
+    uint8_t buf[2048];
+    for (size_t i = 0; i < t->n; i++) {
+        t_flow *f = t->flows[i];
+        double mean = f->spec.payload * 8.0 / f->spec.rate_bps;
+        if (f->next < rel - 0.05) /* a late timer: send at most 50 ms of backlog */
+            f->next = rel - 0.05;
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->spec.port),
+                                 .sin_addr = {htonl(f->spec.dst)}};
+        while (f->next <= rel && f->next < until) {
+            memset(buf, 0, f->spec.payload);
+            uint32_t m = htonl(MN_EMU_TRAFFIC_MAGIC), num = htonl(f->num);
+            memcpy(buf, &m, 4);
+            memcpy(buf + 4, &num, 4);
+            put64(buf + 8, f->seq);
+            put64(buf + 16, real_ns());
+            if (sendto(f->tx, buf, f->spec.payload, 0, (struct sockaddr *)&to, sizeof to) ==
+                (ssize_t)f->spec.payload) {
+                f->st.sent++;
+                f->seq++;
+            } else {
+                f->st.send_errors++;
+            }
+            f->next += f->spec.poisson ? -log(uniform(t)) * mean : mean;
+        }
+    }
+    if (now >= t->end) {
+        ev_timer_stop(loop, w);
+        t->running = 0;
+    }
+}
+
+int mn_emu_traffic_create(struct ev_loop *loop, uint64_t seed, mn_emu_traffic **out, mn_err *err)
+{
+    mn_emu_traffic *t = mn_calloc(1, sizeof *t);
+    if (!t)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    t->loop = loop;
+    t->rng = seed;
+    ev_timer_init(&t->tick, on_tick, 0.001, 0.001);
+    t->tick.data = t;
+    *out = t;
+    return MN_OK;
+}
+
+static int sock_in(const char *ns, int *out, mn_err *err)
+{
+    int saved, rc = mn_emu_netns_enter_name(ns, &saved, err);
+    if (rc != MN_OK)
+        return rc;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int e = errno;
+    mn_emu_netns_leave(saved);
+    if (s < 0)
+        return MN_ERR(err, MN_EIO, "netns %s: UDP socket: %s", ns, strerror(e));
+    *out = s;
+    return MN_OK;
+}
+
+int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err)
+{
+    if (s->payload < MN_EMU_TRAFFIC_HDR || s->payload > 1400 || !(s->rate_bps > 0))
+        return MN_ERR(err, MN_EINVAL, "flow %s: payload %u B (24..1400) and rate %.0f bit/s (> 0)",
+                      s->id, s->payload, s->rate_bps);
+    if (mn_array_reserve((void **)&t->flows, &t->cap, t->n + 1, sizeof *t->flows) != MN_OK)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    t_flow *f = mn_calloc(1, sizeof *f);
+    if (!f)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    f->spec = *s;
+    f->t = t;
+    f->num = (uint32_t)t->n;
+    f->tx = f->rx = -1;
+    int rc = sock_in(s->tx_ns, &f->tx, err);
+    if (rc == MN_OK)
+        rc = sock_in(s->rx_ns, &f->rx, err);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr = {htonl(s->src)}};
+    if (rc == MN_OK && bind(f->tx, (struct sockaddr *)&a, sizeof a) != 0)
+        rc = MN_ERR(err, MN_EIO, "flow %s: bind in %s: %s", s->id, s->tx_ns, strerror(errno));
+    a.sin_addr.s_addr = htonl(s->dst);
+    a.sin_port = htons(s->port);
+    if (rc == MN_OK && bind(f->rx, (struct sockaddr *)&a, sizeof a) != 0)
+        rc = MN_ERR(err, MN_EIO, "flow %s: bind port %u in %s: %s", s->id, s->port, s->rx_ns,
+                    strerror(errno));
+    if (rc != MN_OK) {
+        if (f->tx >= 0)
+            close(f->tx);
+        if (f->rx >= 0)
+            close(f->rx);
+        mn_free(f);
+        return rc;
+    }
+    int big = 4 << 20;
+    setsockopt(f->rx, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    setsockopt(f->tx, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
+    ev_io_init(&f->rx_w, on_rx, f->rx, EV_READ);
+    f->rx_w.data = f;
+    ev_io_start(t->loop, &f->rx_w);
+    t->flows[t->n++] = f;
+    return MN_OK;
+}
+
+void mn_emu_traffic_start(mn_emu_traffic *t, double duration_s)
+{
+    t->start = mono();
+    t->end = t->start + duration_s;
+    for (size_t i = 0; i < t->n; i++)
+        t->flows[i]->next = t->flows[i]->spec.poisson ? -log(uniform(t)) * t->flows[i]->spec.payload *
+                                                             8.0 / t->flows[i]->spec.rate_bps
+                                                       : 0;
+    t->running = 1;
+    ev_timer_start(t->loop, &t->tick);
+}
+
+int mn_emu_traffic_done(const mn_emu_traffic *t)
+{
+    return !t->running;
+}
+
+double mn_emu_traffic_now(const mn_emu_traffic *t)
+{
+    return mono() - t->start;
+}
+
+size_t mn_emu_traffic_count(const mn_emu_traffic *t)
+{
+    return t->n;
+}
+
+const mn_emu_flow_spec *mn_emu_traffic_spec(const mn_emu_traffic *t, size_t i)
+{
+    return &t->flows[i]->spec;
+}
+
+const mn_emu_flow_stats *mn_emu_traffic_stats(const mn_emu_traffic *t, size_t i)
+{
+    return &t->flows[i]->st;
+}
+
+void mn_emu_traffic_destroy(mn_emu_traffic *t)
+{
+    if (!t)
+        return;
+    ev_timer_stop(t->loop, &t->tick);
+    for (size_t i = 0; i < t->n; i++) {
+        ev_io_stop(t->loop, &t->flows[i]->rx_w);
+        close(t->flows[i]->tx);
+        close(t->flows[i]->rx);
+        mn_free(t->flows[i]);
+    }
+    mn_free(t->flows);
+    mn_free(t);
+}

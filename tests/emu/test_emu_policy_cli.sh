@@ -1,0 +1,58 @@
+#!/bin/sh
+# mnetsim emu with the scenario's policies on the real-time clock (CTest label
+# netns): tests/emu/data/emu-follow.xml, where u1 commutes from box1 to box2
+# at 2-3 s. Checks: "nearest" placed vap1 on box1 (policy.csv), the
+# follow-the-user tick migrated it to box2 during the run (policy.csv and
+# summary.json's policies.migrations), the stream crossed both dom0s (the
+# path column) and kept arriving after the migration (received close to sent),
+# --time-scale is checked, and nothing of the run is left. Needs root: exits
+# 77 (SKIPPED) with the reason otherwise. Uses `ip` only to LOOK.
+set -u
+: "${MNETSIM:?set MNETSIM to the mnetsim binary}"
+: "${SRC:?set SRC to the source tree}"
+SCN="$SRC/tests/emu/data/emu-follow.xml"
+T=$(mktemp -d)
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+ok() { echo "ok: $*"; }
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIPPED: not root (network namespaces need root)"; rm -rf "$T"; exit 77
+fi
+if ! command -v ip >/dev/null 2>&1 || ! ip netns add mnt-probe-$$ 2>/dev/null; then
+    echo "SKIPPED: cannot create network namespaces here (or no ip to inspect)"; rm -rf "$T"; exit 77
+fi
+ip netns del mnt-probe-$$
+
+out=$("$MNETSIM" emu "$SCN" --time-scale 0 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q -- "--time-scale needs" && ok "--time-scale 0 refused (exit 2)" \
+    || no "--time-scale 0: rc=$rc $out"
+
+P=mn$(printf '%06x' $(( ($$ * 7919 + 17) % 16777216 )))
+"$MNETSIM" emu "$SCN" --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
+[ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
+L="$T/run/policy.csv"
+if [ -f "$L" ]; then
+    grep -q '^0.000,[0-9.]*,place,place,vap1,,box1,done' "$L" && ok "nearest placed vap1 on box1" \
+        || { no "placement"; cat "$L"; }
+    grep -q ',policy,migrate,vap1,box1,box2,done,' "$L" && ok "follow-the-user migrated vap1 to box2: $(grep migrate "$L" | cut -d, -f1,9)" \
+        || { no "no migration in policy.csv"; cat "$L"; }
+else
+    no "no policy.csv"
+fi
+S="$T/run/summary.json"
+grep -q '"migration": "follow-the-user"' "$S" && grep -q '"instance": "vap1", "from": "box1", "to": "box2"' "$S" \
+    && ok "summary.json lists the migration" || { no "summary.json policies"; cat "$S"; }
+F="$T/run/flows.csv"
+line=$(sed -n 2p "$F")
+echo "$line" | grep -q 'dom0 box1;dom0 box2' && ok "the stream crossed box1's then box2's dom0" \
+    || no "path: $line"
+sent=$(echo "$line" | cut -d, -f9); recv=$(echo "$line" | cut -d, -f10); gap=$(echo "$line" | cut -d, -f16)
+[ "$sent" -gt 1000 ] && [ $((recv * 100)) -ge $((sent * 95)) ] \
+    && ok "traffic resumed after the migration: $recv of $sent received, longest gap ${gap}s" \
+    || no "received $recv of $sent"
+left=$(ls /run/netns 2>/dev/null | grep -c "^$P-"); links=$(ip -o link | grep -c "$P-")
+[ "$left" = 0 ] && [ "$links" = 0 ] && ok "nothing of $P left" || no "$left namespaces, $links links of $P left"
+"$MNETSIM" emu --cleanup $P >/dev/null 2>&1
+rm -rf "$T"
+[ $fail = 0 ] && echo PASSED || echo FAILED
+exit $fail
