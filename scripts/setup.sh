@@ -4,14 +4,16 @@
 # even apt-get update) when everything is there. Works as root, or as a user
 # with sudo.
 #
-#   scripts/setup.sh            build and test dependencies
-#   scripts/setup.sh --with-mpi also OpenMPI, for the cluster runner
+#   scripts/setup.sh            build and test dependencies, OpenMPI (the sweeps'
+#                               cluster runner, tested in CI) and gnuplot (mnetsim report)
+#   scripts/setup.sh --with-mpi the same (kept for old instructions: MPI is now a default)
 set -eu
 
 PKGS="build-essential cmake pkg-config libev-dev libgsl-dev libigraph-dev libxml2-dev
-libnl-3-dev libnl-route-3-dev libpcap-dev libcunit1-dev clang libclang-rt-14-dev"
+libnl-3-dev libnl-route-3-dev libpcap-dev libcunit1-dev clang libclang-rt-14-dev
+libopenmpi-dev openmpi-bin gnuplot-nox"
 case "${1:-}" in
---with-mpi) PKGS="$PKGS libopenmpi-dev openmpi-bin" ;;
+--with-mpi) ;;
 "") ;;
 *)
     echo "usage: scripts/setup.sh [--with-mpi]" >&2

@@ -26,6 +26,10 @@ int mn_cli_bench(int argc, char **argv);
 int mn_cli_run(int argc, char **argv);
 int mn_cli_policies(int argc, char **argv);
 int mn_cli_compare(int argc, char **argv);
+int mn_cli_emu(int argc, char **argv);
+int mn_cli_sweep(int argc, char **argv);
+int mn_cli_report(int argc, char **argv);
+int mn_cli_validate(int argc, char **argv);
 
 /* Prints "mnetsim: where: msg" (or "mnetsim: msg") to stderr. */
 void mn_cli_print_error(const mn_err *err);
