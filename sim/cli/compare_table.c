@@ -167,29 +167,14 @@ void mn_cmp_print(const mn_cmp_table *t, FILE *f)
     mn_free(widths);
 }
 
-/* A CSV field: quoted (quotes doubled) only when it holds a comma, quote or newline. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 void mn_cmp_csv_header(const mn_cmp_table *t, FILE *f)
 {
     for (size_t k = 0; k < t->nkeys; k++) {
-        csv_field(f, t->key_names[k]);
+        mn_csv_field(f, t->key_names[k]);
         fputc(',', f);
     }
-    csv_field(f, t->count_name);
+    mn_csv_field(f, t->count_name);
     for (size_t m = 0; m < t->nmetrics; m++)
         fprintf(f, ",%s_mean,%s_ci95", t->metric_names[m], t->metric_names[m]);
     fputc('\n', f);
@@ -199,7 +184,7 @@ void mn_cmp_csv_row(const mn_cmp_table *t, size_t row, FILE *f)
 {
     const mn_cmp_row *r = &t->rows[row];
     for (size_t k = 0; k < t->nkeys; k++) {
-        csv_field(f, r->keys[k]);
+        mn_csv_field(f, r->keys[k]);
         fputc(',', f);
     }
     fprintf(f, "%llu", (unsigned long long)r->n);

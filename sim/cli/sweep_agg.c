@@ -53,20 +53,6 @@ const char *mn_sweep_metric_label(const char *metric)
     return metric;
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 static void csv_number(FILE *f, double v)
 {
@@ -104,7 +90,7 @@ static void param_csv(FILE *f, const mn_sweep *sw, size_t p)
         char num[128];
         bare_number(&sw->params[i], mn_sweep_value(sw, p, i), num, sizeof num);
         fputc(',', f);
-        csv_field(f, sw->params[i].numeric ? num : mn_sweep_value(sw, p, i));
+        mn_csv_field(f, sw->params[i].numeric ? num : mn_sweep_value(sw, p, i));
     }
 }
 
@@ -208,7 +194,7 @@ int mn_sweep_write_tables(const mn_sweep *sw, const char *out, mn_sweep_totals *
         fputs("point", o.f);
         for (size_t i = 0; i < sw->nparams; i++) {
             fputc(',', o.f);
-            csv_field(o.f, sw->params[i].column);
+            mn_csv_field(o.f, sw->params[i].column);
         }
         fputs(",rep,seed,status", o.f);
         for (size_t m = 0; m < MN_RUN_NMETRICS; m++)
@@ -227,7 +213,7 @@ int mn_sweep_write_tables(const mn_sweep *sw, const char *out, mn_sweep_totals *
                 csv_number(o.f, rows[r].state == MN_SWEEP_DONE ? rows[r].m[m] : NAN);
             }
             fputc(',', o.f);
-            csv_field(o.f, rows[r].error);
+            mn_csv_field(o.f, rows[r].error);
             fputc('\n', o.f);
         }
         rc = mn_outfile_commit(&o, err);
@@ -267,7 +253,7 @@ int mn_sweep_write_tables(const mn_sweep *sw, const char *out, mn_sweep_totals *
         fputs("point", o.f);
         for (size_t i = 0; i < sw->nparams; i++) {
             fputc(',', o.f);
-            csv_field(o.f, sw->params[i].column);
+            mn_csv_field(o.f, sw->params[i].column);
         }
         fputs(",n,failed", o.f);
         for (size_t m = 0; m < MN_RUN_NMETRICS; m++)
@@ -337,11 +323,11 @@ int mn_sweep_write_tables(const mn_sweep *sw, const char *out, mn_sweep_totals *
                 snprintf(label, sizeof label, "%s", pm->name);
             else
                 snprintf(label, sizeof label, "%s", pm->name);
-            csv_field(o.f, pm->column);
+            mn_csv_field(o.f, pm->column);
             fputs(pm->target == MN_SWEEP_POLICY ? ",policy," : ",param,", o.f);
-            csv_field(o.f, pm->numeric ? (pm->unit[0] ? pm->unit : "1") : "");
+            mn_csv_field(o.f, pm->numeric ? (pm->unit[0] ? pm->unit : "1") : "");
             fputc(',', o.f);
-            csv_field(o.f, label);
+            mn_csv_field(o.f, label);
             fprintf(o.f, ",%zu\n", pm->factor); /* params of one <zip> share a factor */
         }
         fputs("rep,rep,,replication (0-based),\nseed,seed,,the run's seed,\n"
@@ -350,9 +336,9 @@ int mn_sweep_write_tables(const mn_sweep *sw, const char *out, mn_sweep_totals *
               o.f);
         for (size_t m = 0; m < MN_RUN_NMETRICS; m++) {
             fprintf(o.f, "%s,metric,", mn_run_metric_names[m]);
-            csv_field(o.f, mn_sweep_metric_unit(mn_run_metric_names[m]));
+            mn_csv_field(o.f, mn_sweep_metric_unit(mn_run_metric_names[m]));
             fputc(',', o.f);
-            csv_field(o.f, mn_sweep_metric_label(mn_run_metric_names[m]));
+            mn_csv_field(o.f, mn_sweep_metric_label(mn_run_metric_names[m]));
             fputs(",\n", o.f);
         }
         fputs("error,error,,why the run failed,\n", o.f);

@@ -43,4 +43,7 @@ void mn_outfile_abort(mn_outfile *o);
 /* Writes s as a JSON string literal (quotes, escapes). */
 void mn_json_string(FILE *f, const char *s);
 
+/* A CSV field (RFC 4180): quoted, quotes doubled, only when it holds a comma, quote or newline. */
+void mn_csv_field(FILE *f, const char *s);
+
 #endif /* MN_OUTFILE_H */

@@ -416,3 +416,22 @@ int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char
         return err && err->code ? err->code : MN_EPARSE;
     return load_doc(doc, name, sets, nsets, ops, nops, world, err);
 }
+
+int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const *names, int n,
+                       int dflt, int *out, mn_err *err)
+{
+    const char *text = mn_scn_attr(e, name);
+    if (!text) {
+        *out = dflt;
+        return MN_OK;
+    }
+    char list[256] = "";
+    for (int i = 0; i < n; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = i;
+            return MN_OK;
+        }
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+    }
+    return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
+}

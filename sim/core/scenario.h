@@ -88,6 +88,13 @@ int mn_scn_attr_match(const mn_scn_elem *e, const char *attr, size_t count,
                       const char *(*name)(size_t i, const void *ctx), const void *ctx,
                       const char *noun, uint32_t **out, size_t *n, mn_err *err);
 
+/*
+ * An attribute that names one of n choices: *out = its index, or dflt when
+ * absent; anything else is an error listing the choices.
+ */
+int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const *names, int n,
+                       int dflt, int *out, mn_err *err);
+
 /* Sets err to "file:line: <element> <id>: <message>" and returns code. */
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

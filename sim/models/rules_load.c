@@ -54,24 +54,6 @@ static int rfail(const mn_scn_elem *e, const mn_rule *r, mn_err *err, int code, 
     return mn_scn_fail(e, err, code, "rule \"%s\": %s", r->id, msg);
 }
 
-static int choice(const mn_scn_elem *e, const char *name, const char *const *names, int n, int dflt,
-                  int *out, mn_err *err)
-{
-    const char *text = mn_scn_attr(e, name);
-    if (!text) {
-        *out = dflt;
-        return MN_OK;
-    }
-    char list[256] = "";
-    for (int i = 0; i < n; i++) {
-        if (strcmp(text, names[i]) == 0) {
-            *out = i;
-            return MN_OK;
-        }
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
-    }
-    return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
-}
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -379,7 +361,7 @@ static int on_rule(void *world, const mn_scn_elem *e, mn_err *err)
     }
     r.trigger = (mn_rule_trigger)trig;
     static const char *const subjects[] = {"vap", "vm", "box"};
-    if ((rc = choice(e, "for", subjects, 3, 0, &subj, err)) != MN_OK)
+    if ((rc = mn_scn_attr_choice(e, "for", subjects, 3, 0, &subj, err)) != MN_OK)
         return rc;
     r.subject = (mn_rule_subject)subj;
     if (r.op == MN_NONE && r.subject != MN_RULE_BOX)
@@ -722,7 +704,7 @@ static int on_do(void *world, const mn_scn_elem *e, mn_err *err)
         const char *s = mn_scn_attr(e, "state");
         if (!s)
             return rfail(e, r, err, MN_EINVAL, "power needs state=\"on\" or state=\"off\"");
-        if ((rc = choice(e, "state", states, 2, 0, &a.on, err)) != MN_OK)
+        if ((rc = mn_scn_attr_choice(e, "state", states, 2, 0, &a.on, err)) != MN_OK)
             return rc;
         break;
     }

@@ -79,24 +79,6 @@ static int fraction(const mn_scn_elem *e, const char *name, double dflt, double 
     return MN_OK;
 }
 
-static int choice(const mn_scn_elem *e, const char *name, const char *const *names, int n,
-                  int dflt, int *out, mn_err *err)
-{
-    const char *text = mn_scn_attr(e, name);
-    if (!text) {
-        *out = dflt;
-        return MN_OK;
-    }
-    char list[256] = "";
-    for (int i = 0; i < n; i++) {
-        if (strcmp(text, names[i]) == 0) {
-            *out = i;
-            return MN_OK;
-        }
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
-    }
-    return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
-}
 
 static int stacks_attr(const mn_scn_elem *e, const char *name, unsigned *mask, mn_err *err)
 {
@@ -318,8 +300,8 @@ static int on_service(void *world, const mn_scn_elem *e, mn_err *err)
     int kind, dir, rc;
     double pkt;
     s->to_vm = MN_NONE;
-    if ((rc = choice(e, "kind", kinds, 2, 0, &kind, err)) != MN_OK ||
-        (rc = choice(e, "direction", dirs, 4, MN_DIR_DOWN, &dir, err)) != MN_OK ||
+    if ((rc = mn_scn_attr_choice(e, "kind", kinds, 2, 0, &kind, err)) != MN_OK ||
+        (rc = mn_scn_attr_choice(e, "direction", dirs, 4, MN_DIR_DOWN, &dir, err)) != MN_OK ||
         (rc = dist_attr(e, "interarrival", &mn_qk_duration, NULL, &s->interarrival, err)) != MN_OK ||
         (rc = qty(e, "rate", &mn_qk_rate, kind == MN_SVC_STREAM, 0, &s->rate_bps, err)) != MN_OK ||
         (rc = qty(e, "packet", &mn_qk_size, 0, 1400, &pkt, err)) != MN_OK ||
@@ -731,10 +713,10 @@ static int on_vap_movable(mn_world *w, const mn_scn_elem *e, mn_err *err)
         (rc = qty(e, "cpu", &mn_qk_frequency, 0, 1e8, &proto.cpu_hz, err)) != MN_OK ||
         (rc = qty(e, "memory", &mn_qk_size, 0, 67108864.0, &proto.mem_bytes, err)) != MN_OK ||
         (rc = fraction(e, "airtime", 1, &proto.airtime, err)) != MN_OK ||
-        (rc = choice(e, "plane", planes, 2, 0, &proto.plane_domu, err)) != MN_OK ||
+        (rc = mn_scn_attr_choice(e, "plane", planes, 2, 0, &proto.plane_domu, err)) != MN_OK ||
         (rc = mn_scn_attr_number(e, "max-users", 0, 1e6, 0, &max_users, err)) != MN_OK ||
         (rc = mn_scn_attr_number(e, "count", 1, 1e6, 1, &count, err)) != MN_OK ||
-        (rc = choice(e, "on-demand", yesno, 2, 0, &on_demand, err)) != MN_OK ||
+        (rc = mn_scn_attr_choice(e, "on-demand", yesno, 2, 0, &on_demand, err)) != MN_OK ||
         (rc = ref(w, e, "tunnel", MN_ID_SITE, &proto.tunnel_site, err)) != MN_OK)
         return rc;
     if (proto.cpu_hz <= 0)
@@ -820,7 +802,7 @@ static int on_vap(void *world, const mn_scn_elem *e, mn_err *err)
         (rc = qty(e, "cpu", &mn_qk_frequency, 0, 1e8, &proto.cpu_hz, err)) != MN_OK ||
         (rc = qty(e, "memory", &mn_qk_size, 0, 67108864.0, &proto.mem_bytes, err)) != MN_OK ||
         (rc = fraction(e, "airtime", 1, &proto.airtime, err)) != MN_OK ||
-        (rc = choice(e, "plane", planes, 2, 0, &proto.plane_domu, err)) != MN_OK ||
+        (rc = mn_scn_attr_choice(e, "plane", planes, 2, 0, &proto.plane_domu, err)) != MN_OK ||
         (rc = mn_scn_attr_number(e, "max-users", 0, 1e6, 0, &max_users, err)) != MN_OK ||
         (rc = ref(w, e, "tunnel", MN_ID_SITE, &proto.tunnel_site, err)) != MN_OK)
         return rc;
@@ -950,11 +932,11 @@ static int vm_parse(mn_world *w, mn_vm *v, const mn_scn_elem *e, mn_err *err)
         return mn_scn_fail(e, err, MN_EINVAL, "<vm> belongs inside <box>, <vnet> or <world>");
     }
     double cost;
-    if ((rc = choice(e, "kind", vm_kinds, MN_VM_KINDS, 0, &kind, err)) != MN_OK ||
+    if ((rc = mn_scn_attr_choice(e, "kind", vm_kinds, MN_VM_KINDS, 0, &kind, err)) != MN_OK ||
         (rc = stacks_attr(e, "stacks", &v->stacks, err)) != MN_OK ||
         (rc = qty(e, "cpu", &mn_qk_frequency, 0, 2e8, &v->cpu_hz, err)) != MN_OK ||
         (rc = qty(e, "memory", &mn_qk_size, 0, 134217728.0, &v->mem_bytes, err)) != MN_OK ||
-        (rc = choice(e, "plane", planes, 2, 1, &v->plane_domu, err)) != MN_OK ||
+        (rc = mn_scn_attr_choice(e, "plane", planes, 2, 1, &v->plane_domu, err)) != MN_OK ||
         (rc = mn_scn_attr_number(e, "cost", 1, 1e9, -1, &cost, err)) != MN_OK)
         return rc;
     if (v->cpu_hz <= 0)
@@ -1243,7 +1225,7 @@ static int on_fault(void *world, const mn_scn_elem *e, mn_err *err)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     static const char *const kinds[] = {"box", "radio", "link", "vm"};
     int kind, rc;
-    if ((rc = choice(e, "kind", kinds, 4, 0, &kind, err)) != MN_OK ||
+    if ((rc = mn_scn_attr_choice(e, "kind", kinds, 4, 0, &kind, err)) != MN_OK ||
         (rc = name_entity(w, e, mn_scn_attr(e, "id"), MN_ID_FAULT, w->nfaults, &f->id, err)) != MN_OK)
         return rc;
     w->nfaults++; /* counted now: mn_world_fini frees its targets whatever follows */
@@ -1303,7 +1285,7 @@ static int on_policies(void *world, const mn_scn_elem *e, mn_err *err)
         (rc = fraction(e, "hysteresis", p->hysteresis, &hyst, err)) != MN_OK ||
         (rc = mn_scn_attr_number(e, "migration-rounds", 1, 64, p->rounds, &rounds, err)) != MN_OK ||
         (rc = qty(e, "stop-copy", &mn_qk_size, 0, p->stop_bytes, &p->stop_bytes, err)) != MN_OK ||
-        (rc = choice(e, "agent", yesno, 2, p->agent, &p->agent, err)) != MN_OK)
+        (rc = mn_scn_attr_choice(e, "agent", yesno, 2, p->agent, &p->agent, err)) != MN_OK)
         return rc;
     mn_time resume = (mn_time)(p->resume_s * 1e9);
     if ((rc = qty_time(e, "resume", 0, resume, &resume, err)) != MN_OK)
