@@ -105,17 +105,7 @@ static int selects(const mn_world *w, const mn_rule *r, size_t j)
 {
     if (r->select_all)
         return (r->subject == MN_RULE_VAP ? w->vaps[j].op : w->vms[j].op) == r->op;
-    size_t lo = 0, hi = r->nsel;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (r->sel[mid] == j)
-            return 1;
-        if (r->sel[mid] < j)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
+    return mn_rule_sel_has(r, (uint32_t)j);
 }
 
 static int in_list(const uint32_t *v, size_t n, uint32_t x)

@@ -851,7 +851,7 @@ int mn_rule_satisfiable(const mn_rule *r, mn_rule_why *why)
     return 1;
 }
 
-static int sel_has(const mn_rule *r, uint32_t j)
+int mn_rule_sel_has(const mn_rule *r, uint32_t j)
 {
     /* sel is ascending */
     size_t lo = 0, hi = r->nsel;
@@ -880,7 +880,7 @@ static int covers(const mn_rule *a, const mn_rule *b)
     if (b->select_all)
         return 0;
     for (size_t i = 0; i < b->nsel; i++)
-        if (!sel_has(a, b->sel[i]))
+        if (!mn_rule_sel_has(a, b->sel[i]))
             return 0;
     return 1;
 }
@@ -898,7 +898,7 @@ static int sel_overlap(const mn_rule *a, const mn_rule *b, uint32_t *first)
         return x->nsel > 0;
     }
     for (size_t i = 0; i < b->nsel; i++)
-        if (sel_has(a, b->sel[i])) {
+        if (mn_rule_sel_has(a, b->sel[i])) {
             *first = b->sel[i];
             return 1;
         }

@@ -253,6 +253,9 @@ mn_time mn_rules_tick(const mn_ruleset *rs);
 double mn_rule_metric_value(const struct mn_view *v, mn_rule_metric m, uint32_t s);
 
 /* Whether value x satisfies condition c (NaN: never). */
+/* Whether r's explicit selection (sel, ascending) holds kind-local index j (select_all aside). */
+int mn_rule_sel_has(const mn_rule *r, uint32_t j);
+
 int mn_rule_cond_holds(const mn_rule_cond *c, double x);
 
 /* The result code of an action that had nothing to do (already on that box, already on). */
