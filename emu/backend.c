@@ -1251,7 +1251,8 @@ void mn_emu_write_limits(const mn_emu *e, FILE *f, const char *sep)
     for (size_t v = 0; v < w->nvaps; v++)
         on_demand |= w->vaps[v].on_demand;
     if (on_demand && e->defer_movable)
-        LIMIT("on-demand vAPs: the boxes' agents do not run in emulation; these stay unplaced");
+        LIMIT("on-demand vAPs: the boxes' agents place them at the policy clock (not at once when "
+              "a user falls into outage, as in simulation)");
     if (e->first_candidate_used)
         LIMIT("movable instances: placed on their first candidate box (the placement policy "
               "does not run on the real-time clock yet)");

@@ -1,6 +1,8 @@
 /* policy.c - the policies and rules on the real-time clock over the emulation; see policy.h. */
 #include "policy.h"
 
+
+
 #include <ev.h>
 #include <math.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include "link.h"
 #include "sim/core/alloc.h"
+#include "sim/models/agent.h"
 #include "sim/models/radio.h"
 #include "sim/models/route.h"
 #include "sim/models/rules.h"
@@ -21,7 +24,7 @@ typedef struct p_box {
 
 typedef struct p_log {
     double t_s, wall_s;
-    char source[8], action[12], subject[48], from[48], to[48], result[12];
+    char source[8], action[24], subject[48], from[48], to[48], result[12];
     char detail[200];
 } p_log;
 
@@ -53,13 +56,14 @@ struct mn_emu_pol {
     mn_view_inst *vinsts;
     mn_view_user *vusers;
     double *vsla_min;
+    const char **vsite_ids; /* owned array; the ids are the world's */
     double sample_wall; /* wall time of the last counter sample */
     mn_emu_mig *migs;
     size_t nmigs, migs_cap;
     p_log *log;
     size_t nlog, log_cap;
     const char *source; /* who acts now: "place", "policy", "rule" */
-    unsigned placed, refused;
+    unsigned placed, refused, agent_placed; /* agent_placed: vAPs the agents instantiated */
     struct ev_loop *loop;
     ev_timer timer;
     int status;
@@ -471,7 +475,7 @@ static int view_refresh(mn_emu_pol *p, mn_err *err)
         const mn_user *U = &w->users[u];
         uint8_t online = (uint8_t)(p->pos_fixed[u] || p->leg[u].online);
         p->vusers[u] =
-            (mn_view_user){U->op, U->sla, v, online, (uint8_t)(online && v == MN_NONE), 0};
+            (mn_view_user){U->op, U->sla, v, online, (uint8_t)(online && v == MN_NONE), 0, U->stacks};
         if (v != MN_NONE) {
             p->vinsts[v].users++;
             if (p->vinsts[v].box != MN_NONE)
@@ -537,7 +541,10 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
     p->vinsts = mn_calloc(ni + 1, sizeof *p->vinsts);
     p->vusers = mn_calloc(w->nusers + 1, sizeof *p->vusers);
     p->vsla_min = mn_calloc(w->nslas + 1, sizeof *p->vsla_min);
-    if (!p->nl || !p->box || !p->radio_rx || !p->radio_tx || !p->share || !p->leg || !p->st ||
+    p->vsite_ids = mn_calloc(w->nsites + 1, sizeof *p->vsite_ids);
+    for (size_t s = 0; p->vsite_ids && s < w->nsites; s++)
+        p->vsite_ids[s] = w->sites[s].id;
+    if (!p->vsite_ids || !p->nl || !p->box || !p->radio_rx || !p->radio_tx || !p->share || !p->leg || !p->st ||
         !p->pos_set || !p->pos_fixed || !p->vboxes || !p->vradios || !p->vinsts || !p->vusers ||
         !p->vsla_min) {
         mn_emu_pol_destroy(p);
@@ -578,7 +585,7 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
         if (VB->radio_first == MN_NONE)
             VB->radio_first = r;
         VB->nradios++;
-        p->vradios[r] = (mn_view_radio){R->box, 0, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1};
+        p->vradios[r] = (mn_view_radio){R->box, 0, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1, R->id};
     }
     for (uint32_t b = 0; b < w->nboxes; b++)
         if (p->vboxes[b].radio_first == MN_NONE)
@@ -606,7 +613,10 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
                                       .uplink_bps = vap ? V->uplink_bps : M->uplink_bps,
                                       .dirty_bps = vap ? V->dirty_bps : M->dirty_bps,
                                       .cand = vap ? V->cand : M->cand,
-                                      .ncand = vap ? V->ncand : M->ncand};
+                                      .ncand = vap ? V->ncand : M->ncand,
+                                      .on_demand = vap ? V->on_demand : 0,
+                                      .stacks = vap ? V->stacks : M->stacks,
+                                      .tunnel_site = vap ? V->tunnel_site : MN_NONE};
     }
     for (size_t s = 0; s < w->nslas; s++)
         p->vsla_min[s] = w->slas[s].min_bps;
@@ -645,7 +655,9 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
                         .ctx = p,
                         .user_pos = user_pos,
                         .user_phy = user_phy,
-                        .box_latency = box_latency};
+                        .box_latency = box_latency,
+                        .site_ids = p->vsite_ids,
+                        .nsites = w->nsites};
     p->sample_wall = wall_now();
     sample_loads(p); /* the counters' start */
     *out = p;
@@ -680,7 +692,7 @@ int mn_emu_pol_place(mn_emu_pol *p, mn_err *err)
             continue;
         any_movable = 1;
         if (i < w->nvaps && w->vaps[i].on_demand)
-            continue; /* the agents' (not emulated) */
+            continue; /* the agents place these when a user needs one */
         uint32_t radio = MN_NONE, box = p->place->choose(&p->view, i, p->rng_policy, &radio);
         if (box == MN_NONE) {
             p->refused++;
@@ -716,7 +728,7 @@ static void rule_log(void *ctx, const mn_rule *rule, uint32_t subject, const mn_
     if (rule->subject == MN_RULE_BOX)
         subj = box_id(p, subject);
     else if (subject != MN_NONE) {
-        uint32_t i = rule->subject == MN_RULE_VM ? (uint32_t)p->w->nvaps + subject : subject;
+        uint32_t i = subject; /* a view instance index: VMs come after the vAPs already */
         subj = i < p->view.ninsts ? inst_id(p, i) : "";
     }
     char detail[200];
@@ -746,6 +758,45 @@ static int rules_tick(mn_emu_pol *p, mn_err *err)
     return rc;
 }
 
+static int has_on_demand(const mn_emu_pol *p)
+{
+    for (size_t v = 0; v < p->w->nvaps; v++)
+        if (p->w->vaps[v].on_demand)
+            return 1;
+    return 0;
+}
+
+/* agent.c's trace, into policy.csv: the step as the action, the user as the subject. */
+static void agent_trace(void *ctx, uint32_t box, const char *step, uint32_t u, uint32_t inst,
+                        const char *detail)
+{
+    mn_emu_pol *p = ctx;
+    logf_(p, step, u < p->w->nusers ? p->w->users[u].id : "", box_id(p, box),
+          inst != MN_NONE ? inst_id(p, inst) : "", MN_OK, detail);
+}
+
+/* The boxes' agents (agent.h, the same code as in simulation), for the users nothing serves. */
+static int agents_tick(mn_emu_pol *p, mn_err *err)
+{
+    int rc = MN_OK;
+    const char *was = p->source;
+    p->source = "agent";
+    for (uint32_t u = 0; u < p->view.nusers && rc == MN_OK; u++) {
+        if (!p->vusers[u].online || p->vusers[u].vap != MN_NONE)
+            continue;
+        rc = mn_agent_serve(&p->view, &p->be, u, agent_trace, p, err);
+        if (rc == 1) {
+            p->agent_placed++;
+            rc = associate_unserved(p, err);
+            if (rc == MN_OK)
+                rc = view_refresh(p, err);
+        }
+        rc = rc < 0 ? rc : MN_OK;
+    }
+    p->source = was;
+    return rc;
+}
+
 static int any_capped(const mn_emu_pol *p)
 {
     for (size_t v = 0; v < p->w->nvaps; v++)
@@ -760,7 +811,8 @@ int mn_emu_pol_active(const mn_emu_pol *p)
     for (size_t i = 0; i < p->view.ninsts; i++)
         movable |= p->vinsts[i].movable;
     return (movable && strcmp(p->mig->name, "none") != 0) ||
-           (p->w->rules.nrules && p->w->policies.agent) || (p->lb->shares && any_capped(p));
+           (p->w->rules.nrules && p->w->policies.agent) || (p->lb->shares && any_capped(p)) ||
+           (p->w->policies.agent && has_on_demand(p));
 }
 
 int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err)
@@ -769,6 +821,8 @@ int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err)
     p->view.now = (mn_time)p->k * p->period;
     sample_loads(p);
     int rc = view_refresh(p, err);
+    if (rc == MN_OK && p->w->policies.agent && has_on_demand(p))
+        rc = agents_tick(p, err);
     p->source = "rule";
     if (rc == MN_OK && p->w->rules.nrules && p->w->policies.agent)
         rc = rules_tick(p, err);
@@ -903,6 +957,7 @@ void mn_emu_pol_destroy(mn_emu_pol *p)
     mn_free(p->vinsts);
     mn_free(p->vusers);
     mn_free(p->vsla_min);
+    mn_free(p->vsite_ids);
     mn_free(p->migs);
     mn_free(p->log);
     mn_free(p);

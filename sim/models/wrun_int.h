@@ -260,6 +260,7 @@ typedef struct wr {
     mn_view_user *vusers;
     size_t vusers_cap;
     double *vsla_min;
+    const char **vsite_ids;     /* owned array; the ids are the world's */
     mn_backend backend;
     uint32_t *radio_nvaps;      /* vAPs on each radio now (arriving included) */
     w_mig *migs;

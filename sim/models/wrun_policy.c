@@ -30,6 +30,7 @@
 
 #include "core/alloc.h"
 #include "core/outfile.h"
+#include "agent.h"
 #include "wrun_int.h"
 
 #define COPY_CTX_FLAG ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
@@ -206,7 +207,7 @@ static int view_refresh(wr *r, mn_err *err)
         const w_user *U = &r->users[u];
         /* online as its mobility has it (at time 0, before the users start, too) */
         r->vusers[u] = (mn_view_user){U->op, U->sla, U->vap, (uint8_t)(U->live && U->leg.online),
-                                      U->outage, U->violating};
+                                      U->outage, U->violating, U->stacks};
     }
     r->view.users = r->vusers;
     r->view.nusers = r->nusers;
@@ -826,7 +827,7 @@ uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t 
     }
     const w_user *U = &r->users[u];
     r->vusers[u] = (mn_view_user){U->op, U->sla, U->vap, (uint8_t)(U->live && U->leg.online), U->outage,
-                                  U->violating};
+                                  U->violating, U->stacks};
     r->view.users = r->vusers;
     r->view.nusers = r->nusers;
     r->view.now = mn_engine_now(r->eng);
@@ -851,79 +852,11 @@ static void trace_line(wr *r, uint32_t box, const char *step, uint32_t u, uint32
             inst != MN_NONE ? inst_id(r, inst) : "", detail);
 }
 
-/*
- * The agent of a box, for an online user that nothing serves (the reference
- * paper's seven steps): 1 sense the access (the box's uplink), 2 identify
- * the user's provider from its traffic, 3 contact that operator, 4 take its
- * recommendation (an on-demand vAP of that operator that may go on this
- * box), 5 create the tunnel it needs to the provider's site, 6 instantiate
- * it, 7 offer what is left to other providers. Returns 1 if it served u.
- */
-static int agent_serve(wr *r, uint32_t u, mn_err *err)
+/* agent.c's trace, into agent.csv */
+static void agent_trace(void *ctx, uint32_t box, const char *step, uint32_t u, uint32_t inst,
+                        const char *detail)
 {
-    const mn_world *w = r->w;
-    w_user *U = &r->users[u];
-    mn_pos p = mn_leg_pos(&U->leg, mn_engine_now(r->eng));
-    /* the nearest up box in range with a radio, whose agent hears the user */
-    uint32_t box = MN_NONE;
-    double best = INFINITY;
-    for (uint32_t b = 0; b < w->nboxes; b++) {
-        if (!r->boxes[b].up || r->vboxes[b].nradios == 0)
-            continue;
-        double d = mn_pos_dist(p, w->boxes[b].pos);
-        if (d < best && d <= w->radios[r->vboxes[b].radio_first].range_m) {
-            best = d;
-            box = b;
-        }
-    }
-    if (box == MN_NONE)
-        return 0;
-    char detail[320];
-    const mn_box *B = &w->boxes[box];
-    snprintf(detail, sizeof detail, "uplink %.0f Mbps%s", B->uplink_bps / 1e6,
-             r->boxes[box].up ? " up" : " down");
-    trace_line(r, box, "1-sense-access", u, MN_NONE, detail);
-    trace_line(r, box, "2-identify-provider", u, MN_NONE, "from the user's traffic");
-    trace_line(r, box, "3-contact-operator", u, MN_NONE, "over the local connection");
-    uint32_t v = MN_NONE;
-    for (uint32_t j = 0; j < w->nvaps && v == MN_NONE; j++)
-        if (w->vaps[j].on_demand && r->inst[j].state == MN_INST_UNPLACED && w->vaps[j].op == U->op &&
-            (w->vaps[j].stacks & U->stacks) && is_candidate(r, j, box))
-            v = j;
-    if (v == MN_NONE) {
-        trace_line(r, box, "4-recommendation", u, MN_NONE, "none: no on-demand vAP for this box");
-        return 0;
-    }
-    snprintf(detail, sizeof detail, "vAP %s: %.0f MHz %.0f MiB", w->vaps[v].id, w->vaps[v].cpu_hz / 1e6,
-             w->vaps[v].mem_bytes / 1048576);
-    trace_line(r, box, "4-recommendation", u, v, detail);
-    if (w->vaps[v].tunnel_site != MN_NONE && B->site != MN_NONE && B->site != w->vaps[v].tunnel_site) {
-        int rc = be_tunnel(r, B->site, w->vaps[v].tunnel_site, err);
-        snprintf(detail, sizeof detail, "VXLAN %s -> %s%s", w->sites[B->site].id,
-                 w->sites[w->vaps[v].tunnel_site].id, rc == MN_OK ? "" : ": refused");
-        trace_line(r, box, "5-tunnel", u, v, detail);
-    } else {
-        trace_line(r, box, "5-tunnel", u, v, "none needed: native access");
-    }
-    uint32_t radio;
-    mn_err perr = {0};
-    int rc = mn_place_fits(&r->view, v, box, &radio) ? be_place(r, v, box, radio, &perr) : MN_ERANGE;
-    if (rc != MN_OK) {
-        snprintf(detail, sizeof detail, "refused: %s", perr.code ? perr.msg : "no room on this box");
-        trace_line(r, box, "6-instantiate", u, v, detail);
-        return rc == MN_ENOMEM ? MN_ERR(err, MN_ENOMEM, "out of memory") : 0;
-    }
-    snprintf(detail, sizeof detail, "on radio %s", w->radios[radio].id);
-    trace_line(r, box, "6-instantiate", u, v, detail);
-    const mn_view_box *VB = &r->vboxes[box];
-    uint32_t slots = 0;
-    for (uint32_t k = 0; k < VB->nradios; k++)
-        slots += r->vradios[VB->radio_first + k].max_vaps - r->vradios[VB->radio_first + k].nvaps;
-    snprintf(detail, sizeof detail, "%.0f MHz, %.0f MiB, %u vAP slots left for other providers",
-             VB->cpu_free_hz / 1e6, VB->mem_free_bytes / 1048576, slots);
-    trace_line(r, box, "7-offer-resources", u, v, detail);
-    r->agent_decisions++;
-    return 1;
+    trace_line(ctx, box, step, u, inst, detail);
 }
 
 /* The operators' rules' log: one agent.csv line per action, with its reason. */
@@ -1036,7 +969,8 @@ static int agent_round(wr *r, mn_err *err)
         uint32_t u = r->waiting[i];
         if (r->users[u].live && r->users[u].online && r->users[u].vap == MN_NONE) {
             size_t before = r->nwaiting;
-            rc = agent_serve(r, u, err);
+            rc = mn_agent_serve(&r->view, &r->backend, u, r->trace ? agent_trace : NULL, r, err);
+            r->agent_decisions += rc == 1;
             rc = rc < 0 ? rc : MN_OK;
             if (r->nwaiting < before)
                 i--; /* it left the list: its place holds another user now */
@@ -1146,6 +1080,10 @@ int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)
         return rc;
     for (size_t s = 0; s < w->nslas; s++)
         r->vsla_min[s] = w->slas[s].min_bps;
+    if (!(r->vsite_ids = mn_calloc(w->nsites + 1, sizeof *r->vsite_ids)))
+        return MN_ERR(err, MN_ENOMEM, "out of memory for the policies");
+    for (size_t s = 0; s < w->nsites; s++)
+        r->vsite_ids[s] = w->sites[s].id;
     for (uint32_t b = 0; b < w->nboxes; b++) {
         const mn_box *B = &w->boxes[b];
         w_box *S = &r->boxes[b];
@@ -1163,7 +1101,7 @@ int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)
         if (VB->radio_first == MN_NONE)
             VB->radio_first = i;
         VB->nradios++;
-        r->vradios[i] = (mn_view_radio){R->box, R->nvaps, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1};
+        r->vradios[i] = (mn_view_radio){R->box, R->nvaps, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1, R->id};
     }
     for (uint32_t b = 0; b < w->nboxes; b++)
         if (r->vboxes[b].radio_first == MN_NONE)
@@ -1188,14 +1126,16 @@ int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)
             .cpu_hz = vap ? V->cpu_hz : M->cpu_hz, .mem_bytes = vap ? V->mem_bytes : M->mem_bytes,
             .uplink_bps = vap ? V->uplink_bps : M->uplink_bps,
             .dirty_bps = vap ? V->dirty_bps : M->dirty_bps, .cand = vap ? V->cand : M->cand,
-            .ncand = vap ? V->ncand : M->ncand};
+            .ncand = vap ? V->ncand : M->ncand, .on_demand = vap ? V->on_demand : 0,
+            .stacks = vap ? V->stacks : M->stacks, .tunnel_site = vap ? V->tunnel_site : MN_NONE};
     }
     r->boxes_on = w->nboxes;
     r->view = (mn_view){.boxes = r->vboxes, .nboxes = w->nboxes, .radios = r->vradios,
                         .nradios = w->nradios, .insts = r->vinsts, .ninsts = ni, .nvaps = w->nvaps,
                         .high = p->high, .low = p->low, .sla_min_bps = r->vsla_min, .ctx = r,
                         .user_pos = view_user_pos, .user_phy = view_user_phy,
-                        .box_latency = view_box_latency};
+                        .box_latency = view_box_latency, .site_ids = r->vsite_ids,
+                        .nsites = w->nsites};
     r->backend = (mn_backend){&sim_backend, r};
     r->obs = o->observer;
     if (o->agent_trace) {
@@ -1269,6 +1209,7 @@ void w_policy_fini(wr *r)
     mn_free(r->vinsts);
     mn_free(r->vusers);
     mn_free(r->vsla_min);
+    mn_free(r->vsite_ids);
     mn_free(r->radio_nvaps);
     mn_free(r->migs);
     mn_free(r->mig_rows);

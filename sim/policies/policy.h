@@ -66,6 +66,7 @@ typedef struct mn_view_radio {
     uint32_t nvaps, max_vaps;     /* vAPs on it now (arriving included), its standard's cap */
     double range_m;
     uint8_t up;
+    const char *id;               /* the scenario's */
 } mn_view_radio;
 
 typedef struct mn_view_inst {
@@ -85,12 +86,16 @@ typedef struct mn_view_inst {
     uint32_t users;               /* users associated now (vAPs) */
     double load;                  /* its own CPU in use now (domU), or its users' part of its box's load */
     double airtime;               /* a vAP's airtime share of its radio now; 0: none set (no cap) */
+    uint8_t on_demand;            /* a vAP the boxes' agents instantiate when a user needs it */
+    unsigned stacks;              /* protocol stacks it speaks (MN_STACK_* bits) */
+    uint32_t tunnel_site;         /* a vAP tunnelled home to this overlay site; MN_NONE */
 } mn_view_inst;
 
 typedef struct mn_view_user {
     uint32_t op, sla;
     uint32_t vap;                 /* associated vAP, MN_NONE */
     uint8_t online, outage, violating;
+    unsigned stacks;              /* protocol stacks its device speaks */
 } mn_view_user;
 
 typedef struct mn_view {
@@ -113,6 +118,8 @@ typedef struct mn_view {
     double (*user_phy)(const void *ctx, uint32_t user, uint32_t radio);
     /* one-way latency between two boxes through the topology (uplinks included), s; -1: no path */
     double (*box_latency)(const void *ctx, uint32_t a, uint32_t b);
+    const char *const *site_ids;  /* overlay sites' ids (boxes' site, instances' tunnel_site) */
+    size_t nsites;
 } mn_view;
 
 /* The actions; a backend refuses (MN_ERANGE, MN_EINVAL) what breaks a capacity or a rule. */

@@ -5,7 +5,8 @@
 # follow-the-user tick migrated it to box2 during the run (policy.csv and
 # summary.json's policies.migrations), the stream crossed both dom0s (the
 # path column) and kept arriving after the migration (received close to sent),
-# --time-scale is checked, and nothing of the run is left. Needs root: exits
+# --time-scale is checked, and nothing of the run is left; then, on
+# tests/emu/data/emu-agent.xml, the boxes' agent serves Carol in its seven steps. Needs root: exits
 # 77 (SKIPPED) with the reason otherwise. Uses `ip` only to LOOK.
 set -u
 : "${MNETSIM:?set MNETSIM to the mnetsim binary}"
@@ -53,6 +54,21 @@ sent=$(echo "$line" | cut -d, -f9); recv=$(echo "$line" | cut -d, -f10); gap=$(e
 left=$(ls /run/netns 2>/dev/null | grep -c "^$P-"); links=$(ip -o link | grep -c "$P-")
 [ "$left" = 0 ] && [ "$links" = 0 ] && ok "nothing of $P left" || no "$left namespaces, $links links of $P left"
 "$MNETSIM" emu --cleanup $P >/dev/null 2>&1
+
+# the boxes' agents run in emulation too (the same agent.c): Carol, whom nothing serves at the
+# cafe, gets her operator's on-demand vAP in the paper's seven steps, in order
+P2=mn$(printf '%06x' $(( ($$ * 7919 + 4099) % 16777216 )))
+"$MNETSIM" emu "$SRC/tests/emu/data/emu-agent.xml" --duration 3s --time-scale 60 --out "$T/agent" \
+    --prefix $P2 >"$T/aout" 2>&1; rc=$?
+[ $rc = 0 ] && ok "agent run exits 0" || { no "agent run: rc=$rc"; cat "$T/aout"; }
+steps=$(awk -F, '$3 == "agent" && $5 == "carol" {print $4}' "$T/agent/policy.csv" 2>/dev/null | tr '\n' ' ')
+[ "$steps" = "1-sense-access 2-identify-provider 3-contact-operator 4-recommendation 5-tunnel 6-instantiate 7-offer-resources " ] \
+    && ok "the agent's seven steps in order" || no "agent steps: $steps"
+grep -q ',agent,place,op-vap,,cafe-box,done' "$T/agent/policy.csv" 2>/dev/null && ok "op-vap instantiated on cafe-box" \
+    || no "op-vap not placed"
+left=$(ls /run/netns 2>/dev/null | grep -c "^$P2-")
+[ "$left" = 0 ] && ok "nothing of $P2 left" || no "$left namespaces of $P2 left"
+"$MNETSIM" emu --cleanup $P2 >/dev/null 2>&1
 rm -rf "$T"
 [ $fail = 0 ] && echo PASSED || echo FAILED
 exit $fail
