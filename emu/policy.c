@@ -743,16 +743,7 @@ static void rule_log(void *ctx, const mn_rule *rule, uint32_t subject, const mn_
 static int rules_tick(mn_emu_pol *p, mn_err *err)
 {
     const mn_ruleset *rs = &p->w->rules;
-    int rc = MN_OK;
-    for (uint32_t b = 0; b < p->w->nboxes && rc == MN_OK; b++)
-        if (p->vboxes[b].load > p->w->policies.high)
-            rc = mn_rules_run(rs, &p->view, &p->be, MN_RULE_ON_BOX_OVERLOAD, b, rule_log, p, err);
-    for (uint32_t v = 0; v < p->w->nvaps && rc == MN_OK; v++) {
-        const mn_view_inst *I = &p->vinsts[v];
-        if (I->state == MN_INST_RUNNING && I->follows != MN_NONE && I->follows < p->w->nusers &&
-            p->vusers[I->follows].online && user_phy(p, I->follows, I->radio) <= 0)
-            rc = mn_rules_run(rs, &p->view, &p->be, MN_RULE_ON_USER_AWAY, v, rule_log, p, err);
-    }
+    int rc = mn_rules_run_view_events(rs, &p->view, &p->be, rule_log, p, err);
     if (rc == MN_OK)
         rc = mn_rules_run(rs, &p->view, &p->be, MN_RULE_ON_PERIOD, MN_NONE, rule_log, p, err);
     return rc;

@@ -1011,3 +1011,21 @@ size_t mn_rule_worst_case(const mn_rule *r, size_t all_subjects)
 {
     return (r->select_all ? all_subjects : r->nsel) * r->nactions;
 }
+
+int mn_rules_run_view_events(const mn_ruleset *rs, const mn_view *v, const mn_backend *be,
+                             mn_rule_log_fn log, void *log_ctx, mn_err *err)
+{
+    int rc = MN_OK;
+    for (uint32_t b = 0; b < v->nboxes && rc == MN_OK; b++)
+        if (v->boxes[b].load > v->high)
+            rc = mn_rules_run(rs, v, be, MN_RULE_ON_BOX_OVERLOAD, b, log, log_ctx, err);
+    for (uint32_t i = 0; i < v->nvaps && rc == MN_OK; i++) {
+        const mn_view_inst *I = &v->insts[i];
+        if (I->state != MN_INST_RUNNING || I->follows == MN_NONE || I->follows >= v->nusers ||
+            !v->users[I->follows].online || I->radio == MN_NONE || !v->user_phy)
+            continue;
+        if (v->user_phy(v->ctx, I->follows, I->radio) <= 0)
+            rc = mn_rules_run(rs, v, be, MN_RULE_ON_USER_AWAY, i, log, log_ctx, err);
+    }
+    return rc;
+}

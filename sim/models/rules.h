@@ -298,6 +298,17 @@ int mn_rules_run(const mn_ruleset *rs, const struct mn_view *v, const struct mn_
                  mn_rule_trigger trig, uint32_t subject, mn_rule_log_fn log, void *log_ctx,
                  mn_err *err);
 
+/*
+ * The events a view shows by itself, at a policy tick: every box over
+ * v->high (MN_RULE_ON_BOX_OVERLOAD for that box), then every running vAP
+ * whose followed user is online and out of its radio's range
+ * (MN_RULE_ON_USER_AWAY for that vAP); each through mn_rules_run. The
+ * caller adds what only it can see (SLA violations, users coming online)
+ * and then the periodic rules. Returns as mn_rules_run.
+ */
+int mn_rules_run_view_events(const mn_ruleset *rs, const struct mn_view *v, const struct mn_backend *be,
+                             mn_rule_log_fn log, void *log_ctx, mn_err *err);
+
 /* ---- analysis (for `mnetsim validate`) ----
  *
  * A rule's region is, per metric, the set of values its conditions allow

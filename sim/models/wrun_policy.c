@@ -917,17 +917,9 @@ static int rules_tick(wr *r, mn_err *err)
     const mn_world *w = r->w;
     const mn_ruleset *rs = &w->rules;
     mn_time now = mn_engine_now(r->eng), last = now - w->policies.period;
-    int rc = MN_OK;
-    for (uint32_t b = 0; b < w->nboxes && rc == MN_OK; b++)
-        if (r->vboxes[b].load > w->policies.high)
-            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_BOX_OVERLOAD, b, rule_log, r, err);
-    for (uint32_t v = 0; v < w->nvaps && rc == MN_OK; v++) {
-        const mn_view_inst *I = &r->vinsts[v];
-        if (I->state != MN_INST_RUNNING)
-            continue;
-        if (I->follows != MN_NONE && r->users[I->follows].online && view_user_phy(r, I->follows, I->radio) <= 0)
-            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_USER_AWAY, v, rule_log, r, err);
-    }
+    int rc = mn_rules_run_view_events(rs, &r->view, &r->backend, rule_log, r, err);
+    if (rc != MN_OK)
+        return rc;
     /* users' events, once per vAP */
     uint8_t *seen = mn_calloc(w->nvaps + 1, 2);
     if (!seen)
