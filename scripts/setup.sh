@@ -5,13 +5,15 @@
 # with sudo.
 #
 #   scripts/setup.sh            build and test dependencies, OpenMPI (the sweeps'
-#                               cluster runner, tested in CI) and gnuplot (mnetsim report)
+#                               cluster runner, tested in CI), gnuplot (mnetsim report) and
+#                               Mininet's Python library (the export test builds the Topo;
+#                               without recommends: no Open vSwitch, no service started)
 #   scripts/setup.sh --with-mpi the same (kept for old instructions: MPI is now a default)
 set -eu
 
 PKGS="build-essential cmake pkg-config libev-dev libgsl-dev libigraph-dev libxml2-dev
 libnl-3-dev libnl-route-3-dev libpcap-dev libcunit1-dev clang libclang-rt-14-dev
-libopenmpi-dev openmpi-bin gnuplot-nox"
+libopenmpi-dev openmpi-bin gnuplot-nox mininet"
 case "${1:-}" in
 --with-mpi) ;;
 "") ;;

@@ -27,6 +27,7 @@ int mn_cli_run(int argc, char **argv);
 int mn_cli_policies(int argc, char **argv);
 int mn_cli_compare(int argc, char **argv);
 int mn_cli_emu(int argc, char **argv);
+int mn_cli_export(int argc, char **argv);
 int mn_cli_sweep(int argc, char **argv);
 int mn_cli_report(int argc, char **argv);
 int mn_cli_validate(int argc, char **argv);

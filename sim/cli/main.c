@@ -245,6 +245,38 @@ static const struct mn_cli_command commands[] = {
      "Exit status: 0 on success, 2 on bad input or without root (\"emulation needs\n"
      "root (network namespaces)\"), 1 if the emulation failed or was interrupted.\n",
      mn_cli_emu},
+    {"export", "write the world as a Mininet topology or as Xen xl domain configurations",
+     "usage: mnetsim export mininet SCENARIO [-o FILE]\n"
+     "       mnetsim export xen SCENARIO DIR\n"
+     "\n"
+     "Pure file generators: nothing is run and no root is needed (docs/emulation.md,\n"
+     "\"Exports: Mininet and Xen\"). Needs a scenario with a <world>. Movable\n"
+     "instances (world-level vap or vm with boxes=) go on their first candidate box\n"
+     "(a placement policy decides at run time). Every scenario id written must match\n"
+     "[A-Za-z0-9_.:-]+ (NCName ids do); another is refused.\n"
+     "\n"
+     "mininet: a Python 3 module defining MnetTopo(Topo) and topos = {'mnet': ...}, for\n"
+     "`sudo mn --custom FILE --topo mnet`: a switch per topology node, box bridge and\n"
+     "radio segment (and the Internet, where boxes without node= attach), a host per\n"
+     "vAP and VM instance and per user (a population's users on one vAP: one host),\n"
+     "links with the scenario's capacity (bw=, Mbit/s) and latency (delay=) through\n"
+     "TCLink. Mininet names (h1, s1, ...), each with a comment naming its scenario id.\n"
+     "\n"
+     "  -o, --out FILE   where the module goes (default\n"
+     "                   results/<scenario name>/mnet_topo.py)\n"
+     "\n"
+     "xen: into DIR, DIR/<instance>.cfg per vAP and VM instance (name \"mn-<id>\",\n"
+     "memory in MiB (at least 32), vcpus = one per started GHz of its CPU\n"
+     "reservation, type pvh, kernel \"/var/lib/mnetsim/vmlinuz\" (a documented default\n"
+     "path: put a kernel there), a vif on its box's bridge mnbr<box index> with a\n"
+     "locally administered MAC 02:6d:6e:.. from its index), README.txt (the xl, ip and\n"
+     "brctl commands, as text) and network-plan.json last (per box: bridge, instances,\n"
+     "uplink, the VXLAN tunnels of its site). Xen is not needed to generate them.\n"
+     "\n"
+     "Every file is written atomically. Exit status: 0 on success, 2 on bad input\n"
+     "(file:line: message; a scenario without a <world>; an id that cannot be\n"
+     "written), 1 if a file could not be written.\n",
+     mn_cli_export},
     {"help", "list commands, or show one command's help (also: help queues)",
      "usage: mnetsim help [COMMAND | queues]\n", cmd_help},
     {"version", "print the version", "usage: mnetsim version\n", cmd_version},

@@ -18,7 +18,9 @@
  * wait with MPI_Test and 1 ms sleeps, not in a busy MPI_Recv, so that a
  * rank with nothing to do leaves its core to the runs.
  */
+#define _GNU_SOURCE /* sched_setaffinity, CPU_SET */
 #include <mpi.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,23 @@
 #define TAG_RESULT 2
 #define STOP UINT64_MAX
 #define HELLO_LEN 400
+
+/*
+ * mpirun binds each rank to a core; rank 0 hosts local workers besides
+ * coordinating, and with the binding they all share its one core (a
+ * measured 3.6 s against 2.8 s unbound for -np 2 on 2 cores). Before it
+ * forks them, rank 0 lets itself (and so them) run on every online CPU.
+ * Best effort: where the call fails, the binding stays.
+ */
+static void unbind_from_launcher(void)
+{
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+        CPU_SET((int)c, &all);
+    (void)sched_setaffinity(0, sizeof all, &all);
+}
 
 static void nap(void)
 {
@@ -222,6 +241,7 @@ int mn_sweep_mpi_main(mn_sweep_cli *cli)
 
     /* rank 0 prepares and forks its local workers before MPI exists in this process */
     if (env_rank == 0) {
+        unbind_from_launcher();
         status = mn_sweep_cli_prepare(cli, &sw);
         if (status == MN_EXIT_OK && !cli->list)
             status = mn_sweep_cli_todo(sw, cli->out, &todo, &ntodo);
