@@ -247,6 +247,7 @@ typedef struct mn_world {
     double *vlink_reserved; /* owned: bit/s reserved per resource (2 per topology link) */
     double *uplink_reserved; /* owned: bit/s reserved per box uplink */
     mn_world_policies policies;
+    size_t npopulations;    /* <population> elements read (users' pop numbers them) */
     mn_ruleset rules;       /* the operators' and the infrastructure's rules (rules.h) */
 } mn_world;
 

@@ -1156,6 +1156,7 @@ static int on_population(void *world, const mn_scn_elem *e, mn_err *err)
         (rc = qty(e, "distance", &mn_qk_distance, 0, 20000, &distance, err)) != MN_OK ||
         (rc = mn_scn_attr_match(e, "boxes", w->nboxes, box_name, w, "box", &boxes, &nboxes, err)) != MN_OK)
         return rc;
+    proto.pop = (uint32_t)w->npopulations++; /* its users remember where they came from */
     distance /= 1000;
     mn_rng *r;
     char stream[96];

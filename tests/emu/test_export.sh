@@ -64,11 +64,10 @@ done
 #   office-home: switches 3 nodes + 2 box bridges + 2 radios = 7; hosts 3 vAPs + 1 VM +
 #   2 users = 6; links 2 topology + 2 uplinks + 2 radio-bridge + 4 instances + 2 users = 12,
 #   of which the first 6 have bw=.
-#   stacks: switches 5 + 4 + 1 = 10; hosts 3 vAPs + 8 VMs + 20 users (three populations:
-#   the loader does not keep a user's population, so one host each) = 31; links 4 + 4 + 1 +
-#   11 + 20 = 40, 9 with bw=.
+#   stacks: switches 5 + 4 + 1 = 10; hosts 3 vAPs + 8 VMs + 3 user groups (its three
+#   populations, each all on one vAP of box ap) = 14; links 4 + 4 + 1 + 11 + 3 = 23, 9 with bw=.
 expect 0 "office-home: 6 hosts, 7 switches, 12 links (6 with bw=)" -- export mininet "$OH" -o "$tmp/mn/oh.py"
-expect 0 "stacks: 31 hosts, 10 switches, 40 links (9 with bw=)" -- export mininet "$ST" --out "$tmp/mn/st.py"
+expect 0 "stacks: 14 hosts, 10 switches, 23 links (9 with bw=)" -- export mininet "$ST" --out "$tmp/mn/st.py"
 mkdir -p "$tmp/cwd" && (cd "$tmp/cwd" && "$MNETSIM" export mininet "$OH" >/dev/null) &&
     [ -s "$tmp/cwd/results/office-home/mnet_topo.py" ] ||
     { echo "FAIL: default output results/office-home/mnet_topo.py"; fail=1; }
@@ -108,7 +107,7 @@ check_ast() { # FILE "hosts switches links bw"
     else echo "FAIL: ast of $1: got \"$got\", want \"$2\""; fail=1; fi
 }
 check_ast "$tmp/mn/oh.py" "6 7 12 6"
-check_ast "$tmp/mn/st.py" "31 10 40 9"
+check_ast "$tmp/mn/st.py" "14 10 23 9"
 grep -q "# h3: vap home-upmc-vap of operator upmc on box home-box" "$tmp/mn/oh.py" ||
     { echo "FAIL: the comment mapping h3 to its vAP"; fail=1; }
 grep -q "self.addLink(s5, s3, cls=TCLink, bw=50, delay='5ms')" "$tmp/mn/oh.py" ||
@@ -137,7 +136,7 @@ print(len(t.hosts()), len(t.switches()), len(links), len(bw))
 EOF
 skip=""
 if [ -n "$mnpy" ]; then
-    for pair in "oh.py:6 7 12 6" "st.py:31 10 40 9"; do
+    for pair in "oh.py:6 7 12 6" "st.py:14 10 23 9"; do
         f=${pair%%:*} want=${pair#*:}
         got=$("$mnpy" "$tmp/mn_check.py" "$tmp/mn/$f" 2>&1)
         if [ "$got" = "$want" ]; then echo "ok: Mininet Topo of $f: $got"
