@@ -1,4 +1,6 @@
-/* traffic.c - UDP constant-rate and Poisson flows between namespaces; see traffic.h. */
+/* traffic.c - UDP constant-rate and Poisson flows, and TCP bulk flows, between namespaces; see
+ * traffic.h. */
+#define _GNU_SOURCE /* accept4 */
 #include "traffic.h"
 
 #include <arpa/inet.h>
@@ -19,6 +21,9 @@ typedef struct t_flow {
     mn_emu_flow_stats st;
     int tx, rx;
     ev_io rx_w;
+    int conn;    /* TCP: the accepted connection, -1 before */
+    ev_io tx_w;  /* TCP: the sender writes when writable */
+    int tx_done; /* TCP: shut down for writing */
     struct mn_emu_traffic *t;
     uint32_t num;
     double next;  /* s since start: the next datagram is due */
@@ -134,6 +139,14 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     uint8_t buf[2048];
     for (size_t i = 0; i < t->n; i++) {
         t_flow *f = t->flows[i];
+        if (f->spec.tcp) {
+            if (now >= t->end && !f->tx_done) {
+                ev_io_stop(loop, &f->tx_w);
+                shutdown(f->tx, SHUT_WR);
+                f->tx_done = 1;
+            }
+            continue;
+        }
         double mean = f->spec.payload * 8.0 / f->spec.rate_bps;
         if (f->next < rel - 0.05) /* a late timer: send at most 50 ms of backlog */
             f->next = rel - 0.05;
@@ -162,6 +175,83 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
+/* TCP receiver: reads what arrived, counts it; EOF or an error closes the connection. */
+static void on_tcp_data(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    t_flow *f = w->data;
+    static uint8_t buf[1 << 16];
+    ssize_t r;
+    while ((r = recv(f->conn, buf, sizeof buf, 0)) > 0) {
+        double now = mono(), rel = now - f->t->start;
+        mn_emu_flow_stats *s = &f->st;
+        if (s->bytes == 0)
+            s->first_rx = rel;
+        else if (now - f->last_rx_abs > s->max_gap) {
+            s->max_gap = now - f->last_rx_abs;
+            s->max_gap_at = rel;
+        }
+        f->last_rx_abs = now;
+        s->last_rx = rel;
+        s->bytes += (uint64_t)r;
+        s->received += (uint64_t)r;
+    }
+    if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+        ev_io_stop(loop, w);
+        close(f->conn);
+        f->conn = -1;
+    }
+}
+
+/* TCP listener: the one connection of the flow. */
+static void on_tcp_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    t_flow *f = w->data;
+    int c = accept4(f->rx, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0 || f->conn >= 0) {
+        if (c >= 0)
+            close(c);
+        return;
+    }
+    f->conn = c;
+    ev_io_stop(loop, w);
+    ev_io_init(w, on_tcp_data, c, EV_READ);
+    ev_io_start(loop, w);
+}
+
+/* TCP sender: connected (the first writable), then as much as the socket takes. */
+static void on_tcp_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    t_flow *f = w->data;
+    static uint8_t buf[1 << 16];
+    if (!f->st.connected) {
+        int e = 0;
+        socklen_t len = sizeof e;
+        getsockopt(f->tx, SOL_SOCKET, SO_ERROR, &e, &len);
+        if (e) {
+            f->st.tcp_error = e;
+            f->st.send_errors++;
+            ev_io_stop(loop, w);
+            f->tx_done = 1;
+            return;
+        }
+        f->st.connected = 1;
+    }
+    if (mono() >= f->t->end)
+        return; /* the tick shuts it down */
+    ssize_t r;
+    while ((r = send(f->tx, buf, sizeof buf, MSG_NOSIGNAL)) > 0)
+        f->st.sent += (uint64_t)r;
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        f->st.tcp_error = errno;
+        f->st.send_errors++;
+        ev_io_stop(loop, w);
+        f->tx_done = 1;
+    }
+}
+
 int mn_emu_traffic_create(struct ev_loop *loop, uint64_t seed, mn_emu_traffic **out, mn_err *err)
 {
     mn_emu_traffic *t = mn_calloc(1, sizeof *t);
@@ -175,23 +265,24 @@ int mn_emu_traffic_create(struct ev_loop *loop, uint64_t seed, mn_emu_traffic **
     return MN_OK;
 }
 
-static int sock_in(const char *ns, int *out, mn_err *err)
+static int sock_in(const char *ns, int type, int *out, mn_err *err)
 {
     int saved, rc = mn_emu_netns_enter_name(ns, &saved, err);
     if (rc != MN_OK)
         return rc;
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int s = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int e = errno;
     mn_emu_netns_leave(saved);
     if (s < 0)
-        return MN_ERR(err, MN_EIO, "netns %s: UDP socket: %s", ns, strerror(e));
+        return MN_ERR(err, MN_EIO, "netns %s: %s socket: %s", ns,
+                      type == SOCK_STREAM ? "TCP" : "UDP", strerror(e));
     *out = s;
     return MN_OK;
 }
 
 int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err)
 {
-    if (s->payload < MN_EMU_TRAFFIC_HDR || s->payload > 1400 || !(s->rate_bps > 0))
+    if (!s->tcp && (s->payload < MN_EMU_TRAFFIC_HDR || s->payload > 1400 || !(s->rate_bps > 0)))
         return MN_ERR(err, MN_EINVAL, "flow %s: payload %u B (24..1400) and rate %.0f bit/s (> 0)",
                       s->id, s->payload, s->rate_bps);
     if (mn_array_reserve((void **)&t->flows, &t->cap, t->n + 1, sizeof *t->flows) != MN_OK)
@@ -202,10 +293,14 @@ int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err
     f->spec = *s;
     f->t = t;
     f->num = (uint32_t)t->n;
-    f->tx = f->rx = -1;
-    int rc = sock_in(s->tx_ns, &f->tx, err);
+    f->tx = f->rx = f->conn = -1;
+    int type = s->tcp ? SOCK_STREAM : SOCK_DGRAM;
+    int rc = sock_in(s->tx_ns, type, &f->tx, err);
     if (rc == MN_OK)
-        rc = sock_in(s->rx_ns, &f->rx, err);
+        rc = sock_in(s->rx_ns, type, &f->rx, err);
+    int one = 1;
+    if (rc == MN_OK && s->tcp)
+        setsockopt(f->rx, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr = {htonl(s->src)}};
     if (rc == MN_OK && bind(f->tx, (struct sockaddr *)&a, sizeof a) != 0)
         rc = MN_ERR(err, MN_EIO, "flow %s: bind in %s: %s", s->id, s->tx_ns, strerror(errno));
@@ -213,6 +308,9 @@ int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err
     a.sin_port = htons(s->port);
     if (rc == MN_OK && bind(f->rx, (struct sockaddr *)&a, sizeof a) != 0)
         rc = MN_ERR(err, MN_EIO, "flow %s: bind port %u in %s: %s", s->id, s->port, s->rx_ns,
+                    strerror(errno));
+    if (rc == MN_OK && s->tcp && listen(f->rx, 1) != 0)
+        rc = MN_ERR(err, MN_EIO, "flow %s: listen on port %u in %s: %s", s->id, s->port, s->rx_ns,
                     strerror(errno));
     if (rc != MN_OK) {
         if (f->tx >= 0)
@@ -222,10 +320,21 @@ int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err
         mn_free(f);
         return rc;
     }
-    int big = 4 << 20;
-    setsockopt(f->rx, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
-    setsockopt(f->tx, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
-    ev_io_init(&f->rx_w, on_rx, f->rx, EV_READ);
+    if (s->tcp) {
+        /* the kernel's autotuning, but pacing at the cap when there is one */
+        if (s->rate_bps > 0) {
+            unsigned long long pace = (unsigned long long)(s->rate_bps / 8);
+            setsockopt(f->tx, SOL_SOCKET, SO_MAX_PACING_RATE, &pace, sizeof pace);
+        }
+        ev_io_init(&f->rx_w, on_tcp_accept, f->rx, EV_READ);
+        ev_io_init(&f->tx_w, on_tcp_writable, f->tx, EV_WRITE);
+        f->tx_w.data = f;
+    } else {
+        int big = 4 << 20;
+        setsockopt(f->rx, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+        setsockopt(f->tx, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
+        ev_io_init(&f->rx_w, on_rx, f->rx, EV_READ);
+    }
     f->rx_w.data = f;
     ev_io_start(t->loop, &f->rx_w);
     t->flows[t->n++] = f;
@@ -236,10 +345,23 @@ void mn_emu_traffic_start(mn_emu_traffic *t, double duration_s)
 {
     t->start = mono();
     t->end = t->start + duration_s;
-    for (size_t i = 0; i < t->n; i++)
-        t->flows[i]->next = t->flows[i]->spec.poisson ? -log(uniform(t)) * t->flows[i]->spec.payload *
-                                                             8.0 / t->flows[i]->spec.rate_bps
-                                                       : 0;
+    for (size_t i = 0; i < t->n; i++) {
+        t_flow *f = t->flows[i];
+        if (f->spec.tcp) {
+            struct sockaddr_in to = {.sin_family = AF_INET,
+                                     .sin_port = htons(f->spec.port),
+                                     .sin_addr = {htonl(f->spec.dst)}};
+            if (connect(f->tx, (struct sockaddr *)&to, sizeof to) != 0 && errno != EINPROGRESS) {
+                f->st.tcp_error = errno;
+                f->st.send_errors++;
+                f->tx_done = 1;
+            } else {
+                ev_io_start(t->loop, &f->tx_w);
+            }
+            continue;
+        }
+        f->next = f->spec.poisson ? -log(uniform(t)) * f->spec.payload * 8.0 / f->spec.rate_bps : 0;
+    }
     t->running = 1;
     ev_timer_start(t->loop, &t->tick);
 }
@@ -276,6 +398,10 @@ void mn_emu_traffic_destroy(mn_emu_traffic *t)
     ev_timer_stop(t->loop, &t->tick);
     for (size_t i = 0; i < t->n; i++) {
         ev_io_stop(t->loop, &t->flows[i]->rx_w);
+        if (t->flows[i]->spec.tcp)
+            ev_io_stop(t->loop, &t->flows[i]->tx_w);
+        if (t->flows[i]->conn >= 0)
+            close(t->flows[i]->conn);
         close(t->flows[i]->tx);
         close(t->flows[i]->rx);
         mn_free(t->flows[i]);

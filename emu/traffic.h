@@ -1,6 +1,7 @@
 /*
  * traffic.h - our own UDP traffic generator and receiver between
- * namespaces, on a libev loop (the real-time clock's, clock_ev.h).
+ * namespaces, on a libev loop (the real-time clock's, clock_ev.h), and TCP
+ * bulk flows.
  *
  * Owns:      its flows and their sockets (one sender, one receiver each).
  * Borrows:   the ev loop.
@@ -13,6 +14,13 @@
  * Constant rate: one datagram every payload*8/rate s. Poisson: exponential
  * gaps of the same mean. Sending is driven by a 1 ms timer that sends every
  * datagram that is due (a late timer sends the backlog, up to 50 ms of it).
+ *
+ * TCP bulk (spec.tcp): one connection from src to dst:port, opened at
+ * start, written as fast as TCP takes it (paced at rate_bps by
+ * SO_MAX_PACING_RATE when rate_bps > 0) until the duration ends, then
+ * shut down for writing; the receiver reads and counts bytes. For a TCP
+ * flow sent and received count bytes (written by the sender, read by the
+ * receiver), bytes = received, there is no header, delay or sequence.
  */
 #ifndef MN_EMU_TRAFFIC_H
 #define MN_EMU_TRAFFIC_H
@@ -35,6 +43,7 @@ typedef struct mn_emu_flow_spec {
     double rate_bps;   /* offered: payload bits per second */
     int poisson;
     unsigned payload;  /* bytes per datagram, >= MN_EMU_TRAFFIC_HDR */
+    int tcp;           /* a TCP bulk flow (rate_bps: its pacing cap, 0: none; payload unused) */
 } mn_emu_flow_spec;
 
 typedef struct mn_emu_flow_stats {
@@ -44,6 +53,8 @@ typedef struct mn_emu_flow_stats {
     double max_gap;             /* longest silence between two datagrams received, s */
     double max_gap_at;          /* when it ended, s since the start */
     uint64_t last_seq;
+    int connected; /* TCP: the connection was established */
+    int tcp_error; /* TCP: errno of a failed connect or write, else 0 */
 } mn_emu_flow_stats;
 
 typedef struct mn_emu_traffic mn_emu_traffic;

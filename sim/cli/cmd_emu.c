@@ -1,6 +1,7 @@
 /* cmd_emu.c - `mnetsim emu`: a scenario on real namespaces, traffic, pcap, reports. */
 #include <ev.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,14 @@
 #include "../../emu/backend.h"
 #include "../../emu/capture.h"
 #include "../../emu/clock_ev.h"
+#include "../../emu/gap.h"
 #include "../../emu/netns.h"
 #include "../../emu/policy.h"
 #include "../../emu/traffic.h"
 #include "../core/outfile.h"
 #include "../core/time.h"
 #include "../models/net.h"
+#include "../models/wrun.h"
 #include "commands.h"
 
 static volatile sig_atomic_t g_stop;
@@ -79,9 +82,46 @@ struct run {
     uint32_t *flow_user, *flow_svc; /* per flow */
     int *flow_dir;
     size_t nflows;
+    char (*pcap)[4096]; /* per capture point: its file */
+    size_t npcap;
+    size_t *user_point;   /* per user: its capture point, SIZE_MAX when none */
+    struct mig_gap *gaps; /* per (migration, affected flow) */
+    size_t ngaps;
+    const char *scenario;
+    struct simrun *sim; /* the simulator beside, NULL when the scenario has no world */
     double duration, drain_until;
     double time_scale, wall_start;
 };
+
+/* A migration's effect on one flow it affects, measured from the pcap (emu/gap.h). */
+struct mig_gap {
+    size_t mig;   /* mn_emu_pol_mig index */
+    size_t flow;  /* SIZE_MAX: the migration affected no flow */
+    mn_emu_gap g; /* in [wall_start - 1 s, wall_start + 2 s] */
+    int measured; /* a receiver-side capture exists */
+};
+
+/* A migration the simulator finished (mn_run_observer.migration). */
+struct sim_mig {
+    char inst[96], from[96], to[96];
+    double start, end, downtime;
+};
+
+/* The simulator on the same scenario and seed, for the duration the emulation covered. */
+struct simrun {
+    int rc; /* MN_OK, or why it did not run */
+    mn_err err;
+    char dir[4200];    /* DIR/sim */
+    double duration_s; /* scenario seconds: --duration x --time-scale */
+    uint64_t seed;
+    mn_run_summary sum;
+    struct sim_mig *migs;
+    size_t nmigs, cap;
+    int oom;
+};
+
+#define GAP_BEFORE_S 1.0
+#define GAP_AFTER_S 2.0
 
 static void on_watch(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -125,9 +165,12 @@ static int add_flows(struct run *r, mn_err *err)
                 f.src = down ? eip : mn_emu_user_ip(r->emu, u);
                 f.dst = down ? mn_emu_user_ip(r->emu, u) : eip;
                 f.port = (uint16_t)(5000 + r->nflows);
-                /* streams at their rate, constant; transfers Poisson at their cap (10 Mbit/s without) */
-                f.poisson = S->kind == MN_SVC_TRANSFER;
-                f.rate_bps = S->rate_bps > 0 ? S->rate_bps : 10e6;
+                /* streams: UDP at their rate, constant; transfers: one TCP bulk connection for the
+                   whole run, paced at their rate cap when they have one */
+                f.tcp = S->kind == MN_SVC_TRANSFER;
+                f.rate_bps = f.tcp             ? (S->rate_bps > 0 ? S->rate_bps : 0)
+                             : S->rate_bps > 0 ? S->rate_bps
+                                               : 10e6;
                 double pkt = S->packet_bytes > 0 ? S->packet_bytes : 1200;
                 f.payload = (unsigned)(pkt < 64 ? 64 : pkt > 1400 ? 1400 : pkt);
                 int rc = mn_emu_traffic_add(r->traffic, &f, err);
@@ -143,31 +186,183 @@ static int add_flows(struct run *r, mn_err *err)
     return MN_OK;
 }
 
+/* The captures recognise a TCP flow's data segments by its port. */
+static int map_tcp(struct run *r, mn_err *err)
+{
+    for (size_t i = 0; i < r->nflows; i++) {
+        const mn_emu_flow_spec *f = mn_emu_traffic_spec(r->traffic, i);
+        if (f->tcp && mn_emu_capture_map_tcp(r->cap, (uint32_t)i, f->port) != MN_OK)
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+    }
+    return MN_OK;
+}
+
 static int add_captures(struct run *r, const char *dir, mn_err *err)
 {
     const mn_world *w = &r->net->world;
-    char path[8192], file[128], label[128];
+    char file[128], label[128];
+    r->pcap = calloc(w->nusers + w->nboxes + 1, sizeof *r->pcap);
+    r->user_point = calloc(w->nusers + 1, sizeof *r->user_point);
+    if (!r->pcap || !r->user_point)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
     for (uint32_t u = 0; u < w->nusers; u++) {
+        r->user_point[u] = SIZE_MAX;
         if (mn_emu_user_vap(r->emu, u) == MN_NONE)
             continue;
         safe(file, sizeof file, w->users[u].id);
-        snprintf(path, sizeof path, "%s/user-%s.pcap", dir, file);
+        if ((size_t)snprintf(r->pcap[r->npcap], sizeof r->pcap[0], "%s/user-%s.pcap", dir, file) >=
+            sizeof r->pcap[0])
+            return MN_ERR(err, MN_EINVAL, "%s: path too long", dir);
         snprintf(label, sizeof label, "user %s", w->users[u].id);
-        int rc = mn_emu_capture_add(r->cap, mn_emu_user_ns(r->emu, u), mn_emu_user_if(r->emu, u),
-                                    path, label, err);
+        /* "any": the user's veth is made anew when its vAP migrates */
+        int rc = mn_emu_capture_add(r->cap, mn_emu_user_ns(r->emu, u), "any", r->pcap[r->npcap],
+                                    label, err);
         if (rc != MN_OK)
             return rc;
+        r->user_point[u] = r->npcap++;
     }
     for (uint32_t b = 0; b < w->nboxes; b++) {
         safe(file, sizeof file, w->boxes[b].id);
-        snprintf(path, sizeof path, "%s/dom0-%s-uplink.pcap", dir, file);
+        if ((size_t)snprintf(r->pcap[r->npcap], sizeof r->pcap[0], "%s/dom0-%s-uplink.pcap", dir,
+                             file) >= sizeof r->pcap[0])
+            return MN_ERR(err, MN_EINVAL, "%s: path too long", dir);
         snprintf(label, sizeof label, "dom0 %s", w->boxes[b].id);
         int rc = mn_emu_capture_add(r->cap, mn_emu_box_ns(r->emu, b), mn_emu_box_uplink(r->emu),
-                                    path, label, err);
+                                    r->pcap[r->npcap], label, err);
         if (rc != MN_OK)
             return rc;
+        r->npcap++;
     }
     return MN_OK;
+}
+
+static const char *inst_id(const mn_world *w, uint32_t i)
+{
+    return i < w->nvaps ? w->vaps[i].id : w->vms[i - w->nvaps].id;
+}
+
+/* Whether migrating instance i moves flow k: a vAP's users' flows, a VM's sessions' flows. */
+static int mig_affects(const struct run *r, uint32_t i, size_t k)
+{
+    const mn_world *w = &r->net->world;
+    if (i < w->nvaps)
+        return mn_emu_user_vap(r->emu, r->flow_user[k]) == i;
+    const mn_emu_flow_spec *f = mn_emu_traffic_spec(r->traffic, k);
+    const char *end = r->flow_dir[k] == MN_DIR_DOWN ? f->tx_ns : f->rx_ns;
+    return strcmp(end, mn_emu_inst_ns(r->emu, i)) == 0;
+}
+
+/*
+ * For each migration and each flow it affects, the longest gap of the flow's
+ * datagrams at the capture nearest its receiver in [start - 1 s, start + 2 s]
+ * (wall time of the re-plumbing's start): a downstream flow at its user's
+ * interface; an upstream flow at the dom0 uplinks (merged: the server's end is
+ * not captured), which it crosses before and after the move.
+ */
+static int measure_gaps(struct run *r, mn_err *err)
+{
+    size_t nm = mn_emu_pol_nmigs(r->pol);
+    r->gaps = calloc(nm * (r->nflows + 1) + 1, sizeof *r->gaps);
+    if (!r->gaps)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    const char *files[1024];
+    for (size_t m = 0; m < nm; m++) {
+        const mn_emu_mig *M = mn_emu_pol_mig(r->pol, m);
+        size_t before = r->ngaps;
+        for (size_t k = 0; k < r->nflows; k++) {
+            if (!mig_affects(r, M->inst, k))
+                continue;
+            struct mig_gap *G = &r->gaps[r->ngaps++];
+            G->mig = m;
+            G->flow = k;
+            G->g.gap_s = -1;
+            size_t nf = 0;
+            size_t up = r->user_point[r->flow_user[k]];
+            if (r->flow_dir[k] == MN_DIR_DOWN) {
+                if (up != SIZE_MAX)
+                    files[nf++] = r->pcap[up];
+            } else {
+                for (size_t p = 0; p < r->npcap && nf < 1024; p++)
+                    if (strstr(r->pcap[p], "/dom0-") && mn_emu_capture_seen(r->cap, p, (uint32_t)k))
+                        files[nf++] = r->pcap[p];
+            }
+            if (!nf)
+                continue;
+            G->measured = 1;
+            int rc = mn_emu_gap_measure(files, nf, (uint32_t)k, M->wall_start - GAP_BEFORE_S,
+                                        M->wall_start + GAP_AFTER_S, &G->g, err);
+            if (rc != MN_OK)
+                return rc;
+        }
+        if (r->ngaps == before) {
+            r->gaps[r->ngaps].mig = m;
+            r->gaps[r->ngaps++].flow = SIZE_MAX;
+        }
+    }
+    return MN_OK;
+}
+
+static void write_migrations_csv(const struct run *r, FILE *f)
+{
+    const mn_world *w = &r->net->world;
+    fprintf(f, "instance,from,to,t_s,replumb_s,gap_s,lost_in_gap,flow,wall_s,packets_in_window,"
+               "gap_from_s,gap_to_s,ok\n");
+    for (size_t k = 0; k < r->ngaps; k++) {
+        const struct mig_gap *G = &r->gaps[k];
+        const mn_emu_mig *M = mn_emu_pol_mig(r->pol, G->mig);
+        fprintf(f, "%s,%s,%s,%.3f,%.6f,", inst_id(w, M->inst), w->boxes[M->from].id,
+                w->boxes[M->to].id, M->t_s, M->wall_end - M->wall_start);
+        if (G->measured && G->g.gap_s >= 0)
+            fprintf(f, "%.6f,%llu,", G->g.gap_s, (unsigned long long)G->g.lost_in_gap);
+        else
+            fprintf(f, ",,");
+        fprintf(f, "%s,%.6f,",
+                G->flow == SIZE_MAX ? "" : mn_emu_traffic_spec(r->traffic, G->flow)->id,
+                M->wall_start - r->wall_start);
+        if (G->measured && G->g.gap_s >= 0)
+            fprintf(f, "%llu,%.6f,%.6f,", (unsigned long long)G->g.packets,
+                    G->g.gap_from - r->wall_start, G->g.gap_to - r->wall_start);
+        else if (G->measured)
+            fprintf(f, "%llu,,,", (unsigned long long)G->g.packets);
+        else
+            fprintf(f, ",,,");
+        fprintf(f, "%s\n", M->rc == MN_OK ? "true" : "false");
+    }
+}
+
+/* summary.json's "migrations": the same rows as migrations.csv, each figure measured from the pcap.
+ */
+static void write_migrations_json(const struct run *r, FILE *f)
+{
+    const mn_world *w = &r->net->world;
+    fprintf(f,
+            "  \"migrations\": {\"source\": \"emulated: re-plumbing time from the backend call, "
+            "gap and loss from the receiver-side pcap\", \"window_s\": [%.1f, %.1f], \"rows\": [",
+            -GAP_BEFORE_S, GAP_AFTER_S);
+    for (size_t k = 0; k < r->ngaps; k++) {
+        const struct mig_gap *G = &r->gaps[k];
+        const mn_emu_mig *M = mn_emu_pol_mig(r->pol, G->mig);
+        fprintf(f, "%s\n    {\"instance\": ", k ? "," : "");
+        mn_json_string(f, inst_id(w, M->inst));
+        fprintf(f, ", \"from\": ");
+        mn_json_string(f, w->boxes[M->from].id);
+        fprintf(f, ", \"to\": ");
+        mn_json_string(f, w->boxes[M->to].id);
+        fprintf(f, ", \"t_s\": %.3f, \"wall_s\": %.3f, \"replumb_s\": %.6f, \"flow\": ", M->t_s,
+                M->wall_start - r->wall_start, M->wall_end - M->wall_start);
+        if (G->flow == SIZE_MAX)
+            fprintf(f, "null");
+        else
+            mn_json_string(f, mn_emu_traffic_spec(r->traffic, G->flow)->id);
+        if (G->measured && G->g.gap_s >= 0)
+            fprintf(f, ", \"gap_s\": %.6f, \"lost_in_gap\": %llu, \"packets_in_window\": %llu}",
+                    G->g.gap_s, (unsigned long long)G->g.lost_in_gap,
+                    (unsigned long long)G->g.packets);
+        else
+            fprintf(f, ", \"gap_s\": null, \"lost_in_gap\": null, \"packets_in_window\": %llu}",
+                    (unsigned long long)G->g.packets);
+    }
+    fprintf(f, "%s]},\n", r->ngaps ? "\n  " : "");
 }
 
 /* summary.json's "policies": the names, the clock, what they did. */
@@ -189,7 +384,7 @@ static void write_policies_json(const struct run *r, FILE *f)
             ticks, placed, refused);
     for (size_t k = 0; k < mn_emu_pol_nmigs(r->pol); k++) {
         const mn_emu_mig *m = mn_emu_pol_mig(r->pol, k);
-        const char *id = m->inst < w->nvaps ? w->vaps[m->inst].id : w->vms[m->inst - w->nvaps].id;
+        const char *id = inst_id(w, m->inst);
         fprintf(f, "%s\n      {\"instance\": ", k ? "," : "");
         mn_json_string(f, id);
         fprintf(f, ", \"from\": ");
@@ -203,6 +398,254 @@ static void write_policies_json(const struct run *r, FILE *f)
     fprintf(f, "%s]\n  },\n", mn_emu_pol_nmigs(r->pol) ? "\n    " : "");
 }
 
+static void on_sim_migration(void *ctx, double start_s, double end_s, const char *instance,
+                             const char *from_box, const char *to_box, double downtime_s)
+{
+    struct simrun *S = ctx;
+    if (S->nmigs == S->cap) {
+        size_t cap = S->cap ? 2 * S->cap : 8;
+        struct sim_mig *m = realloc(S->migs, cap * sizeof *m);
+        if (!m) {
+            S->oom = 1;
+            return;
+        }
+        S->migs = m;
+        S->cap = cap;
+    }
+    struct sim_mig *m = &S->migs[S->nmigs++];
+    snprintf(m->inst, sizeof m->inst, "%s", instance);
+    snprintf(m->from, sizeof m->from, "%s", from_box ? from_box : "");
+    snprintf(m->to, sizeof m->to, "%s", to_box ? to_box : "");
+    m->start = start_s;
+    m->end = end_s;
+    m->downtime = downtime_s;
+}
+
+/*
+ * The simulator in-process on a fresh load of the scenario with its duration set to
+ * the scenario time the emulation covered (--duration x --time-scale) and the same
+ * seed, results in DIR/sim. A failure is reported in summary.json, not fatal.
+ */
+static void run_simulator(struct run *r, const char *dir)
+{
+    struct simrun *S = calloc(1, sizeof *S);
+    if (!S)
+        return;
+    r->sim = S;
+    mn_err_clear(&S->err);
+    S->duration_s = r->duration * r->time_scale;
+    S->seed = r->net->has_seed ? r->net->seed : 1;
+    snprintf(S->dir, sizeof S->dir, "%s/sim", dir);
+    char set[96];
+    snprintf(set, sizeof set, "//scenario/@duration=%.6fs", S->duration_s);
+    const char *sets[1] = {set};
+    mn_net *n = NULL;
+    if ((S->rc = mn_net_load(r->scenario, sets, 1, &S->seed, &n, &S->err)) != MN_OK)
+        return;
+    mn_run_observer obs;
+    memset(&obs, 0, sizeof obs);
+    obs.ctx = S;
+    obs.migration = on_sim_migration;
+    mn_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.seed = S->seed;
+    o.seed_set = 1;
+    o.out_dir = S->dir;
+    o.sets = sets;
+    o.nsets = 1;
+    o.observer = &obs;
+    S->rc = mn_world_run(n, &o, &S->sum, &S->err);
+    if (S->rc == MN_OK && S->oom)
+        S->rc = MN_ERR(&S->err, MN_ENOMEM, "out of memory recording the simulated migrations");
+    mn_net_destroy(n);
+}
+
+/* users.csv's mean_bps of user id in the simulator's results; -1 when not found. */
+static double sim_user_bps(const struct simrun *S, const char *id)
+{
+    char path[4300], line[1024];
+    snprintf(path, sizeof path, "%s/users.csv", S->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int col = -1;
+    double v = -1;
+    if (fgets(line, sizeof line, f)) {
+        int k = 0;
+        for (char *t = strtok(line, ",\n"); t; t = strtok(NULL, ",\n"), k++)
+            if (strcmp(t, "mean_bps") == 0)
+                col = k;
+    }
+    while (col >= 0 && v < 0 && fgets(line, sizeof line, f)) {
+        char *save = NULL, *t = strtok_r(line, ",\n", &save);
+        if (!t || strcmp(t, id) != 0)
+            continue;
+        for (int k = 1; (t = strtok_r(NULL, ",\n", &save)); k++)
+            if (k == col)
+                v = strtod(t, NULL);
+    }
+    fclose(f);
+    return v;
+}
+
+static double flow_thr(const struct run *r, size_t i)
+{
+    const mn_emu_flow_stats *s = mn_emu_traffic_stats(r->traffic, i);
+    double span = s->last_rx - s->first_rx;
+    return span > 0 && s->received > 1 ? (double)s->bytes * 8 / span : 0;
+}
+
+/* summary.json's "simulated" and "comparison": each figure labelled with where it comes from. */
+static void write_comparison_json(const struct run *r, FILE *f)
+{
+    const mn_world *w = &r->net->world;
+    const struct simrun *S = r->sim;
+    if (!S) {
+        fprintf(f, "  \"simulated\": null,\n  \"comparison\": null\n");
+        return;
+    }
+    fprintf(f,
+            "  \"simulated\": {\"source\": \"simulator (mn_world_run in-process), same scenario "
+            "and seed\", \"dir\": \"sim\", \"seed\": %llu, \"duration_s\": %.3f, ",
+            (unsigned long long)S->seed, S->duration_s);
+    if (S->rc != MN_OK) {
+        fprintf(f, "\"error\": ");
+        mn_json_string(f, S->err.msg[0] ? S->err.msg : mn_strerror(S->rc));
+        fprintf(f, "},\n  \"comparison\": null\n");
+        return;
+    }
+    fprintf(f, "\"metrics\": {");
+    for (int k = 0; k < MN_RUN_NMETRICS; k++)
+        fprintf(f, "%s\"%s\": %.9g", k ? ", " : "", mn_run_metric_names[k], S->sum.metrics[k]);
+    fprintf(f, "},\n    \"migrations\": [");
+    for (size_t k = 0; k < S->nmigs; k++) {
+        fprintf(f, "%s\n      {\"instance\": ", k ? "," : "");
+        mn_json_string(f, S->migs[k].inst);
+        fprintf(f, ", \"from\": ");
+        mn_json_string(f, S->migs[k].from);
+        fprintf(f, ", \"to\": ");
+        mn_json_string(f, S->migs[k].to);
+        fprintf(f, ", \"start_s\": %.6f, \"end_s\": %.6f, \"downtime_s\": %.6f}", S->migs[k].start,
+                S->migs[k].end, S->migs[k].downtime);
+    }
+    fprintf(f, "%s]},\n", S->nmigs ? "\n    " : "");
+    /* migrations matched by instance and order: the k-th of an instance in each */
+    fprintf(f, "  \"comparison\": {\n    \"migrations\": [");
+    size_t nm = mn_emu_pol_nmigs(r->pol), rows = 0;
+    for (size_t m = 0; m < nm; m++) {
+        const mn_emu_mig *M = mn_emu_pol_mig(r->pol, m);
+        const char *id = inst_id(w, M->inst);
+        size_t order = 0;
+        for (size_t j = 0; j < m; j++)
+            order += mn_emu_pol_mig(r->pol, j)->inst == M->inst;
+        const struct sim_mig *sm = NULL;
+        for (size_t j = 0, seen = 0; j < S->nmigs && !sm; j++)
+            if (strcmp(S->migs[j].inst, id) == 0 && seen++ == order)
+                sm = &S->migs[j];
+        const struct mig_gap *worst = NULL; /* the affected flow with the longest gap */
+        for (size_t k = 0; k < r->ngaps; k++)
+            if (r->gaps[k].mig == m && r->gaps[k].measured && r->gaps[k].g.gap_s >= 0 &&
+                (!worst || r->gaps[k].g.gap_s > worst->g.gap_s))
+                worst = &r->gaps[k];
+        fprintf(f, "%s\n      {\"instance\": ", rows++ ? "," : "");
+        mn_json_string(f, id);
+        fprintf(f, ", \"order\": %zu,\n       \"emulated\": {\"from\": ", order + 1);
+        mn_json_string(f, w->boxes[M->from].id);
+        fprintf(f, ", \"to\": ");
+        mn_json_string(f, w->boxes[M->to].id);
+        fprintf(f, ", \"t_s\": %.3f, \"replumb_s\": %.6f, \"gap_s\": ", M->t_s,
+                M->wall_end - M->wall_start);
+        if (worst) {
+            fprintf(f, "%.6f, \"lost_in_gap\": %llu, \"flow\": ", worst->g.gap_s,
+                    (unsigned long long)worst->g.lost_in_gap);
+            mn_json_string(f, mn_emu_traffic_spec(r->traffic, worst->flow)->id);
+        } else {
+            fprintf(f, "null, \"lost_in_gap\": null, \"flow\": null");
+        }
+        fprintf(f, ", \"source\": \"emulation: backend call time; gap from the pcap\"},\n"
+                   "       \"simulated\": ");
+        if (sm) {
+            fprintf(f, "{\"from\": ");
+            mn_json_string(f, sm->from);
+            fprintf(f, ", \"to\": ");
+            mn_json_string(f, sm->to);
+            fprintf(f,
+                    ", \"start_s\": %.6f, \"end_s\": %.6f, \"downtime_s\": %.6f, \"source\": "
+                    "\"simulator: pre-copy rounds then stop-and-copy\"}",
+                    sm->start, sm->end, sm->downtime);
+        } else {
+            fprintf(f, "null");
+        }
+        fprintf(f, "}");
+    }
+    /* simulated migrations the emulation did not make */
+    for (size_t j = 0; j < S->nmigs; j++) {
+        size_t order = 0, emu_count = 0;
+        for (size_t i = 0; i < j; i++)
+            order += strcmp(S->migs[i].inst, S->migs[j].inst) == 0;
+        for (size_t m = 0; m < nm; m++)
+            emu_count += strcmp(inst_id(w, mn_emu_pol_mig(r->pol, m)->inst), S->migs[j].inst) == 0;
+        if (order < emu_count)
+            continue;
+        fprintf(f, "%s\n      {\"instance\": ", rows++ ? "," : "");
+        mn_json_string(f, S->migs[j].inst);
+        fprintf(f, ", \"order\": %zu, \"emulated\": null, \"simulated\": {\"from\": ", order + 1);
+        mn_json_string(f, S->migs[j].from);
+        fprintf(f, ", \"to\": ");
+        mn_json_string(f, S->migs[j].to);
+        fprintf(f, ", \"start_s\": %.6f, \"end_s\": %.6f, \"downtime_s\": %.6f}}", S->migs[j].start,
+                S->migs[j].end, S->migs[j].downtime);
+    }
+    fprintf(f, "%s],\n    \"users\": [", rows ? "\n    " : "");
+    size_t nu = 0;
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        double emu = 0;
+        size_t nf = 0;
+        for (size_t i = 0; i < r->nflows; i++)
+            if (r->flow_user[i] == u) {
+                emu += flow_thr(r, i);
+                nf++;
+            }
+        double sim = sim_user_bps(S, w->users[u].id);
+        if (!nf && sim < 0)
+            continue;
+        fprintf(f, "%s\n      {\"user\": ", nu++ ? "," : "");
+        mn_json_string(f, w->users[u].id);
+        fprintf(f,
+                ", \"emulated_bps\": %.0f, \"emulated_flows\": %zu, \"simulated_mean_bps\": ", emu,
+                nf);
+        if (sim >= 0)
+            fprintf(f, "%.0f", sim);
+        else
+            fprintf(f, "null");
+        fprintf(f, "}");
+    }
+    fprintf(f, "%s],\n", nu ? "\n    " : "");
+    fprintf(
+        f,
+        "    \"sources\": {\"emulated_bps\": \"emulation: the sum of the user's flows' throughput "
+        "(flows.csv throughput_bps: payload bits received between the first and last datagram)\", "
+        "\"simulated_mean_bps\": \"simulator: sim/users.csv mean_bps (the user's session bytes "
+        "over "
+        "its online time)\", \"emulated gap_s\": \"emulation: the longest silence of the affected "
+        "flow at its receiver-side capture in [start - %.0f s, start + %.0f s]\", \"simulated "
+        "downtime_s\": \"simulator: the stop-and-copy phase of its live migration\"},\n",
+        GAP_BEFORE_S, GAP_AFTER_S);
+    fprintf(
+        f,
+        "    \"notes\": [\"no netem in this kernel: the emulation has no link or uplink latency, "
+        "the simulator has them\", \"no radio contention in the emulation: the air is an htb per "
+        "direction at one station's MAC throughput (Bianchi); the simulator shares airtime\", "
+        "\"the simulated migration copies the instance's memory over the uplink in pre-copy rounds "
+        "(start_s to end_s) and stops it for the last copy (downtime_s); the emulated one only "
+        "re-plumbs its veths and routes (replumb_s), during which the single-threaded generator "
+        "also pauses\", \"the emulation runs one flow per service and direction for the whole run; "
+        "the simulator draws sessions (interarrival, duration or size) and blocks those it cannot "
+        "serve\", \"scenario time: the simulator ran %.3f s (--duration x --time-scale); the "
+        "emulation's traffic ran %.3f s of wall time\"]\n  }\n",
+        S->duration_s, r->duration);
+}
+
 static int write_reports(struct run *r, const char *dir, mn_err *err)
 {
     const mn_world *w = &r->net->world;
@@ -211,7 +654,7 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
     if (rc != MN_OK)
         return rc;
     fprintf(o.f, "flow,user,service,direction,kind,from_ns,to_ns,offered_bps,sent,received,lost,"
-                 "loss,throughput_bps,delay_mean_s,delay_max_s,max_gap_s,radio_bps,path\n");
+                 "loss,throughput_bps,delay_mean_s,delay_max_s,max_gap_s,radio_bps,path,proto\n");
     uint64_t sent = 0, recv = 0;
     double thr_sum = 0, delay_sum = 0;
     for (size_t i = 0; i < r->nflows; i++) {
@@ -223,9 +666,12 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
         uint32_t vap = mn_emu_user_vap(r->emu, r->flow_user[i]);
         uint32_t vr = vap == MN_NONE ? MN_NONE : mn_emu_inst_radio(r->emu, vap);
         double radio = vr == MN_NONE ? 0 : mn_emu_radio_bps(r->emu, vr); /* movable: where it is now */
-        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%.0f,%llu,%llu,%llu,%.6f,%.0f,%.6f,%.6f,%.6f,%.0f,", f->id,
-                w->users[r->flow_user[i]].id, w->services[r->flow_svc[i]].id,
-                r->flow_dir[i] == MN_DIR_DOWN ? "down" : "up", f->poisson ? "poisson" : "cbr",
+        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%.0f,%llu,%llu,%llu,%.6f,%.0f,%.6f,%.6f,%.6f,%.0f,",
+                f->id, w->users[r->flow_user[i]].id, w->services[r->flow_svc[i]].id,
+                r->flow_dir[i] == MN_DIR_DOWN ? "down" : "up",
+                f->tcp       ? "bulk"
+                : f->poisson ? "poisson"
+                             : "cbr",
                 f->tx_ns, f->rx_ns, f->rate_bps, (unsigned long long)s->sent,
                 (unsigned long long)s->received, (unsigned long long)lost,
                 s->sent ? (double)lost / (double)s->sent : 0, thr,
@@ -237,9 +683,11 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
                 fprintf(o.f, "%s%s", sep, mn_emu_capture_label(r->cap, p));
                 sep = ";";
             }
-        fputc('\n', o.f);
-        sent += s->sent;
-        recv += s->received;
+        fprintf(o.f, ",%s\n", f->tcp ? "tcp" : "udp");
+        if (!f->tcp) { /* datagrams; a TCP flow counts bytes */
+            sent += s->sent;
+            recv += s->received;
+        }
         thr_sum += thr;
         delay_sum += s->delay_sum;
     }
@@ -275,7 +723,14 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
     mn_emu_write_limits(r->emu, o.f, "\", \"");
     fprintf(o.f, "\"],\n");
     write_policies_json(r, o.f);
-    fprintf(o.f, "  \"simulated\": null\n}\n");
+    write_migrations_json(r, o.f);
+    write_comparison_json(r, o.f);
+    fprintf(o.f, "}\n");
+    if ((rc = mn_outfile_commit(&o, err)) != MN_OK)
+        return rc;
+    if ((rc = mn_outfile_open(&o, dir, "migrations.csv", err)) != MN_OK)
+        return rc;
+    write_migrations_csv(r, o.f);
     if ((rc = mn_outfile_commit(&o, err)) != MN_OK)
         return rc;
     if ((rc = mn_outfile_open(&o, dir, "policy.csv", err)) != MN_OK)
@@ -361,6 +816,7 @@ int mn_cli_emu(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.duration = mn_time_to_sec(dur);
     r.time_scale = time_scale;
+    r.scenario = scenario;
     if (mn_net_load(scenario, NULL, 0, NULL, &r.net, &err) != MN_OK) {
         mn_cli_print_error(&err);
         return MN_EXIT_USAGE;
@@ -397,7 +853,7 @@ int mn_cli_emu(int argc, char **argv)
             MN_OK ||
         (rc = add_flows(&r, &err)) != MN_OK ||
         (rc = mn_emu_capture_create(loop, r.nflows, &r.cap, &err)) != MN_OK ||
-        (rc = add_captures(&r, dir, &err)) != MN_OK)
+        (rc = map_tcp(&r, &err)) != MN_OK || (rc = add_captures(&r, dir, &err)) != MN_OK)
         goto done;
     mn_emu_counts c = mn_emu_get_counts(r.emu);
     fprintf(stderr, "mnetsim: emu: %u namespaces, %u links; %zu flows for %.1f s\n", c.namespaces,
@@ -425,6 +881,10 @@ int mn_cli_emu(int argc, char **argv)
         goto done;
     }
     mn_emu_capture_flush(r.cap);
+    if ((rc = measure_gaps(&r, &err)) != MN_OK)
+        goto done;
+    if (r.net->world.present)
+        run_simulator(&r, dir);
     if ((rc = write_reports(&r, dir, &err)) != MN_OK)
         goto done;
     printf("emulated %s: %zu flows, results in %s\n", r.net->name, r.nflows, dir);
@@ -443,5 +903,11 @@ done:
     free(r.flow_user);
     free(r.flow_svc);
     free(r.flow_dir);
+    free(r.pcap);
+    free(r.user_point);
+    free(r.gaps);
+    if (r.sim)
+        free(r.sim->migs);
+    free(r.sim);
     return status;
 }
