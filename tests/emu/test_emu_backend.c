@@ -20,67 +20,7 @@
 #include "emu/netns.h"
 #include "sim/models/net.h"
 
-static int failures;
-#define CHECK(c, ...)                                            \
-    do {                                                         \
-        if (!(c)) {                                              \
-            failures++;                                          \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                        \
-            fputc('\n', stderr);                                 \
-        } else {                                                 \
-            printf("ok: ");                                      \
-            printf(__VA_ARGS__);                                 \
-            putchar('\n');                                       \
-        }                                                        \
-    } while (0)
-
-static int sock_in(const char *ns)
-{
-    int saved, s;
-    if (mn_emu_netns_enter_name(ns, &saved, NULL) != MN_OK)
-        return -1;
-    s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    mn_emu_netns_leave(saved);
-    return s;
-}
-
-/* Datagrams from the user to its service's server that arrive (of 5) within 0.5 s. */
-static int user_to_server(mn_emu *e)
-{
-    const char *sns;
-    uint32_t sip;
-    if (mn_emu_service_end(e, 0, 0, &sns, &sip) != MN_OK)
-        return -1;
-    char srv_ns[16];
-    snprintf(srv_ns, sizeof srv_ns, "%s", sns);
-    int rx = sock_in(srv_ns), tx = sock_in(mn_emu_user_ns(e, 0)), got = 0;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(7000), .sin_addr = {htonl(sip)}};
-    if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&a, sizeof a) != 0)
-        return -1;
-    char buf[64] = "x";
-    for (int i = 0; i < 5; i++)
-        sendto(tx, buf, 16, 0, (struct sockaddr *)&a, sizeof a);
-    for (int i = 0; i < 500 && got < 5; i++) {
-        if (recv(rx, buf, sizeof buf, 0) > 0)
-            got++;
-        else
-            usleep(1000);
-    }
-    close(rx);
-    close(tx);
-    return got;
-}
-
-static int link_in(const char *ns, const char *dev)
-{
-    mn_emu_nl nl;
-    if (mn_emu_nl_open(&nl, ns, NULL) != MN_OK)
-        return 0;
-    int ok = mn_emu_link_index(&nl, dev, NULL) > 0;
-    mn_emu_nl_close(&nl);
-    return ok;
-}
+#include "emu_test.h"
 
 int main(void)
 {
