@@ -29,18 +29,7 @@ struct kind_list {
     char label[40]; /* not given: the scenario's policy, for rows and dirs */
 };
 
-/* Prints "mnetsim: compare: <message>; see `mnetsim help compare`"; returns MN_EXIT_USAGE. */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("mnetsim: compare: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs("; see `mnetsim help compare`\n", stderr);
-    va_end(ap);
-    return MN_EXIT_USAGE;
-}
+#define usage_error(...) mn_cli_usage_error("compare", __VA_ARGS__)
 
 /* "KIND=a,b,c" into lists[KIND]; prints the one-line error and returns MN_EXIT_USAGE. */
 static int parse_policy(const char *arg, struct kind_list *lists)

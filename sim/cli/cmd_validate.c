@@ -31,17 +31,7 @@
 
 #define MAX_AGAINST 32
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("mnetsim: validate: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs("; see `mnetsim help validate`\n", stderr);
-    va_end(ap);
-    return MN_EXIT_USAGE;
-}
+#define usage_error(...) mn_cli_usage_error("validate", __VA_ARGS__)
 
 /* The root element's name of an XML file ("" when it cannot be parsed: the loader will say why). */
 static void root_name(const char *path, char *out, size_t n)

@@ -32,6 +32,12 @@ int mn_cli_sweep(int argc, char **argv);
 int mn_cli_report(int argc, char **argv);
 int mn_cli_validate(int argc, char **argv);
 
+/*
+ * Prints "mnetsim: COMMAND: <message>; see `mnetsim help COMMAND`" to
+ * stderr and returns MN_EXIT_USAGE.
+ */
+int mn_cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Prints "mnetsim: where: msg" (or "mnetsim: msg") to stderr. */
 void mn_cli_print_error(const mn_err *err);
 

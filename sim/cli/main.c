@@ -1,5 +1,6 @@
 /* main.c - the mnetsim front end: dispatches subcommands, prints errors. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,17 @@ static int cmd_version(int argc, char **argv)
     (void)argv;
     printf("mnetsim %s\n", MN_VERSION);
     return MN_EXIT_OK;
+}
+
+int mn_cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "mnetsim: %s: ", command);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "; see `mnetsim help %s`\n", command);
+    va_end(ap);
+    return MN_EXIT_USAGE;
 }
 
 void mn_cli_print_error(const mn_err *err)

@@ -430,6 +430,21 @@ static void observe_refusal(wr *r, const char *what, uint32_t i, uint32_t box, c
                         r->w->boxes[box].id, err && err->code ? err->msg : "");
 }
 
+/* Whether box (and *radio, MN_NONE for a VM) may take instance i now: a candidate, and room. */
+static int destination_ok(wr *r, const char *what, uint32_t i, uint32_t box, uint32_t *radio,
+                          mn_err *err)
+{
+    if (!is_candidate(r, i, box))
+        return MN_ERR(err, MN_EINVAL, "box %s is not among %s's boxes", r->w->boxes[box].id,
+                      inst_id(r, i));
+    if (!is_vap(r, i))
+        *radio = MN_NONE;
+    int rc = fits(r, i, box, *radio, err);
+    if (rc != MN_OK)
+        observe_refusal(r, what, i, box, err);
+    return rc;
+}
+
 static int be_place(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_err *err)
 {
     wr *r = ctx;
@@ -437,16 +452,9 @@ static int be_place(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_err 
         return MN_ERR(err, MN_EINVAL, "no such instance or box");
     if (!inst_movable(r, i) || r->inst[i].state != MN_INST_UNPLACED)
         return MN_ERR(err, MN_EINVAL, "%s is not an unplaced movable instance", inst_id(r, i));
-    if (!is_candidate(r, i, box))
-        return MN_ERR(err, MN_EINVAL, "box %s is not among %s's boxes", r->w->boxes[box].id,
-                      inst_id(r, i));
-    if (!is_vap(r, i))
-        radio = MN_NONE;
-    int rc = fits(r, i, box, radio, err);
-    if (rc != MN_OK) {
-        observe_refusal(r, "place", i, box, err);
+    int rc = destination_ok(r, "place", i, box, &radio, err);
+    if (rc != MN_OK)
         return rc;
-    }
     power_set(r, box, 1);
     book(r, i, box, radio, 1);
     r->inst[i].refused = 0;
@@ -576,16 +584,9 @@ static int be_migrate(void *ctx, uint32_t i, uint32_t box, uint32_t radio, mn_er
     uint32_t from = inst_box(r, i);
     if (box == from)
         return MN_ERR(err, MN_EINVAL, "%s is on box %s already", inst_id(r, i), r->w->boxes[box].id);
-    if (!is_candidate(r, i, box))
-        return MN_ERR(err, MN_EINVAL, "box %s is not among %s's boxes", r->w->boxes[box].id,
-                      inst_id(r, i));
-    if (!is_vap(r, i))
-        radio = MN_NONE;
-    int rc = fits(r, i, box, radio, err);
-    if (rc != MN_OK) {
-        observe_refusal(r, "migrate", i, box, err);
+    int rc = destination_ok(r, "migrate", i, box, &radio, err);
+    if (rc != MN_OK)
         return rc;
-    }
     w_mig m = {.inst = i, .from = from, .to = box, .to_radio = radio, .flow = MN_NONE, .live = 1};
     if (copy_path(r, from, box, &m) != MN_OK)
         return MN_ERR(err, MN_EINVAL, "no path from box %s to box %s for the copy",
