@@ -1035,10 +1035,17 @@ static int on_mobility(void *world, const mn_scn_elem *e, mn_err *err)
             if (*end || !(smin > 0) || !(smax >= smin) || !isfinite(smax))
                 return mn_scn_fail(e, err, MN_EPARSE,
                                    "speed \"%s\" is not \"min,max\" in m/s with 0 < min <= max", speed);
+            if (smin < 0.01 || smax > 100)
+                return mn_scn_fail(e, err, MN_ERANGE,
+                                   "speed \"%s\" is outside 0.01 to 100 m/s (walking to driving)", speed);
         }
         if ((rc = qty(e, "area", &mn_qk_distance, 1, 0, &area, err)) != MN_OK ||
             (rc = dist_attr(e, "pause", &mn_qk_duration, "0s", &d->pause, err)) != MN_OK)
             return rc;
+        /* legs of ~0 m would follow each other at ~0 s intervals: the run would never advance */
+        if (area < 1000)
+            return mn_scn_fail(e, err, MN_ERANGE,
+                               "area (the side of the square users walk in) must be at least 1m");
         d->m.area_lo = (mn_pos){0, 0};
         d->m.area_hi = (mn_pos){area / 1000, area / 1000};
         d->m.speed_min = smin;

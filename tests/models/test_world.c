@@ -492,6 +492,13 @@ static void test_world_loader_errors_name_the_fix(void)
                  "<vm id='c' kind='router' box='b2'/></vnet>",
                  "no chain of <vlink>s");
     expect_error("<mobility id='m' kind='trace' file='missing.csv'/>", "missing.csv");
+    /* zero-length legs would follow each other at the same instant: a run that never ends */
+    expect_error("<mobility id='m' kind='random-waypoint' area='0m'/>", "at least 1m");
+    expect_error("<mobility id='m' kind='random-waypoint' area='100m' speed='1,1e9'/>",
+                 "outside 0.01 to 100 m/s");
+    /* movable instances and policies */
+    expect_error("<vap id='v' operator='op'/>", "needs boxes=");
+    expect_error("<policies low='90%' high='80%'/>", "must be below high");
     /* a world without a duration would run for ever */
     mn_err err = {0};
     CU_ASSERT_EQUAL(run_text("<scenario name='forever'><topology/><world><operator id='op'/></world></scenario>",
