@@ -27,6 +27,19 @@ static int bytes_per_s(double bps, uint64_t *out, const char *dev, mn_err *err)
     return MN_OK;
 }
 
+/* A new root qdisc object for interface ifi, or NULL with err set. The caller frees it. */
+static struct rtnl_qdisc *root_qdisc(int ifi, mn_err *err)
+{
+    struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+    if (!q) {
+        MN_ERR(err, MN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    rtnl_tc_set_ifindex(TC_CAST(q), ifi);
+    rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+    return q;
+}
+
 int mn_emu_tc_tbf(mn_emu_nl *nl, const char *dev, double rate_bps, mn_err *err)
 {
     uint64_t rate = 0;
@@ -41,11 +54,9 @@ int mn_emu_tc_tbf(mn_emu_nl *nl, const char *dev, double rate_bps, mn_err *err)
     double limit = burst + (double)rate * 0.020;
     if (limit > 2147483647.0)
         limit = 2147483647.0;
-    struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+    struct rtnl_qdisc *q = root_qdisc(ifi, err);
     if (!q)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    rtnl_tc_set_ifindex(TC_CAST(q), ifi);
-    rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+        return MN_ENOMEM;
     rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0x10, 0));
     rtnl_tc_set_kind(TC_CAST(q), "tbf");
     rtnl_qdisc_tbf_set_limit(q, (int)limit);
@@ -60,11 +71,9 @@ int mn_emu_tc_htb(mn_emu_nl *nl, const char *dev, unsigned defminor, mn_err *err
     int ifi = mn_emu_link_index(nl, dev, err);
     if (ifi < 0)
         return ifi;
-    struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+    struct rtnl_qdisc *q = root_qdisc(ifi, err);
     if (!q)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    rtnl_tc_set_ifindex(TC_CAST(q), ifi);
-    rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+        return MN_ENOMEM;
     rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
     rtnl_tc_set_kind(TC_CAST(q), "htb");
     rtnl_htb_set_defcls(q, TC_HANDLE(1, defminor));
@@ -132,11 +141,9 @@ int mn_emu_tc_clear(mn_emu_nl *nl, const char *dev, mn_err *err)
     int ifi = mn_emu_link_index(nl, dev, err);
     if (ifi < 0)
         return ifi;
-    struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+    struct rtnl_qdisc *q = root_qdisc(ifi, err);
     if (!q)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    rtnl_tc_set_ifindex(TC_CAST(q), ifi);
-    rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+        return MN_ENOMEM;
     int rc = rtnl_qdisc_delete(nl->sk, q);
     rtnl_qdisc_put(q);
     if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NOATTR && rc != -NLE_INVAL)
