@@ -468,8 +468,16 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
 
     size_t nremote = remote ? remote->nworkers : 0;
     long busy[MN_SWEEP_MAX_WORKERS];
-    long rbusy_storage[1];
-    long *rbusy = nremote ? mn_calloc(nremote, sizeof *rbusy) : rbusy_storage;
+    /*
+     * Each remote worker holds up to RQUEUE runs (MPI queues the messages):
+     * when it sends a result its next run is already there, so rank 0 may
+     * look for results every 5 ms without leaving it idle, and takes less of
+     * the cores the runs use (measured: 0.4-0.7 s of CPU over a 2.9 s
+     * sweep when it looked every millisecond).
+     */
+    enum { RQUEUE = 2 };
+    long rbusy_storage[RQUEUE];
+    long *rbusy = nremote ? mn_calloc(RQUEUE * nremote, sizeof *rbusy) : rbusy_storage;
     int alive[MN_SWEEP_MAX_WORKERS];
     size_t next = 0, finished = 0, nalive = pool->n;
     int rc = MN_OK;
@@ -481,17 +489,22 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
         alive[w] = 1;
         busy[w] = -1;
     }
-    for (size_t w = 0; w < nremote; w++)
-        rbusy[w] = -1;
+    for (size_t k = 0; k < RQUEUE * nremote; k++)
+        rbusy[k] = -1;
     /* the first runs: one per worker, remote ones first (the local one has no latency) */
     for (size_t w = 0; w < nremote && next < ntodo && rc == MN_OK; w++)
         if ((rc = remote->assign(remote->ctx, w, todo[next], err)) == MN_OK)
-            rbusy[w] = (long)todo[next++];
+            rbusy[RQUEUE * w] = (long)todo[next++];
     for (size_t w = 0; w < pool->n && next < ntodo && rc == MN_OK; w++) {
         uint64_t r = todo[next];
         if (write_all(pool->job_fd[w], &r, sizeof r) == 0)
             busy[w] = (long)todo[next++];
     }
+    /* then the remote workers' queues */
+    for (size_t k = 1; k < RQUEUE; k++)
+        for (size_t w = 0; w < nremote && next < ntodo && rc == MN_OK; w++)
+            if ((rc = remote->assign(remote->ctx, w, todo[next], err)) == MN_OK)
+                rbusy[RQUEUE * w + k] = (long)todo[next++];
     show(&pg, tally, ntodo, 0);
     while (rc == MN_OK && finished < ntodo) {
         struct pollfd pfd[MN_SWEEP_MAX_WORKERS];
@@ -503,14 +516,14 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
                 map[np++] = w;
             }
         size_t rbusy_n = 0;
-        for (size_t w = 0; w < nremote; w++)
-            rbusy_n += rbusy[w] >= 0;
+        for (size_t k = 0; k < RQUEUE * nremote; k++)
+            rbusy_n += rbusy[k] >= 0;
         if (!np && !rbusy_n) {
             rc = MN_ERR(err, MN_EIO, "every worker died; %zu runs were not done", ntodo - finished);
             break;
         }
         /* with remote workers poll briefly: their results arrive through MPI, not a pipe */
-        int got = poll(pfd, (nfds_t)np, nremote ? 1 : 200);
+        int got = poll(pfd, (nfds_t)np, nremote ? 5 : 200);
         if (got < 0 && errno != EINTR) {
             rc = MN_ERR(err, MN_EIO, "poll: %s", strerror(errno));
             break;
@@ -569,18 +582,27 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
             }
             if (c == 0)
                 break;
-            if (w >= nremote || rbusy[w] != (long)r) {
+            size_t slot = RQUEUE * nremote;
+            for (size_t k = 0; w < nremote && k < RQUEUE; k++)
+                if (rbusy[RQUEUE * w + k] == (long)r)
+                    slot = RQUEUE * w + k;
+            if (slot == RQUEUE * nremote) {
                 rc = MN_ERR(err, MN_EBUG, "worker %zu returned run %zu it was not given", w, r);
                 break;
             }
-            rbusy[w] = -1;
+            rbusy[slot] = -1;
             rbusy_n--;
             finished_run(&pg, sw, r, state, tally);
             finished++;
-            if (next < ntodo) {
+            /* a run queued behind another only while there are more runs than workers:
+               near the end a queue would keep a run from a worker that is free */
+            int holds = 0;
+            for (size_t k = 0; k < RQUEUE; k++)
+                holds |= rbusy[RQUEUE * w + k] >= 0;
+            if (next < ntodo && (!holds || ntodo - next > pool->n + nremote)) {
                 if ((rc = remote->assign(remote->ctx, w, todo[next], err)) != MN_OK)
                     break;
-                rbusy[w] = (long)todo[next++];
+                rbusy[slot] = (long)todo[next++];
                 rbusy_n++;
             }
         }
