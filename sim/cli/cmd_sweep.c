@@ -74,13 +74,13 @@ void mn_sweep_cli_list(const mn_sweep *sw)
     }
 }
 
-int mn_sweep_cli_todo(const mn_sweep *sw, const char *out, size_t **todo_out, size_t *n_out)
+int mn_sweep_cli_pending(const mn_sweep *sw, const char *out, size_t **pending_out, size_t *n_out)
 {
     size_t nruns = mn_sweep_nruns(sw), n = 0;
-    size_t *todo = mn_calloc(nruns ? nruns : 1, sizeof *todo);
-    *todo_out = NULL;
+    size_t *pending = mn_calloc(nruns ? nruns : 1, sizeof *pending);
+    *pending_out = NULL;
     *n_out = 0;
-    if (!todo) {
+    if (!pending) {
         fprintf(stderr, "mnetsim: sweep: out of memory for %zu runs\n", nruns);
         return MN_EXIT_FAIL;
     }
@@ -89,14 +89,14 @@ int mn_sweep_cli_todo(const mn_sweep *sw, const char *out, size_t **todo_out, si
         mn_err err = {0};
         if (mn_sweep_run_dir(sw, out, r, dir, sizeof dir, &err) != MN_OK) {
             mn_cli_print_error(&err);
-            mn_free(todo);
+            mn_free(pending);
             return MN_EXIT_USAGE;
         }
         /* finished runs stay; failed ones are tried again */
         if (mn_sweep_run_state(dir) != MN_SWEEP_DONE)
-            todo[n++] = r;
+            pending[n++] = r;
     }
-    *todo_out = todo;
+    *pending_out = pending;
     *n_out = n;
     return MN_EXIT_OK;
 }
@@ -177,15 +177,15 @@ static int local_main(mn_sweep_cli *cli)
         mn_sweep_destroy(sw);
         return MN_EXIT_OK;
     }
-    size_t *todo = NULL, ntodo = 0;
-    if ((status = mn_sweep_cli_todo(sw, cli->out, &todo, &ntodo)) != MN_EXIT_OK) {
+    size_t *pending = NULL, npending = 0;
+    if ((status = mn_sweep_cli_pending(sw, cli->out, &pending, &npending)) != MN_EXIT_OK) {
         mn_sweep_destroy(sw);
         return status;
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     size_t n = (size_t)(cli->jobs > 0 ? cli->jobs : ncpu > 0 ? ncpu : 1);
-    if (n > ntodo)
-        n = ntodo;
+    if (n > npending)
+        n = npending;
     mn_sweep_pool pool;
     mn_sweep_tally tally = {0};
     mn_err err = {0};
@@ -195,17 +195,17 @@ static int local_main(mn_sweep_cli *cli)
         status = MN_EXIT_FAIL;
     } else {
         int progress = !cli->quiet && isatty(STDERR_FILENO);
-        int rc = mn_sweep_dispatch(&pool, NULL, todo, ntodo, progress, &tally, &err);
+        int rc = mn_sweep_dispatch(&pool, NULL, pending, npending, progress, &tally, &err);
         mn_sweep_pool_stop(&pool);
         if (rc != MN_OK) {
             mn_cli_print_error(&err);
             status = MN_EXIT_FAIL;
         }
-        int fin = mn_sweep_cli_finish(cli, sw, mn_sweep_nruns(sw) - ntodo, &tally, n, "local");
+        int fin = mn_sweep_cli_finish(cli, sw, mn_sweep_nruns(sw) - npending, &tally, n, "local");
         if (status == MN_EXIT_OK)
             status = fin;
     }
-    mn_free(todo);
+    mn_free(pending);
     mn_sweep_destroy(sw);
     return status;
 }

@@ -31,8 +31,8 @@ int mn_sweep_cli_prepare(mn_sweep_cli *cli, mn_sweep **sw_out);
 /* --list: the expansion, one line per run (point id, values, rep, seed). */
 void mn_sweep_cli_list(const mn_sweep *sw);
 
-/* The runs not finished yet under out, in run order (*todo_out: mn_free). */
-int mn_sweep_cli_todo(const mn_sweep *sw, const char *out, size_t **todo_out, size_t *n_out);
+/* The runs not finished yet under out, in run order (*pending_out: mn_free). */
+int mn_sweep_cli_pending(const mn_sweep *sw, const char *out, size_t **pending_out, size_t *n_out);
 
 /* Rebuilds the tables and prints the closing line; 1 if a run failed. */
 int mn_sweep_cli_finish(const mn_sweep_cli *cli, const mn_sweep *sw, size_t skipped,

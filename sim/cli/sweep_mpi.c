@@ -234,7 +234,7 @@ int mn_sweep_mpi_main(mn_sweep_cli *cli)
     long env_rank = launcher_rank();
     mn_sweep *sw = NULL;
     int status = MN_EXIT_OK;
-    size_t *todo = NULL, ntodo = 0, nlocal = 0;
+    size_t *pending = NULL, npending = 0, nlocal = 0;
     mn_sweep_pool pool;
     memset(&pool, 0, sizeof pool);
     mn_err err = {0};
@@ -244,11 +244,11 @@ int mn_sweep_mpi_main(mn_sweep_cli *cli)
         unbind_from_launcher();
         status = mn_sweep_cli_prepare(cli, &sw);
         if (status == MN_EXIT_OK && !cli->list)
-            status = mn_sweep_cli_todo(sw, cli->out, &todo, &ntodo);
+            status = mn_sweep_cli_pending(sw, cli->out, &pending, &npending);
         if (status == MN_EXIT_OK && !cli->list) {
             nlocal = cli->jobs > 0 ? (size_t)cli->jobs : 1;
-            if (nlocal > ntodo)
-                nlocal = ntodo;
+            if (nlocal > npending)
+                nlocal = npending;
             if (mn_sweep_pool_start(&pool, sw, cli->out, nlocal, &err) != MN_OK) {
                 mn_cli_print_error(&err);
                 status = MN_EXIT_FAIL;
@@ -263,7 +263,7 @@ int mn_sweep_mpi_main(mn_sweep_cli *cli)
         /* a launcher that does not say the rank: rank 0 only coordinates */
         status = mn_sweep_cli_prepare(cli, &sw);
         if (status == MN_EXIT_OK && !cli->list)
-            status = mn_sweep_cli_todo(sw, cli->out, &todo, &ntodo);
+            status = mn_sweep_cli_pending(sw, cli->out, &pending, &npending);
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (status == MN_EXIT_OK && cli->list) {
@@ -314,7 +314,7 @@ int mn_sweep_mpi_main(mn_sweep_cli *cli)
         mn_sweep_remote remote = {&m, (size_t)size - 1, m_assign, m_collect, m_finish};
         mn_sweep_tally tally = {0};
         int progress = !cli->quiet && isatty(STDERR_FILENO);
-        int rc = m.jobs ? mn_sweep_dispatch(&pool, &remote, todo, ntodo, progress, &tally, &err)
+        int rc = m.jobs ? mn_sweep_dispatch(&pool, &remote, pending, npending, progress, &tally, &err)
                         : MN_ERR(&err, MN_ENOMEM, "out of memory");
         if (!m.jobs)
             m_finish(&m);
@@ -326,7 +326,7 @@ int mn_sweep_mpi_main(mn_sweep_cli *cli)
         }
         char runner[64];
         snprintf(runner, sizeof runner, "MPI, %d ranks", size);
-        int fin = mn_sweep_cli_finish(cli, sw, mn_sweep_nruns(sw) - ntodo, &tally,
+        int fin = mn_sweep_cli_finish(cli, sw, mn_sweep_nruns(sw) - npending, &tally,
                                       nlocal + (size_t)size - 1, runner);
         if (status == MN_EXIT_OK)
             status = fin;
@@ -335,7 +335,7 @@ out:
     mn_sweep_pool_stop(&pool);
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD); /* everyone exits alike */
     MPI_Finalize();
-    mn_free(todo);
+    mn_free(pending);
     mn_sweep_destroy(sw);
     return status < 0 ? MN_EXIT_OK : status;
 }

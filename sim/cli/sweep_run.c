@@ -415,7 +415,7 @@ struct progress {
     uint32_t *left; /* runs left per point */
 };
 
-static void show(struct progress *pg, const mn_sweep_tally *t, size_t ntodo, int final)
+static void show(struct progress *pg, const mn_sweep_tally *t, size_t npending, int final)
 {
     if (!pg->on)
         return;
@@ -427,14 +427,14 @@ static void show(struct progress *pg, const mn_sweep_tally *t, size_t ntodo, int
     double el = now - pg->t0, rate = el > 0 ? (double)finished / el : 0;
     char eta[32] = "--";
     if (finished && rate > 0) {
-        double s = (double)(ntodo - finished) / rate;
+        double s = (double)(npending - finished) / rate;
         snprintf(eta, sizeof eta, "%d:%02d", (int)(s / 60), (int)fmod(s, 60));
     }
     char failed[48] = "";
     if (t->failed)
         snprintf(failed, sizeof failed, " (%zu failed)", t->failed);
     fprintf(stderr, "\rsweep: points %zu/%zu  runs %zu/%zu%s  %.1f runs/s  ETA %s   ",
-            pg->points_done, pg->points_total, finished, ntodo, failed, rate, eta);
+            pg->points_done, pg->points_total, finished, npending, failed, rate, eta);
     if (final)
         fputc('\n', stderr);
     fflush(stderr);
@@ -451,8 +451,8 @@ static void finished_run(struct progress *pg, const mn_sweep *sw, size_t r, int 
         pg->points_done++;
 }
 
-int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const size_t *todo,
-                      size_t ntodo, int progress, mn_sweep_tally *tally, mn_err *err)
+int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const size_t *pending,
+                      size_t npending, int progress, mn_sweep_tally *tally, mn_err *err)
 {
     const mn_sweep *sw = pool->sw;
     memset(tally, 0, sizeof *tally);
@@ -461,8 +461,8 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
     pg.left = mn_calloc(sw->npoints ? sw->npoints : 1, sizeof *pg.left);
     if (!pg.left)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ntodo; i++)
-        pg.left[todo[i] / sw->reps]++;
+    for (size_t i = 0; i < npending; i++)
+        pg.left[pending[i] / sw->reps]++;
     for (size_t p = 0; p < sw->npoints; p++)
         pg.points_done += pg.left[p] == 0;
 
@@ -492,21 +492,21 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
     for (size_t k = 0; k < RQUEUE * nremote; k++)
         rbusy[k] = -1;
     /* the first runs: one per worker, remote ones first (the local one has no latency) */
-    for (size_t w = 0; w < nremote && next < ntodo && rc == MN_OK; w++)
-        if ((rc = remote->assign(remote->ctx, w, todo[next], err)) == MN_OK)
-            rbusy[RQUEUE * w] = (long)todo[next++];
-    for (size_t w = 0; w < pool->n && next < ntodo && rc == MN_OK; w++) {
-        uint64_t r = todo[next];
+    for (size_t w = 0; w < nremote && next < npending && rc == MN_OK; w++)
+        if ((rc = remote->assign(remote->ctx, w, pending[next], err)) == MN_OK)
+            rbusy[RQUEUE * w] = (long)pending[next++];
+    for (size_t w = 0; w < pool->n && next < npending && rc == MN_OK; w++) {
+        uint64_t r = pending[next];
         if (write_all(pool->job_fd[w], &r, sizeof r) == 0)
-            busy[w] = (long)todo[next++];
+            busy[w] = (long)pending[next++];
     }
     /* then the remote workers' queues */
     for (size_t k = 1; k < RQUEUE; k++)
-        for (size_t w = 0; w < nremote && next < ntodo && rc == MN_OK; w++)
-            if ((rc = remote->assign(remote->ctx, w, todo[next], err)) == MN_OK)
-                rbusy[RQUEUE * w + k] = (long)todo[next++];
-    show(&pg, tally, ntodo, 0);
-    while (rc == MN_OK && finished < ntodo) {
+        for (size_t w = 0; w < nremote && next < npending && rc == MN_OK; w++)
+            if ((rc = remote->assign(remote->ctx, w, pending[next], err)) == MN_OK)
+                rbusy[RQUEUE * w + k] = (long)pending[next++];
+    show(&pg, tally, npending, 0);
+    while (rc == MN_OK && finished < npending) {
         struct pollfd pfd[MN_SWEEP_MAX_WORKERS];
         size_t map[MN_SWEEP_MAX_WORKERS], np = 0;
         for (size_t w = 0; w < pool->n; w++)
@@ -519,7 +519,7 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
         for (size_t k = 0; k < RQUEUE * nremote; k++)
             rbusy_n += rbusy[k] >= 0;
         if (!np && !rbusy_n) {
-            rc = MN_ERR(err, MN_EIO, "every worker died; %zu runs were not done", ntodo - finished);
+            rc = MN_ERR(err, MN_EIO, "every worker died; %zu runs were not done", npending - finished);
             break;
         }
         /* with remote workers poll briefly: their results arrive through MPI, not a pipe */
@@ -563,10 +563,10 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
             } else {
                 state = m.state;
                 busy[w] = -1;
-                if (next < ntodo) {
-                    uint64_t nr = todo[next];
+                if (next < npending) {
+                    uint64_t nr = pending[next];
                     if (write_all(pool->job_fd[w], &nr, sizeof nr) == 0)
-                        busy[w] = (long)todo[next++];
+                        busy[w] = (long)pending[next++];
                 }
             }
             finished_run(&pg, sw, r, state, tally);
@@ -599,21 +599,21 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
             int holds = 0;
             for (size_t k = 0; k < RQUEUE; k++)
                 holds |= rbusy[RQUEUE * w + k] >= 0;
-            if (next < ntodo && (!holds || ntodo - next > pool->n + nremote)) {
-                if ((rc = remote->assign(remote->ctx, w, todo[next], err)) != MN_OK)
+            if (next < npending && (!holds || npending - next > pool->n + nremote)) {
+                if ((rc = remote->assign(remote->ctx, w, pending[next], err)) != MN_OK)
                     break;
-                rbusy[slot] = (long)todo[next++];
+                rbusy[slot] = (long)pending[next++];
                 rbusy_n++;
             }
         }
         (void)nalive;
-        show(&pg, tally, ntodo, 0);
+        show(&pg, tally, npending, 0);
     }
     if (remote)
         remote->finish(remote->ctx);
     tally->wall_s = mn_sys_monotonic_s() - t0;
-    if (ntodo)
-        show(&pg, tally, ntodo, 1);
+    if (npending)
+        show(&pg, tally, npending, 1);
     mn_free(pg.left);
     if (nremote)
         mn_free(rbusy);

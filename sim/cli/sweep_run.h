@@ -101,15 +101,15 @@ typedef struct mn_sweep_tally {
 } mn_sweep_tally;
 
 /*
- * Runs todo[0..ntodo) (run indexes) on the pool's workers and the remote
- * ones (NULL: none), one run per idle worker at a time, in todo's order.
+ * Runs pending[0..npending) (run indexes) on the pool's workers and the remote
+ * ones (NULL: none), one run per idle worker at a time, in pending's order.
  * A worker that dies fails its run (error.txt says so) and gets no more.
  * progress: a line on stderr with points done/total, runs/s and ETA
  * (points_done0: points already complete before). MN_EIO when no worker is
  * left with runs to do.
  */
-int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const size_t *todo,
-                      size_t ntodo, int progress, mn_sweep_tally *tally, mn_err *err);
+int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const size_t *pending,
+                      size_t npending, int progress, mn_sweep_tally *tally, mn_err *err);
 
 /* ---- the tables (sweep_agg.c) ---- */
 
