@@ -226,9 +226,13 @@ static int radio_refresh(wr *r, uint32_t i, mn_err *err)
     if (S->air_cap < 1 - MN_WORLD_MAX_BEACON_SHARE)
         S->air_cap = 1 - MN_WORLD_MAX_BEACON_SHARE;
     int rc = mn_share_link_set_capacity(r->share, S->res, S->air_cap, err);
-    for (uint32_t j = 0; j < r->w->nvaps && rc == MN_OK; j++)
+    /* the capped vAPs on it: among its box's vAPs (not every vAP of the world) */
+    const w_box *B = &r->boxes[R->box];
+    for (uint32_t k = B->vap_first; k < B->vap_first + B->nvaps && rc == MN_OK; k++) {
+        uint32_t j = r->box_vaps[k];
         if (r->vaps[j].radio == i && r->vaps[j].res_air != MN_NONE)
             rc = mn_share_link_set_capacity(r->share, r->vaps[j].res_air, r->vap_share[j] * S->air_cap, err);
+    }
     return rc;
 }
 
