@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "emu/backend.h"
 #include "emu/link.h"
 #include "emu/netns.h"
+#include "sim/models/net.h"
 
 static int failures;
 #define CHECK(c, ...)                                                                              \
@@ -79,6 +81,24 @@ static int link_in(const char *ns, const char *dev)
     int ok = mn_emu_link_index(&nl, dev, NULL) > 0;
     mn_emu_nl_close(&nl);
     return ok;
+}
+
+/*
+ * The start of every backend test: exits 77 (SKIPPED, with the reason) where
+ * namespaces cannot be made, 1 if the scenario does not load; else *n.
+ */
+static inline void emu_test_start(const char *scenario, mn_net **n)
+{
+    mn_err err;
+    mn_err_clear(&err);
+    if (mn_emu_netns_check(&err) != MN_OK) {
+        printf("SKIPPED: %s\n", err.msg);
+        exit(77);
+    }
+    if (mn_net_load(scenario, NULL, 0, NULL, n, &err) != MN_OK) {
+        fprintf(stderr, "FAIL: %s: %s\n", err.where, err.msg);
+        exit(1);
+    }
 }
 
 #endif /* MN_EMU_TEST_H */

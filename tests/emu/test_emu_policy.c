@@ -58,15 +58,8 @@ int main(void)
 {
     mn_err err;
     mn_err_clear(&err);
-    if (mn_emu_netns_check(&err) != MN_OK) {
-        printf("SKIPPED: %s\n", err.msg);
-        return 77;
-    }
     mn_net *n;
-    if (mn_net_load(MN_EMU_DATA "/emu-follow.xml", NULL, 0, NULL, &n, &err) != MN_OK) {
-        fprintf(stderr, "FAIL: %s: %s\n", err.where, err.msg);
-        return 1;
-    }
+    emu_test_start(MN_EMU_DATA "/emu-follow.xml", &n);
     const mn_world *w = &n->world;
     char P[MN_EMU_PREFIX_LEN + 1], ns[16], dev[16];
     mn_emu_prefix_new(P);
