@@ -22,9 +22,16 @@ typedef struct p_box {
     uint8_t powered;
 } p_box;
 
+/* A user's SLA state between ticks (the accounting itself: mn_emu_user_sla). */
+typedef struct p_user {
+    mn_emu_user_sla acc;
+    mn_time outage_since; /* scenario time its outage began */
+    uint8_t was_online, came_online, violating, in_outage;
+} p_user;
+
 typedef struct p_log {
     double t_s, wall_s;
-    char source[8], action[24], subject[48], from[48], to[48], result[12];
+    char source[12], action[24], subject[48], from[48], to[48], result[12];
     char detail[200];
 } p_log;
 
@@ -62,7 +69,17 @@ struct mn_emu_pol {
     size_t nmigs, migs_cap;
     p_log *log;
     size_t nlog, log_cap;
-    const char *source; /* who acts now: "place", "policy", "rule" */
+    const char *source; /* who acts now: "place", "policy", "rule", "agent", "balancing" */
+    p_user *usr;
+    mn_emu_handover *hos;
+    size_t nhos, hos_cap;
+    double handover_outage_s;
+    uint8_t assoc_fresh; /* the association in progress is a user's come online, not a handover */
+    const mn_emu_traffic *traffic;  /* borrowed; NULL: no SLA accounting */
+    uint32_t *flow_user, *flow_svc; /* owned copies */
+    mn_emu_flow_mark *marks;
+    size_t nflows;
+    double traffic_dur, sla_last; /* s of traffic time: its duration, the last window's end */
     unsigned placed, refused, agent_placed; /* agent_placed: vAPs the agents instantiated */
     struct ev_loop *loop;
     ev_timer timer;
@@ -243,8 +260,10 @@ static int cb_associate(void *ctx, uint32_t u, uint32_t v, mn_err *err)
         return MN_ERR(err, MN_EINVAL, "vAP %s cannot serve that user", V->id);
     if (user_phy(p, u, mn_emu_inst_radio(p->e, v)) <= 0)
         return MN_ERR(err, MN_ERANGE, "vAP %s is out of the user's range", V->id);
+    uint32_t old = mn_emu_user_vap(p->e, u);
     int rc = p->inner->ops->associate(p->inner->ctx, u, v, err);
-    logf_(p, "associate", U->id, "", V->id, rc, rc == MN_OK ? "" : err->msg);
+    logf_(p, old != MN_NONE && old != v && !p->assoc_fresh ? "handover" : "associate", U->id,
+          old != MN_NONE ? p->w->vaps[old].id : "", V->id, rc, rc == MN_OK ? "" : err->msg);
     return rc;
 }
 
@@ -458,8 +477,17 @@ static int view_refresh(mn_emu_pol *p, mn_err *err)
         V->up = 1;
         V->users = 0;
     }
-    for (uint32_t r = 0; r < w->nradios; r++)
-        p->vradios[r].nvaps = radio_nvaps(p, r);
+    for (uint32_t r = 0; r < w->nradios; r++) {
+        const mn_radio *R = &w->radios[r];
+        mn_view_radio *V = &p->vradios[r];
+        V->nvaps = radio_nvaps(p, r);
+        /* as the simulator's radio_refresh: the air its vAPs' beacons leave */
+        V->air_cap = 1 - mn_wifi_beacon_overhead(&R->cfg, V->nvaps, R->beacon_bytes,
+                                                 mn_time_to_sec(R->beacon_interval));
+        if (V->air_cap < 1 - MN_WORLD_MAX_BEACON_SHARE)
+            V->air_cap = 1 - MN_WORLD_MAX_BEACON_SHARE;
+        V->n_tx = 0; /* counted below: every associated user sends (its flows run throughout) */
+    }
     for (uint32_t i = 0; i < p->view.ninsts; i++) {
         mn_view_inst *V = &p->vinsts[i];
         V->box = mn_emu_inst_box(p->e, i);
@@ -474,12 +502,19 @@ static int view_refresh(mn_emu_pol *p, mn_err *err)
         uint32_t v = mn_emu_user_vap(p->e, u);
         const mn_user *U = &w->users[u];
         uint8_t online = (uint8_t)(p->pos_fixed[u] || p->leg[u].online);
-        p->vusers[u] =
-            (mn_view_user){U->op, U->sla, v, online, (uint8_t)(online && v == MN_NONE), 0, U->stacks};
+        p->vusers[u] = (mn_view_user){U->op,
+                                      U->sla,
+                                      v,
+                                      online,
+                                      (uint8_t)(online && v == MN_NONE),
+                                      (uint8_t)(online && p->usr[u].violating),
+                                      U->stacks};
         if (v != MN_NONE) {
             p->vinsts[v].users++;
             if (p->vinsts[v].box != MN_NONE)
                 p->vboxes[p->vinsts[v].box].users++;
+            if (p->vinsts[v].radio != MN_NONE)
+                p->vradios[p->vinsts[v].radio].n_tx++;
         }
     }
     for (uint32_t i = 0; i < p->view.ninsts; i++) {
@@ -542,11 +577,12 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
     p->vusers = mn_calloc(w->nusers + 1, sizeof *p->vusers);
     p->vsla_min = mn_calloc(w->nslas + 1, sizeof *p->vsla_min);
     p->vsite_ids = mn_calloc(w->nsites + 1, sizeof *p->vsite_ids);
+    p->usr = mn_calloc(w->nusers + 1, sizeof *p->usr);
     for (size_t s = 0; p->vsite_ids && s < w->nsites; s++)
         p->vsite_ids[s] = w->sites[s].id;
-    if (!p->vsite_ids || !p->nl || !p->box || !p->radio_rx || !p->radio_tx || !p->share || !p->leg || !p->st ||
-        !p->pos_set || !p->pos_fixed || !p->vboxes || !p->vradios || !p->vinsts || !p->vusers ||
-        !p->vsla_min) {
+    if (!p->usr || !p->vsite_ids || !p->nl || !p->box || !p->radio_rx || !p->radio_tx ||
+        !p->share || !p->leg || !p->st || !p->pos_set || !p->pos_fixed || !p->vboxes ||
+        !p->vradios || !p->vinsts || !p->vusers || !p->vsla_min) {
         mn_emu_pol_destroy(p);
         return MN_ERR(err, MN_ENOMEM, "out of memory for the policies' view");
     }
@@ -585,7 +621,8 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
         if (VB->radio_first == MN_NONE)
             VB->radio_first = r;
         VB->nradios++;
-        p->vradios[r] = (mn_view_radio){R->box, 0, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1, R->id};
+        p->vradios[r] =
+            (mn_view_radio){R->box, 0, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1, R->id, 1, 0};
     }
     for (uint32_t b = 0; b < w->nboxes; b++)
         if (p->vboxes[b].radio_first == MN_NONE)
@@ -616,7 +653,8 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
                                       .ncand = vap ? V->ncand : M->ncand,
                                       .on_demand = vap ? V->on_demand : 0,
                                       .stacks = vap ? V->stacks : M->stacks,
-                                      .tunnel_site = vap ? V->tunnel_site : MN_NONE};
+                                      .tunnel_site = vap ? V->tunnel_site : MN_NONE,
+                                      .max_users = vap ? V->max_users : 0};
     }
     for (size_t s = 0; s < w->nslas; s++)
         p->vsla_min[s] = w->slas[s].min_bps;
@@ -661,7 +699,10 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
     p->sample_wall = wall_now();
     sample_loads(p); /* the counters' start */
     *out = p;
-    return view_refresh(p, err);
+    rc = view_refresh(p, err);
+    for (uint32_t u = 0; u < w->nusers; u++)
+        p->usr[u].was_online = p->vusers[u].online; /* online at time 0: not "came online" */
+    return rc;
 }
 
 static mn_pos *positions(mn_emu_pol *p)
@@ -680,6 +721,209 @@ static int associate_unserved(mn_emu_pol *p, mn_err *err)
     int rc = mn_emu_associate_unserved(p->e, pos, err);
     mn_free(pos);
     return rc;
+}
+
+/* ---- balancing (the simulator's association, on the view) ---- */
+
+#define EMU_MAX_CAND 64 /* as the simulator's W_MAX_CAND */
+
+static int handover_record(mn_emu_pol *p, uint32_t u, uint32_t from, uint32_t to, int rc)
+{
+    if (mn_array_reserve((void **)&p->hos, &p->hos_cap, p->nhos + 1, sizeof *p->hos) != MN_OK)
+        return MN_ENOMEM;
+    p->hos[p->nhos++] = (mn_emu_handover){u, from, to, mn_time_to_sec(p->view.now), wall_now(), rc};
+    return MN_OK;
+}
+
+/*
+ * Every online user (only_unserved: those without a vAP) to the vAP the
+ * balancing policy picks among its candidates in the view, as the
+ * simulator's best_vap does (mn_lb_pick: choose(), then the hysteresis),
+ * through the checking backend. A user no vAP reaches keeps what it has.
+ */
+static int balance(mn_emu_pol *p, int only_unserved, mn_err *err)
+{
+    mn_lb_cand c[EMU_MAX_CAND];
+    const char *was = p->source;
+    p->source = "balancing";
+    int rc = MN_OK;
+    for (uint32_t u = 0; u < p->view.nusers && rc == MN_OK; u++) {
+        uint32_t cur = p->vusers[u].vap;
+        if (!p->vusers[u].online || (only_unserved && cur != MN_NONE))
+            continue;
+        size_t n = mn_lb_view_cands(&p->view, u, c, EMU_MAX_CAND);
+        if (n == 0)
+            continue;
+        /* come online: a fresh association, as the simulator's (it left its vAP going offline) */
+        int fresh = p->usr[u].came_online;
+        uint32_t v = c[mn_lb_pick(p->lb, &p->view, u, c, n, fresh ? MN_NONE : cur,
+                                  p->w->policies.hysteresis)]
+                         .vap;
+        if (v == cur)
+            continue;
+        mn_err aerr = {0};
+        p->assoc_fresh = (uint8_t)fresh;
+        rc = p->be.ops->associate(p, u, v, &aerr);
+        p->assoc_fresh = 0;
+        if (rc == MN_ERANGE || rc == MN_EINVAL) {
+            p->refused++;
+            rc = MN_OK; /* the policy was wrong: refused and logged by the checking backend */
+            continue;
+        }
+        if (cur != MN_NONE && !fresh) {
+            if (handover_record(p, u, cur, v, rc) != MN_OK) {
+                rc = MN_ERR(err, MN_ENOMEM, "out of memory");
+                break;
+            }
+            if (rc == MN_OK) {
+                /* the interruption of a handover (re-authentication, re-association) */
+                double cost = mn_time_to_sec(p->w->policies.handover_cost);
+                p->usr[u].acc.handovers++;
+                p->usr[u].acc.outage_s += cost;
+                p->handover_outage_s += cost;
+            }
+        }
+        if (rc != MN_OK) {
+            if (err)
+                *err = aerr;
+            break;
+        }
+        rc = view_refresh(p, err); /* the next user sees this one's choice (users per vAP) */
+    }
+    p->source = was;
+    return rc;
+}
+
+/* ---- SLA accounting from the measured traffic ---- */
+
+static const mn_sla *flow_sla(const mn_emu_pol *p, size_t k)
+{
+    uint32_t s = p->flow_svc[k] < p->w->nservices ? p->w->services[p->flow_svc[k]].sla : MN_NONE;
+    if (s == MN_NONE)
+        s = p->w->users[p->flow_user[k]].sla;
+    return s != MN_NONE && s < p->w->nslas ? &p->w->slas[s] : NULL;
+}
+
+/*
+ * The window since the last tick, per online user (the simulator's rule,
+ * docs/models.md section 5, on what the receivers counted): a flow with an
+ * SLA violates when it received less than its need, min-throughput capped
+ * at its service's rate, by more than MN_EMU_SLA_TOLERANCE, or when its
+ * datagrams' mean one-way delay exceeds max-delay; an associated user
+ * violates when one of its flows does. An online user without a vAP is in
+ * outage, violating from max-outage after the outage began. Only the part
+ * of the window the flows were sending in counts (the last window may run
+ * past the traffic's end); a window less than half in it is not judged.
+ * Example: a 4 Mbit/s stream under a 3 Mbit/s minimum through a 2 Mbit/s
+ * uplink receives ~1.9 Mbit/s < 3 x 0.95: the whole window is violation.
+ */
+static void sla_tick(mn_emu_pol *p)
+{
+    if (!p->traffic)
+        return;
+    double now = mn_emu_traffic_now(p->traffic), t0 = p->sla_last;
+    double dt = now - t0, sending = fmin(now, p->traffic_dur) - fmax(t0, 0);
+    p->sla_last = now;
+    double frac = dt > 0 ? fmin(1, fmax(0, sending / dt)) : 0;
+    const mn_world *w = p->w;
+    for (uint32_t u = 0; u < w->nusers; u++)
+        p->usr[u].violating = 0;
+    int judged = frac >= 0.5;
+    double span = sending * p->scale; /* scenario seconds of traffic in the window */
+    for (size_t k = 0; k < p->nflows; k++) {
+        uint64_t bytes, n;
+        double delay;
+        mn_emu_traffic_window(p->traffic, k, &p->marks[k], &bytes, &n, &delay);
+        uint32_t u = p->flow_user[k];
+        const mn_sla *sla = flow_sla(p, k);
+        if (!judged || !sla || u >= w->nusers || !p->vusers[u].online ||
+            p->vusers[u].vap == MN_NONE)
+            continue;
+        p_user *S = &p->usr[u];
+        const mn_service *svc = &w->services[p->flow_svc[k]];
+        double need = sla->min_bps;
+        if (need > 0 && svc->rate_bps > 0)
+            need = fmin(need, svc->rate_bps);
+        double bps = (double)bytes * 8 / sending; /* wall seconds: the rates are real ones */
+        if (need > 0) {
+            if (S->acc.min_bps == 0 || need > S->acc.min_bps)
+                S->acc.min_bps = need;
+            if (S->acc.worst_bps == 0 || bps < S->acc.worst_bps)
+                S->acc.worst_bps = bps;
+        }
+        if (n && delay > S->acc.worst_delay_s)
+            S->acc.worst_delay_s = delay;
+        if ((need > 0 && bps < need * (1 - MN_EMU_SLA_TOLERANCE)) ||
+            (sla->max_delay > 0 && n && delay > mn_time_to_sec(sla->max_delay)))
+            S->violating = 1;
+    }
+    if (!judged)
+        return;
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        p_user *S = &p->usr[u];
+        if (!p->vusers[u].online) {
+            S->in_outage = 0;
+            continue;
+        }
+        S->acc.windows++;
+        S->acc.online_s += span;
+        double viol = S->violating ? span : 0;
+        if (p->vusers[u].vap == MN_NONE) {
+            const mn_sla *sla = w->users[u].sla != MN_NONE ? &w->slas[w->users[u].sla] : NULL;
+            if (!S->in_outage) {
+                S->in_outage = 1;
+                S->outage_since = p->view.now - p->period; /* it began in this window */
+            }
+            S->acc.outage_s += span;
+            if (sla && sla->max_outage != MN_TIME_MAX) {
+                double from = mn_time_to_sec(S->outage_since + sla->max_outage);
+                double over = mn_time_to_sec(p->view.now) - from;
+                viol = fmax(0, fmin(span, over));
+                S->violating = viol > 0;
+            }
+        } else {
+            S->in_outage = 0;
+        }
+        if (S->violating) {
+            S->acc.violating_windows++;
+            S->acc.violation_s += viol;
+        }
+    }
+}
+
+/* user-online since the last tick, and SLA violation now, for mn_rules_run_user_events. */
+static unsigned user_events(const void *ctx, uint32_t u, uint32_t *vap)
+{
+    const mn_emu_pol *p = ctx;
+    *vap = p->vusers[u].vap;
+    if (*vap == MN_NONE)
+        return 0;
+    return (p->vusers[u].online && p->usr[u].violating ? MN_RULE_USER_VIOLATING : 0u) |
+           (p->usr[u].came_online ? MN_RULE_USER_CAME_ONLINE : 0u);
+}
+
+int mn_emu_pol_set_traffic(mn_emu_pol *p, const mn_emu_traffic *t, const uint32_t *flow_user,
+                           const uint32_t *flow_svc, size_t nflows, double duration_s, mn_err *err)
+{
+    mn_free(p->flow_user);
+    mn_free(p->flow_svc);
+    mn_free(p->marks);
+    p->flow_user = mn_calloc(nflows + 1, sizeof *p->flow_user);
+    p->flow_svc = mn_calloc(nflows + 1, sizeof *p->flow_svc);
+    p->marks = mn_calloc(nflows + 1, sizeof *p->marks);
+    p->traffic = NULL;
+    p->nflows = 0;
+    if (!p->flow_user || !p->flow_svc || !p->marks)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    for (size_t k = 0; k < nflows; k++) {
+        p->flow_user[k] = flow_user[k];
+        p->flow_svc[k] = flow_svc[k];
+    }
+    p->traffic = t;
+    p->nflows = nflows;
+    p->traffic_dur = duration_s;
+    p->sla_last = 0;
+    return MN_OK;
 }
 
 int mn_emu_pol_place(mn_emu_pol *p, mn_err *err)
@@ -711,6 +955,10 @@ int mn_emu_pol_place(mn_emu_pol *p, mn_err *err)
     }
     if (rc == MN_OK && any_movable && p->place->after)
         rc = p->place->after(&p->view, &p->be, err);
+    if (rc == MN_OK)
+        rc = view_refresh(p, err);
+    if (rc == MN_OK)
+        rc = balance(p, 1, err); /* online users nothing serves: the balancing policy's choice */
     if (rc == MN_OK)
         rc = associate_unserved(p, err);
     if (rc == MN_OK)
@@ -744,6 +992,9 @@ static int rules_tick(mn_emu_pol *p, mn_err *err)
 {
     const mn_ruleset *rs = &p->w->rules;
     int rc = mn_rules_run_view_events(rs, &p->view, &p->be, rule_log, p, err);
+    if (rc == MN_OK)
+        rc = mn_rules_run_user_events(rs, &p->view, &p->be, p->w->nusers, user_events, p, rule_log,
+                                      p, err);
     if (rc == MN_OK)
         rc = mn_rules_run(rs, &p->view, &p->be, MN_RULE_ON_PERIOD, MN_NONE, rule_log, p, err);
     return rc;
@@ -801,9 +1052,17 @@ int mn_emu_pol_active(const mn_emu_pol *p)
     int movable = 0;
     for (size_t i = 0; i < p->view.ninsts; i++)
         movable |= p->vinsts[i].movable;
+    int moving = 0, sla = 0;
+    for (size_t u = 0; u < p->w->nusers; u++) {
+        uint32_t m = p->w->users[u].mobility;
+        moving |= m != MN_NONE && p->w->mobilities[m].m.kind != MN_MOB_STATIC;
+        sla |= p->w->users[u].sla != MN_NONE;
+    }
+    for (size_t k = 0; k < p->w->nservices; k++)
+        sla |= p->w->services[k].sla != MN_NONE;
     return (movable && strcmp(p->mig->name, "none") != 0) ||
            (p->w->rules.nrules && p->w->policies.agent) || (p->lb->shares && any_capped(p)) ||
-           (p->w->policies.agent && has_on_demand(p));
+           (p->w->policies.agent && has_on_demand(p)) || moving || (sla && p->nflows);
 }
 
 int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err)
@@ -812,6 +1071,16 @@ int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err)
     p->view.now = (mn_time)p->k * p->period;
     sample_loads(p);
     int rc = view_refresh(p, err);
+    for (uint32_t u = 0; u < p->w->nusers; u++) {
+        p_user *S = &p->usr[u];
+        S->came_online = p->vusers[u].online && !S->was_online;
+        S->was_online = p->vusers[u].online;
+    }
+    sla_tick(p); /* the window since the last tick, as it was associated */
+    if (rc == MN_OK)
+        rc = view_refresh(p, err); /* the users' violating flags */
+    if (rc == MN_OK)
+        rc = balance(p, 0, err);
     if (rc == MN_OK && p->w->policies.agent && has_on_demand(p))
         rc = agents_tick(p, err);
     p->source = "rule";
@@ -904,6 +1173,37 @@ const mn_emu_mig *mn_emu_pol_mig(const mn_emu_pol *p, size_t k)
     return k < p->nmigs ? &p->migs[k] : NULL;
 }
 
+size_t mn_emu_pol_nhandovers(const mn_emu_pol *p)
+{
+    return p->nhos;
+}
+
+const mn_emu_handover *mn_emu_pol_handover(const mn_emu_pol *p, size_t k)
+{
+    return k < p->nhos ? &p->hos[k] : NULL;
+}
+
+const mn_emu_user_sla *mn_emu_pol_user_sla(const mn_emu_pol *p, uint32_t u)
+{
+    return u < p->w->nusers ? &p->usr[u].acc : NULL;
+}
+
+void mn_emu_pol_sla_totals(const mn_emu_pol *p, double *violation_s, double *outage_s,
+                           double *handover_outage_s)
+{
+    double v = 0, o = 0;
+    for (uint32_t u = 0; u < p->w->nusers; u++) {
+        v += p->usr[u].acc.violation_s;
+        o += p->usr[u].acc.outage_s;
+    }
+    if (violation_s)
+        *violation_s = v;
+    if (outage_s)
+        *outage_s = o;
+    if (handover_outage_s)
+        *handover_outage_s = p->handover_outage_s;
+}
+
 void mn_emu_pol_counts(const mn_emu_pol *p, unsigned *ticks, unsigned *placed, unsigned *refused)
 {
     if (ticks)
@@ -951,5 +1251,10 @@ void mn_emu_pol_destroy(mn_emu_pol *p)
     mn_free(p->vsite_ids);
     mn_free(p->migs);
     mn_free(p->log);
+    mn_free(p->usr);
+    mn_free(p->hos);
+    mn_free(p->flow_user);
+    mn_free(p->flow_svc);
+    mn_free(p->marks);
     mn_free(p);
 }

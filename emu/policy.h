@@ -33,8 +33,28 @@
  *           scenario time passes), or one set by mn_emu_pol_set_user_pos;
  *           user_phy = mn_radio_phy_rate at that distance (0 beyond range);
  *           box_latency through the topology (mn_routes) plus both uplinks.
- * The boxes' agents (on-demand vAPs) do not run: their code is private to
- * the simulator (sim/models/wrun_policy.c).
+ * The boxes' agents (agent.h, the simulator's code) serve the online users
+ * nothing serves, at each tick.
+ *
+ * Balancing: at each tick (and at the initial placement, for users without
+ * a vAP) every online user's candidates come from the view
+ * (mn_lb_view_cands) and the balancing policy decides (mn_lb_pick: its
+ * choose(), then <policies hysteresis>), as in the simulator; another vAP
+ * is associated through the checking backend (a handover when the user had
+ * one: logged with source "balancing", counted, handover-cost added to its
+ * outage). A user no vAP reaches keeps its port (it is not disassociated).
+ *
+ * SLA accounting (with mn_emu_pol_set_traffic): at each tick, per online
+ * user over the window since the last tick, from its flows' receive
+ * counters (mn_emu_traffic_window): a flow violates when its SLA (its
+ * service's, else its user's) has a minimum - capped at the service's rate
+ * - and it received less than (1 - MN_EMU_SLA_TOLERANCE) of it, or a
+ * maximum delay below its datagrams' mean one-way delay; an associated
+ * user violates when one of its flows does; an unassociated online user is
+ * in outage, in violation from max-outage after the outage began. The
+ * violating users' vAPs get the rules' sla-violation trigger, users come
+ * online since the last tick user-online (mn_rules_run_user_events, the
+ * simulator's code). Times are scenario seconds (wall x time scale).
  */
 #ifndef MN_EMU_POLICY_H
 #define MN_EMU_POLICY_H
@@ -43,8 +63,16 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "traffic.h"
 
 struct ev_loop;
+
+/*
+ * A tick's throughput meets an SLA minimum within this fraction of it: the
+ * sender's 1 ms timer and the tick's own timing make a constant-rate flow
+ * measured over one tick come out a little above or below its rate.
+ */
+#define MN_EMU_SLA_TOLERANCE 0.05
 
 typedef struct mn_emu_pol mn_emu_pol;
 
@@ -84,8 +112,10 @@ int mn_emu_pol_place(mn_emu_pol *p, mn_err *err);
  * (box-overload, user-away, period; when the scenario has rules and
  * agent="on"), the view again, the balancing policy's shares (if it has
  * them and a vAP has an airtime cap), the migration policy's tick; then
- * unassociated users are associated again. Returns MN_OK or an error
- * other than a refusal.
+ * unassociated users are associated again. Before the agents: the SLA
+ * accounting of the window since the last tick, then the balancing
+ * policy's choice for every online user. Returns MN_OK or an error other
+ * than a refusal.
  */
 int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err);
 /*
@@ -96,8 +126,8 @@ int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err);
 void mn_emu_pol_start(mn_emu_pol *p, struct ev_loop *loop);
 void mn_emu_pol_stop(mn_emu_pol *p);
 int mn_emu_pol_status(const mn_emu_pol *p, mn_err *err);
-/* Whether the migration policy, the rules or shares have anything to do (else no timer is needed).
- */
+/* Whether the migration policy, the rules, shares, balancing (a user that moves) or SLA accounting
+ * (traffic and an SLA) have anything to do (else no timer is needed). */
 int mn_emu_pol_active(const mn_emu_pol *p);
 /* The policy period in wall-clock seconds (period / time_scale). */
 double mn_emu_pol_period_wall(const mn_emu_pol *p);
@@ -111,6 +141,37 @@ const mn_view *mn_emu_pol_view(const mn_emu_pol *p);
 
 size_t mn_emu_pol_nmigs(const mn_emu_pol *p);
 const mn_emu_mig *mn_emu_pol_mig(const mn_emu_pol *p, size_t k);
+/* A handover the balancing policy made through the checking backend. */
+typedef struct mn_emu_handover {
+    uint32_t user, from, to; /* from, to: vAPs */
+    double t_s, wall;        /* scenario time of the tick; CLOCK_REALTIME of the re-plumbing */
+    int rc;                  /* MN_OK, or the emulation backend's error */
+} mn_emu_handover;
+size_t mn_emu_pol_nhandovers(const mn_emu_pol *p);
+const mn_emu_handover *mn_emu_pol_handover(const mn_emu_pol *p, size_t k);
+
+/* A user's SLA accounting from its measured traffic (scenario seconds). */
+typedef struct mn_emu_user_sla {
+    double online_s;    /* accounted windows while online */
+    double outage_s;    /* online without a vAP, plus handover-cost per handover */
+    double violation_s; /* violating */
+    unsigned windows, violating_windows, handovers;
+    double min_bps, worst_bps; /* the tightest need of its flows; its worst flow's tick rate */
+    double worst_delay_s;      /* its flows' highest tick mean delay */
+} mn_emu_user_sla;
+/* User u's accounting (NULL past the end). */
+const mn_emu_user_sla *mn_emu_pol_user_sla(const mn_emu_pol *p, uint32_t u);
+/* The totals over the users: violation, outage and the handovers' part of it (NULL: not wanted). */
+void mn_emu_pol_sla_totals(const mn_emu_pol *p, double *violation_s, double *outage_s,
+                           double *handover_outage_s);
+/*
+ * The traffic the SLA accounting reads: flow k belongs to user flow_user[k]
+ * and service flow_svc[k] (copied); it sends for duration_s from
+ * mn_emu_traffic_start. Call before mn_emu_pol_start; t must outlive p.
+ */
+int mn_emu_pol_set_traffic(mn_emu_pol *p, const mn_emu_traffic *t, const uint32_t *flow_user,
+                           const uint32_t *flow_svc, size_t nflows, double duration_s, mn_err *err);
+
 /* Counts: ticks run, placements made, actions refused. */
 void mn_emu_pol_counts(const mn_emu_pol *p, unsigned *ticks, unsigned *placed, unsigned *refused);
 

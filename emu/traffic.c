@@ -391,6 +391,20 @@ const mn_emu_flow_stats *mn_emu_traffic_stats(const mn_emu_traffic *t, size_t i)
     return &t->flows[i]->st;
 }
 
+void mn_emu_traffic_window(const mn_emu_traffic *t, size_t i, mn_emu_flow_mark *mark,
+                           uint64_t *bytes, uint64_t *datagrams, double *delay_mean_s)
+{
+    const t_flow *f = t->flows[i];
+    const mn_emu_flow_stats *s = &f->st;
+    uint64_t n = f->spec.tcp ? 0 : s->received - mark->received;
+    *bytes = s->bytes - mark->bytes;
+    *datagrams = n;
+    *delay_mean_s = n ? (s->delay_sum - mark->delay_sum) / (double)n : 0;
+    mark->bytes = s->bytes;
+    mark->received = s->received;
+    mark->delay_sum = s->delay_sum;
+}
+
 void mn_emu_traffic_destroy(mn_emu_traffic *t)
 {
     if (!t)

@@ -150,7 +150,7 @@ static int run_one(const mn_val_target *t, int k, int with_rules, const mn_val_d
         mn_ruleset_init(&n->world.rules);
     }
     snprintf(dir, ndir, "%s/run-%u", o->tmp_dir, (*runs)++);
-    mn_run_observer ob = {obs, on_rule_action, on_migration, on_refused};
+    mn_run_observer ob = {obs, on_rule_action, on_migration, on_refused, NULL};
     mn_run_opts ro = {0};
     ro.seed = o->seed_set ? o->seed : n->has_seed ? n->seed : 1;
     ro.seed_set = 1;

@@ -53,6 +53,9 @@ typedef struct mn_run_observer {
     /* a migration or placement was refused by the backend (over-commit, wrong state) */
     void (*refused)(void *ctx, double t_s, const char *what, const char *instance,
                     const char *box, const char *why);
+    /* a user was handed over from one vAP to another (user: NULL for a visitor); may be NULL */
+    void (*handover)(void *ctx, double t_s, const char *user, const char *from_vap,
+                     const char *to_vap);
 } mn_run_observer;
 
 /* The main metrics of a world run, for comparisons and sweeps (names: mn_run_metric_names). */

@@ -1029,3 +1029,31 @@ int mn_rules_run_view_events(const mn_ruleset *rs, const mn_view *v, const mn_ba
     }
     return rc;
 }
+
+int mn_rules_run_user_events(const mn_ruleset *rs, const mn_view *v, const mn_backend *be,
+                             size_t nusers, mn_rule_user_fn who, const void *who_ctx,
+                             mn_rule_log_fn log, void *log_ctx, mn_err *err)
+{
+    uint8_t *seen = mn_calloc(v->nvaps + 1, 2);
+    if (!seen)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    for (size_t u = 0; u < nusers; u++) {
+        uint32_t vap = MN_NONE;
+        unsigned ev = who(who_ctx, (uint32_t)u, &vap);
+        if (vap == MN_NONE || vap >= v->nvaps)
+            continue;
+        if (ev & MN_RULE_USER_VIOLATING)
+            seen[2 * vap] = 1;
+        if (ev & MN_RULE_USER_CAME_ONLINE)
+            seen[2 * vap + 1] = 1;
+    }
+    int rc = MN_OK;
+    for (uint32_t i = 0; i < v->nvaps && rc == MN_OK; i++) {
+        if (seen[2 * i])
+            rc = mn_rules_run(rs, v, be, MN_RULE_ON_SLA_VIOLATION, i, log, log_ctx, err);
+        if (rc == MN_OK && seen[2 * i + 1])
+            rc = mn_rules_run(rs, v, be, MN_RULE_ON_USER_ONLINE, i, log, log_ctx, err);
+    }
+    mn_free(seen);
+    return rc;
+}

@@ -309,6 +309,23 @@ int mn_rules_run(const mn_ruleset *rs, const struct mn_view *v, const struct mn_
 int mn_rules_run_view_events(const mn_ruleset *rs, const struct mn_view *v, const struct mn_backend *be,
                              mn_rule_log_fn log, void *log_ctx, mn_err *err);
 
+/* What a user shows at a policy tick (mn_rules_run_user_events): bits, and its vAP. */
+enum { MN_RULE_USER_VIOLATING = 1, MN_RULE_USER_CAME_ONLINE = 2 };
+/* User u's events since the last tick (MN_RULE_USER_* bits) and *vap, its vAP now (MN_NONE: none). */
+typedef unsigned (*mn_rule_user_fn)(const void *ctx, uint32_t user, uint32_t *vap);
+
+/*
+ * The users' events at a policy tick, once per vAP: for every vAP (in
+ * order) with a user that violates its SLA, MN_RULE_ON_SLA_VIOLATION for
+ * that vAP; then, with a user that came online since the last tick,
+ * MN_RULE_ON_USER_ONLINE; each through mn_rules_run. who(ctx, u, &vap)
+ * reports user u of nusers (the simulator from its sessions, emulation
+ * from its measured traffic). Returns as mn_rules_run.
+ */
+int mn_rules_run_user_events(const mn_ruleset *rs, const struct mn_view *v, const struct mn_backend *be,
+                             size_t nusers, mn_rule_user_fn who, const void *who_ctx, mn_rule_log_fn log,
+                             void *log_ctx, mn_err *err);
+
 /* ---- analysis (for `mnetsim validate`) ----
  *
  * A rule's region is, per metric, the set of values its conditions allow

@@ -67,6 +67,8 @@ typedef struct mn_view_radio {
     double range_m;
     uint8_t up;
     const char *id;               /* the scenario's */
+    double air_cap;               /* airtime left after beacons, 0..1; 0: unknown (taken as 1) */
+    uint32_t n_tx;                /* contending transmitters on it now */
 } mn_view_radio;
 
 typedef struct mn_view_inst {
@@ -89,6 +91,7 @@ typedef struct mn_view_inst {
     uint8_t on_demand;            /* a vAP the boxes' agents instantiate when a user needs it */
     unsigned stacks;              /* protocol stacks it speaks (MN_STACK_* bits) */
     uint32_t tunnel_site;         /* a vAP tunnelled home to this overlay site; MN_NONE */
+    uint32_t max_users;           /* a vAP's admission: associated users at most; 0: no limit */
 } mn_view_inst;
 
 typedef struct mn_view_user {
@@ -194,6 +197,37 @@ typedef struct mn_lb_ops {
      */
     int (*shares)(const mn_view *v, const mn_backend *be, mn_err *err);
 } mn_lb_ops;
+
+/*
+ * The candidate list both backends build for a balancing policy
+ * (lb_pick.c), so the simulator (sim/models/wrun.c, over its spatial grid)
+ * and emulation (emu/policy.c, over the view) decide the same way.
+ *
+ * mn_lb_predicted: what a new session would get from a radio:
+ *   phy x air_cap x airtime / (n_tx + 1)
+ * e.g. 54 Mb/s x 0.97 x 1 / (2 + 1) = 17.46 Mb/s.
+ */
+double mn_lb_predicted(double phy_bps, double air_cap, double airtime, uint32_t n_tx);
+/* Adds x to c (*n of cap): once c is full, x replaces the weakest PHY rate if it is stronger. */
+void mn_lb_cand_keep(mn_lb_cand *c, size_t *n, size_t cap, const mn_lb_cand *x);
+/*
+ * The candidates of user u from the view alone: every running vAP of its
+ * operator sharing one of its stacks, on a radio that is up on a box that
+ * is up and powered, at a PHY rate above 0 (v->user_phy), admission
+ * permitting (max_users; the user's own vAP always admits it), with
+ * predicted_bps from the radio's air_cap and n_tx and the vAP's airtime
+ * share. At most cap of them (the strongest kept); returns how many.
+ */
+size_t mn_lb_view_cands(const mn_view *v, uint32_t u, mn_lb_cand *c, size_t cap);
+/*
+ * The decision on candidates c (n >= 1, reordered here in vAP order, so
+ * ties go to the lower vAP): lb->choose with cur = cur_vap if it is among
+ * them (else MN_NONE), then the hysteresis: a handover away from cur_vap
+ * needs (1 + hysteresis) times its PHY rate, else the user stays. Returns
+ * the index into c of the vAP to use.
+ */
+size_t mn_lb_pick(const mn_lb_ops *lb, const mn_view *v, uint32_t u, mn_lb_cand *c, size_t n,
+                  uint32_t cur_vap, double hysteresis);
 
 /* ---- migration ---- */
 

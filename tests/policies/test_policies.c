@@ -947,6 +947,90 @@ static void test_lb_sla_aware_keeps_a_2_mbps_sla_or_falls_back_to_the_best(void)
     CU_ASSERT_EQUAL(lb_choose("sla-aware", &w, u, c, 4), 3);
 }
 
+/*
+ * mn_lb_view_cands (the emulation's candidate list, lb_pick.c): three boxes
+ * at x = 0, 30, 200 m (range 50 m), the user at x = 10: PHY 6 + 48 (1 - d/50)
+ * = 44.4 Mb/s at box 0, 34.8 Mb/s at box 1, out of range at box 2. Of the
+ * vAPs on boxes 0 and 1 the list keeps only the user's operator, a shared
+ * stack, a running vAP on an up radio, and a full vAP only if it is the
+ * user's own; predicted = PHY x air_cap x airtime / (n_tx + 1).
+ */
+static void test_lb_view_cands_filters_by_operator_stack_range_state_and_admission(void)
+{
+    static world w;
+    w_init(&w);
+    uint32_t b0 = w_box(&w, 0, 0, 4, 4, 1, 8), b1 = w_box(&w, 30, 0, 4, 4, 1, 8);
+    uint32_t b2 = w_box(&w, 200, 0, 4, 4, 1, 8);
+    uint32_t ok0 = w_inst(&w, MN_INST_VAP, 0, 0.1, 0.1, ANYBOX);    /* on b0: kept */
+    uint32_t other = w_inst(&w, MN_INST_VAP, 1, 0.1, 0.1, ANYBOX);  /* operator 1: not */
+    uint32_t v6 = w_inst(&w, MN_INST_VAP, 0, 0.1, 0.1, ANYBOX);     /* IPv6 only: not */
+    uint32_t full = w_inst(&w, MN_INST_VAP, 0, 0.1, 0.1, ANYBOX);   /* full: not */
+    uint32_t ok1 = w_inst(&w, MN_INST_VAP, 0, 0.1, 0.1, ANYBOX);    /* on b1: kept */
+    uint32_t far = w_inst(&w, MN_INST_VAP, 0, 0.1, 0.1, ANYBOX);    /* on b2: out of range */
+    uint32_t unplaced = w_inst(&w, MN_INST_VAP, 0, 0.1, 0.1, ANYBOX);
+    w_put(&w, ok0, b0, MN_NONE, 1, 0);
+    w_put(&w, other, b0, MN_NONE, 1, 0);
+    w_put(&w, v6, b0, MN_NONE, 1, 0);
+    w_put(&w, full, b1, MN_NONE, 1, 0);
+    w_put(&w, ok1, b1, MN_NONE, 1, 0);
+    w_put(&w, far, b2, MN_NONE, 1, 0);
+    for (uint32_t i = 0; i < w.ni; i++)
+        w.inst[i].stacks = i == v6 ? 2u : 1u;
+    w.inst[full].max_users = 2;
+    w.inst[full].users = 2;
+    w.inst[ok1].airtime = 0.5;
+    w.radio[w.inst[ok0].radio].air_cap = 0.6;
+    w.radio[w.inst[ok0].radio].n_tx = 2;
+    uint32_t u = w_user(&w, 0, 10, 0, 1);
+    w.user[u].stacks = 1;
+    mn_lb_cand c[8];
+    size_t n = mn_lb_view_cands(&w.v, u, c, 8);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT_EQUAL(c[0].vap, ok0);
+    CU_ASSERT_DOUBLE_EQUAL(c[0].phy_bps, 44.4 * MBPS, 1);
+    CU_ASSERT_DOUBLE_EQUAL(c[0].predicted_bps, 44.4 * MBPS * 0.6 / 3, 1);
+    CU_ASSERT_EQUAL(c[1].vap, ok1);
+    CU_ASSERT_DOUBLE_EQUAL(c[1].phy_bps, 34.8 * MBPS, 1);
+    CU_ASSERT_DOUBLE_EQUAL(c[1].predicted_bps, 34.8 * MBPS * 0.5, 1);
+    /* the full vAP is a candidate for its own user */
+    w.user[u].vap = full;
+    CU_ASSERT_EQUAL(mn_lb_view_cands(&w.v, u, c, 8), 3);
+    /* a cap of one keeps the strongest */
+    CU_ASSERT_EQUAL_FATAL(mn_lb_view_cands(&w.v, u, c, 1), 1);
+    CU_ASSERT_EQUAL(c[0].vap, ok0);
+    /* a radio down or a box off takes its vAPs out */
+    w.radio[w.inst[ok0].radio].up = 0;
+    w.box[b1].powered = 0;
+    CU_ASSERT_EQUAL(mn_lb_view_cands(&w.v, u, c, 8), 0);
+    CU_ASSERT_EQUAL(mn_lb_view_cands(&w.v, 99, c, 8), 0); /* no such user */
+    CU_ASSERT_EQUAL(unplaced, 6);
+}
+
+/*
+ * mn_lb_pick sorts the candidates by vAP, asks the policy, and keeps the
+ * current vAP unless the pick's PHY rate beats it by the hysteresis:
+ * strongest-signal between vAP 4 at 30 Mb/s (current) and vAP 2 at 33 Mb/s
+ * hands over with hysteresis 0.05 (33 > 31.5) and stays with 0.2 (33 < 36).
+ */
+static void test_lb_pick_sorts_asks_the_policy_and_applies_hysteresis(void)
+{
+    static world w;
+    w_init(&w);
+    uint32_t u = w_user(&w, 0, 0, 0, 1);
+    const mn_lb_ops *ss = mn_lb_lookup("strongest-signal", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ss);
+    mn_lb_cand c[2] = {{.vap = 4, .phy_bps = 30 * MBPS}, {.vap = 2, .phy_bps = 33 * MBPS}};
+    size_t k = mn_lb_pick(ss, &w.v, u, c, 2, 4, 0.05);
+    CU_ASSERT_EQUAL(c[0].vap, 2); /* sorted */
+    CU_ASSERT_EQUAL(c[k].vap, 2);
+    k = mn_lb_pick(ss, &w.v, u, c, 2, 4, 0.2);
+    CU_ASSERT_EQUAL(c[k].vap, 4);
+    /* no current vAP among them: no hysteresis */
+    k = mn_lb_pick(ss, &w.v, u, c, 2, MN_NONE, 0.2);
+    CU_ASSERT_EQUAL(c[k].vap, 2);
+    CU_ASSERT_EQUAL(mn_lb_pick(ss, &w.v, u, c, 0, 4, 0.2), 0);
+}
+
 /* ---------- migration: the contract, for every registered policy ---------- */
 
 /*
@@ -1340,6 +1424,8 @@ void mn_test_register(void)
         MN_TEST(test_lb_strongest_signal_takes_the_highest_phy_and_ties_to_the_lower_vap),
         MN_TEST(test_lb_least_loaded_takes_the_emptiest_vap),
         MN_TEST(test_lb_sla_aware_keeps_a_2_mbps_sla_or_falls_back_to_the_best),
+        MN_TEST(test_lb_view_cands_filters_by_operator_stack_range_state_and_admission),
+        MN_TEST(test_lb_pick_sorts_asks_the_policy_and_applies_hysteresis),
     };
     static const struct mn_test_case mig[] = {
         MN_TEST(test_mig_every_policy_acts_within_capacity_and_repeats_itself),
