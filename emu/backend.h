@@ -17,6 +17,9 @@
  *     dom0 per box, one per vAP or VM instance, one per user;
  *   - topology links and box uplinks are veth pairs shaped by tbf at their
  *     capacity, routed by static host routes on hop-count shortest paths;
+ *     those with a latency are instead a tap at each end, shaped the same,
+ *     joined by the delay line (delayline.h, owned here: its thread is
+ *     joined and the taps closed before the namespaces are deleted);
  *   - in dom0: a bridge (<prefix>lan) joining the instances' veths, and per
  *     radio a shaped segment: a veth pair whose dom0 end (<prefix>a<r>)
  *     carries an htb at the radio's capacity (a class per vAP: its airtime
@@ -68,12 +71,32 @@ int mn_emu_build(mn_emu *e, volatile const int *stop, mn_err *err);
  */
 void mn_emu_defer_movable(mn_emu *e);
 /*
+ * Before mn_emu_build: on (the default), every topology link and box uplink
+ * with a latency > 0 is a tap pair joined by the user-space delay line
+ * (emu/delayline.h), the others veth; off: veth everywhere, latencies not
+ * emulated (listed by mn_emu_write_limits).
+ */
+void mn_emu_set_delay(mn_emu *e, int on);
+int mn_emu_delay_on(const mn_emu *e);
+/*
  * Associates every user without a vAP with the placed vAP of its operator
  * and stack that has the highest PHY rate at pos[u] (NULL: every user at
  * home); users no vAP reaches stay unassociated. Returns MN_OK or the
  * backend's error.
  */
 int mn_emu_associate_unserved(mn_emu *e, const mn_pos *pos, mn_err *err);
+/* Network namespaces n's world needs: box dom0s, vAPs, VMs, users, topology nodes, the Internet. */
+size_t mn_emu_namespaces_needed(const mn_net *n);
+/* Where vAP v is, for association: *box (MN_NONE: not placed) and *radio. */
+typedef void (*mn_emu_vap_at)(const void *ctx, uint32_t v, uint32_t *box, uint32_t *radio);
+/*
+ * The emulation's association rule, on any placement (`where`): of the placed
+ * vAPs of operator op sharing a stack with `stacks`, the one whose radio gives
+ * the highest PHY rate at `at` (within its range); MN_NONE when none reaches.
+ * Used at build and by mn_emu_associate_unserved, and by emu/part.c.
+ */
+uint32_t mn_emu_best_vap(const mn_world *w, mn_emu_vap_at where, const void *ctx, uint32_t op,
+                         unsigned stacks, mn_pos at);
 /* The backend, for policies and the front end. */
 const mn_backend *mn_emu_backend(mn_emu *e);
 /* Removes everything (keep = 0) or leaves it for inspection; frees e. NULL is a no-op. */
@@ -84,6 +107,8 @@ int mn_emu_cleanup(const char *prefix, unsigned *removed, mn_err *err);
 
 /* ---- what traffic, capture and reports need ---- */
 const char *mn_emu_prefix(const mn_emu *e);
+/* The delay line and its counters (borrowed; NULL: no link is delayed). */
+const struct mn_emu_dl *mn_emu_delayline(const mn_emu *e);
 mn_emu_counts mn_emu_get_counts(const mn_emu *e);
 /* The vAP a user is associated with (MN_NONE) and its namespace, interface, IPv4 address. */
 uint32_t mn_emu_user_vap(const mn_emu *e, uint32_t u);

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "../../emu/backend.h"
+#include "../../emu/delayline.h"
 #include "../../emu/capture.h"
 #include "../../emu/clock_ev.h"
 #include "../../emu/gap.h"
 #include "../../emu/netns.h"
+#include "../../emu/part.h"
 #include "../../emu/policy.h"
 #include "../../emu/traffic.h"
 #include "../core/outfile.h"
@@ -89,6 +91,9 @@ struct run {
     size_t ngaps;
     const char *scenario;
     struct simrun *sim; /* the simulator beside, NULL when the scenario has no world */
+    char **argv;        /* the command line, where the --part values are (NULL: none) */
+    int argc;
+    mn_emu_part *part;  /* --part: what of the scenario r.net holds; NULL: all of it */
     double duration, drain_until;
     double time_scale, wall_start;
 };
@@ -117,7 +122,15 @@ struct simrun {
     mn_run_summary sum;
     struct sim_mig *migs;
     size_t nmigs, cap;
+    struct sim_ho *hos; /* the handovers it made (mn_run_observer.handover) */
+    size_t nhos, hos_cap;
     int oom;
+};
+
+/* A handover the simulator made. */
+struct sim_ho {
+    char user[96], from[96], to[96];
+    double t_s;
 };
 
 #define GAP_BEFORE_S 1.0
@@ -395,7 +408,61 @@ static void write_policies_json(const struct run *r, FILE *f)
                 m->t_s, m->wall_start - r->wall_start, m->wall_end - m->wall_start,
                 m->rc == MN_OK ? "true" : "false");
     }
-    fprintf(f, "%s]\n  },\n", mn_emu_pol_nmigs(r->pol) ? "\n    " : "");
+    size_t nh = mn_emu_pol_nhandovers(r->pol), done = 0;
+    for (size_t k = 0; k < nh; k++)
+        done += mn_emu_pol_handover(r->pol, k)->rc == MN_OK;
+    double ho_outage;
+    mn_emu_pol_sla_totals(r->pol, NULL, NULL, &ho_outage);
+    fprintf(f,
+            "%s],\n    \"handovers\": %zu, \"handover_outage_s\": %.6f, \"hysteresis\": %g, "
+            "\"handover_rows\": [",
+            mn_emu_pol_nmigs(r->pol) ? "\n    " : "", done, ho_outage, w->policies.hysteresis);
+    for (size_t k = 0; k < nh; k++) {
+        const mn_emu_handover *h = mn_emu_pol_handover(r->pol, k);
+        fprintf(f, "%s\n      {\"user\": ", k ? "," : "");
+        mn_json_string(f, w->users[h->user].id);
+        fprintf(f, ", \"from\": ");
+        mn_json_string(f, w->vaps[h->from].id);
+        fprintf(f, ", \"to\": ");
+        mn_json_string(f, w->vaps[h->to].id);
+        fprintf(f, ", \"t_s\": %.3f, \"wall_s\": %.3f, \"ok\": %s}", h->t_s,
+                h->wall - r->wall_start, h->rc == MN_OK ? "true" : "false");
+    }
+    fprintf(f, "%s]\n  },\n", nh ? "\n    " : "");
+}
+
+/* summary.json's "sla": each user's SLA accounting from its measured traffic (emu/policy.h). */
+static void write_sla_json(const struct run *r, FILE *f)
+{
+    const mn_world *w = &r->net->world;
+    double viol, outage, ho;
+    mn_emu_pol_sla_totals(r->pol, &viol, &outage, &ho);
+    size_t violated = 0, online = 0;
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        const mn_emu_user_sla *a = mn_emu_pol_user_sla(r->pol, u);
+        online += a->windows > 0;
+        violated += a->violation_s > 0;
+    }
+    fprintf(f,
+            "  \"sla\": {\"source\": \"emulation: per policy tick and online user, its flows' "
+            "received bytes and mean one-way delay over the tick against its SLA (min-throughput "
+            "capped at the service's rate, within the tolerance; max-delay; max-outage); scenario "
+            "seconds\", \"tolerance\": %g, \"violation_s\": %.6f, \"outage_s\": %.6f, "
+            "\"handover_outage_s\": %.6f, \"users_online\": %zu, \"users_violated\": %zu,\n"
+            "    \"users\": [",
+            MN_EMU_SLA_TOLERANCE, viol, outage, ho, online, violated);
+    for (uint32_t u = 0; u < w->nusers; u++) {
+        const mn_emu_user_sla *a = mn_emu_pol_user_sla(r->pol, u);
+        fprintf(f, "%s\n      {\"user\": ", u ? "," : "");
+        mn_json_string(f, w->users[u].id);
+        fprintf(f,
+                ", \"online_s\": %.3f, \"outage_s\": %.6f, \"violation_s\": %.3f, \"ticks\": %u, "
+                "\"violating_ticks\": %u, \"handovers\": %u, \"need_bps\": %.0f, "
+                "\"worst_tick_bps\": %.0f, \"worst_tick_delay_s\": %.6f}",
+                a->online_s, a->outage_s, a->violation_s, a->windows, a->violating_windows,
+                a->handovers, a->min_bps, a->worst_bps, a->worst_delay_s);
+    }
+    fprintf(f, "%s]},\n", w->nusers ? "\n    " : "");
 }
 
 static void on_sim_migration(void *ctx, double start_s, double end_s, const char *instance,
@@ -421,6 +488,64 @@ static void on_sim_migration(void *ctx, double start_s, double end_s, const char
     m->downtime = downtime_s;
 }
 
+static void on_sim_handover(void *ctx, double t_s, const char *user, const char *from_vap,
+                            const char *to_vap)
+{
+    struct simrun *S = ctx;
+    if (!user)
+        return; /* a visitor: the emulation has none */
+    if (S->nhos == S->hos_cap) {
+        size_t cap = S->hos_cap ? 2 * S->hos_cap : 8;
+        struct sim_ho *h = realloc(S->hos, cap * sizeof *h);
+        if (!h) {
+            S->oom = 1;
+            return;
+        }
+        S->hos = h;
+        S->hos_cap = cap;
+    }
+    struct sim_ho *h = &S->hos[S->nhos++];
+    snprintf(h->user, sizeof h->user, "%s", user);
+    snprintf(h->from, sizeof h->from, "%s", from_vap);
+    snprintf(h->to, sizeof h->to, "%s", to_vap);
+    h->t_s = t_s;
+}
+
+/* The --part values of the command line as a spec; MN_EINVAL (printed by the caller) for a bad one. */
+static int part_spec(char **argv, int argc, mn_emu_part_spec *spec, mn_err *err)
+{
+    mn_emu_part_spec_init(spec);
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--part") == 0) {
+            int rc = mn_emu_part_spec_add(spec, argv[++i], err);
+            if (rc != MN_OK) {
+                mn_emu_part_spec_fini(spec);
+                return rc;
+            }
+        }
+    return MN_OK;
+}
+
+/*
+ * --part: replaces *n by the part of it the command line selects (emu/part.h) and
+ * sets *out; the emulation and the simulator beside both run on that part.
+ */
+static int apply_part(char **argv, int argc, mn_net **n, mn_emu_part **out, mn_err *err)
+{
+    mn_emu_part_spec spec;
+    int rc = part_spec(argv, argc, &spec, err);
+    if (rc != MN_OK)
+        return rc;
+    mn_net *sub = NULL;
+    rc = mn_emu_part_create(*n, &spec, &sub, out, err);
+    mn_emu_part_spec_fini(&spec);
+    if (rc != MN_OK)
+        return rc;
+    mn_net_destroy(*n);
+    *n = sub;
+    return MN_OK;
+}
+
 /*
  * The simulator in-process on a fresh load of the scenario with its duration set to
  * the scenario time the emulation covered (--duration x --time-scale) and the same
@@ -442,10 +567,17 @@ static void run_simulator(struct run *r, const char *dir)
     mn_net *n = NULL;
     if ((S->rc = mn_net_load(r->scenario, sets, 1, &S->seed, &n, &S->err)) != MN_OK)
         return;
+    mn_emu_part *part = NULL; /* the same part as the emulation's: like is compared with like */
+    if (r->part && (S->rc = apply_part(r->argv, r->argc, &n, &part, &S->err)) != MN_OK) {
+        mn_net_destroy(n);
+        return;
+    }
+    mn_emu_part_destroy(part);
     mn_run_observer obs;
     memset(&obs, 0, sizeof obs);
     obs.ctx = S;
     obs.migration = on_sim_migration;
+    obs.handover = on_sim_handover;
     mn_run_opts o;
     memset(&o, 0, sizeof o);
     o.seed = S->seed;
@@ -460,8 +592,8 @@ static void run_simulator(struct run *r, const char *dir)
     mn_net_destroy(n);
 }
 
-/* users.csv's mean_bps of user id in the simulator's results; -1 when not found. */
-static double sim_user_bps(const struct simrun *S, const char *id)
+/* users.csv's column name of user id in the simulator's results; -1 when not found. */
+static double sim_user_col(const struct simrun *S, const char *id, const char *name)
 {
     char path[4300], line[1024];
     snprintf(path, sizeof path, "%s/users.csv", S->dir);
@@ -473,7 +605,7 @@ static double sim_user_bps(const struct simrun *S, const char *id)
     if (fgets(line, sizeof line, f)) {
         int k = 0;
         for (char *t = strtok(line, ",\n"); t; t = strtok(NULL, ",\n"), k++)
-            if (strcmp(t, "mean_bps") == 0)
+            if (strcmp(t, name) == 0)
                 col = k;
     }
     while (col >= 0 && v < 0 && fgets(line, sizeof line, f)) {
@@ -488,6 +620,11 @@ static double sim_user_bps(const struct simrun *S, const char *id)
     return v;
 }
 
+static double sim_user_bps(const struct simrun *S, const char *id)
+{
+    return sim_user_col(S, id, "mean_bps");
+}
+
 static double flow_thr(const struct run *r, size_t i)
 {
     const mn_emu_flow_stats *s = mn_emu_traffic_stats(r->traffic, i);
@@ -495,7 +632,83 @@ static double flow_thr(const struct run *r, size_t i)
     return span > 0 && s->received > 1 ? (double)s->bytes * 8 / span : 0;
 }
 
+/*
+ * comparison.handovers: the emulated ones (balancing at the policy ticks) beside the simulated
+ * ones (at the users' mobility events), matched by user and order (the k-th of a user in each),
+ * null on the side that did not make it; then comparison.sla, the totals.
+ */
+static void write_handover_comparison(const struct run *r, FILE *f)
+{
+    const mn_world *w = &r->net->world;
+    const struct simrun *S = r->sim;
+    size_t nh = mn_emu_pol_nhandovers(r->pol), rows = 0;
+    fprintf(f, "    \"handovers\": [");
+    for (size_t k = 0; k < nh; k++) {
+        const mn_emu_handover *h = mn_emu_pol_handover(r->pol, k);
+        const char *id = w->users[h->user].id;
+        size_t order = 0;
+        for (size_t j = 0; j < k; j++)
+            order += mn_emu_pol_handover(r->pol, j)->user == h->user;
+        const struct sim_ho *sh = NULL;
+        for (size_t j = 0, seen = 0; j < S->nhos && !sh; j++)
+            if (strcmp(S->hos[j].user, id) == 0 && seen++ == order)
+                sh = &S->hos[j];
+        fprintf(f, "%s\n      {\"user\": ", rows++ ? "," : "");
+        mn_json_string(f, id);
+        fprintf(f, ", \"order\": %zu, \"emulated\": {\"from\": ", order + 1);
+        mn_json_string(f, w->vaps[h->from].id);
+        fprintf(f, ", \"to\": ");
+        mn_json_string(f, w->vaps[h->to].id);
+        fprintf(f, ", \"t_s\": %.3f, \"ok\": %s}, \"simulated\": ", h->t_s,
+                h->rc == MN_OK ? "true" : "false");
+        if (sh) {
+            fprintf(f, "{\"from\": ");
+            mn_json_string(f, sh->from);
+            fprintf(f, ", \"to\": ");
+            mn_json_string(f, sh->to);
+            fprintf(f, ", \"t_s\": %.6f}", sh->t_s);
+        } else {
+            fprintf(f, "null");
+        }
+        fprintf(f, "}");
+    }
+    for (size_t j = 0; j < S->nhos; j++) { /* simulated handovers the emulation did not make */
+        size_t order = 0, emu_count = 0;
+        for (size_t i = 0; i < j; i++)
+            order += strcmp(S->hos[i].user, S->hos[j].user) == 0;
+        for (size_t k = 0; k < nh; k++)
+            emu_count +=
+                strcmp(w->users[mn_emu_pol_handover(r->pol, k)->user].id, S->hos[j].user) == 0;
+        if (order < emu_count)
+            continue;
+        fprintf(f, "%s\n      {\"user\": ", rows++ ? "," : "");
+        mn_json_string(f, S->hos[j].user);
+        fprintf(f, ", \"order\": %zu, \"emulated\": null, \"simulated\": {\"from\": ", order + 1);
+        mn_json_string(f, S->hos[j].from);
+        fprintf(f, ", \"to\": ");
+        mn_json_string(f, S->hos[j].to);
+        fprintf(f, ", \"t_s\": %.6f}}", S->hos[j].t_s);
+    }
+    double viol;
+    mn_emu_pol_sla_totals(r->pol, &viol, NULL, NULL);
+    size_t done = 0;
+    for (size_t k = 0; k < nh; k++)
+        done += mn_emu_pol_handover(r->pol, k)->rc == MN_OK;
+    fprintf(f,
+            "%s],\n    \"handover_count\": {\"emulated\": %zu, \"simulated\": %.0f, \"source\": "
+            "\"emulation: the balancing policy at each policy tick (policy.csv source balancing); "
+            "simulator: at the users' mobility events (summary.json association.handovers)\"},\n"
+            "    \"sla\": {\"emulated_violation_s\": %.3f, \"simulated_violation_s\": %.6f, "
+            "\"source\": \"emulation: summary.json sla (measured per tick); simulator: "
+            "sim/summary.json sla.violation_s and sim/users.csv sla_violation_s (its sessions' "
+            "rates from the max-min solver)\"},\n",
+            rows ? "\n    " : "", done, S->sum.metrics[MN_M_HANDOVERS], viol,
+            S->sum.metrics[MN_M_SLA_VIOLATION_S]);
+}
+
 /* summary.json's "simulated" and "comparison": each figure labelled with where it comes from. */
+static const char *latency_note(const struct run *r);
+
 static void write_comparison_json(const struct run *r, FILE *f)
 {
     const mn_world *w = &r->net->world;
@@ -508,6 +721,11 @@ static void write_comparison_json(const struct run *r, FILE *f)
             "  \"simulated\": {\"source\": \"simulator (mn_world_run in-process), same scenario "
             "and seed\", \"dir\": \"sim\", \"seed\": %llu, \"duration_s\": %.3f, ",
             (unsigned long long)S->seed, S->duration_s);
+    if (r->part) { /* the simulator ran the same part (run_simulator) */
+        fprintf(f, "\"part\": ");
+        mn_json_string(f, r->part->spec);
+        fprintf(f, ", ");
+    }
     if (S->rc != MN_OK) {
         fprintf(f, "\"error\": ");
         mn_json_string(f, S->err.msg[0] ? S->err.msg : mn_strerror(S->rc));
@@ -618,9 +836,17 @@ static void write_comparison_json(const struct run *r, FILE *f)
             fprintf(f, "%.0f", sim);
         else
             fprintf(f, "null");
+        double sim_viol = sim_user_col(S, w->users[u].id, "sla_violation_s");
+        fprintf(f, ", \"emulated_sla_violation_s\": %.3f, \"simulated_sla_violation_s\": ",
+                mn_emu_pol_user_sla(r->pol, u)->violation_s);
+        if (sim_viol >= 0)
+            fprintf(f, "%.3f", sim_viol);
+        else
+            fprintf(f, "null");
         fprintf(f, "}");
     }
     fprintf(f, "%s],\n", nu ? "\n    " : "");
+    write_handover_comparison(r, f);
     fprintf(
         f,
         "    \"sources\": {\"emulated_bps\": \"emulation: the sum of the user's flows' throughput "
@@ -633,8 +859,7 @@ static void write_comparison_json(const struct run *r, FILE *f)
         GAP_BEFORE_S, GAP_AFTER_S);
     fprintf(
         f,
-        "    \"notes\": [\"no netem in this kernel: the emulation has no link or uplink latency, "
-        "the simulator has them\", \"no radio contention in the emulation: the air is an htb per "
+        "    \"notes\": [%s, \"no radio contention in the emulation: the air is an htb per "
         "direction at one station's MAC throughput (Bianchi); the simulator shares airtime\", "
         "\"the simulated migration copies the instance's memory over the uplink in pre-copy rounds "
         "(start_s to end_s) and stops it for the last copy (downtime_s); the emulated one only "
@@ -643,7 +868,87 @@ static void write_comparison_json(const struct run *r, FILE *f)
         "the simulator draws sessions (interarrival, duration or size) and blocks those it cannot "
         "serve\", \"scenario time: the simulator ran %.3f s (--duration x --time-scale); the "
         "emulation's traffic ran %.3f s of wall time\"]\n  }\n",
-        S->duration_s, r->duration);
+        latency_note(r), S->duration_s, r->duration);
+}
+
+/* Whether any topology link or box uplink of the scenario has a latency. */
+static int has_latency(const mn_net *n)
+{
+    for (size_t l = 0; l < n->nlinks; l++)
+        if (n->links[l].latency > 0)
+            return 1;
+    for (size_t b = 0; b < n->world.nboxes; b++)
+        if (n->world.boxes[b].uplink_latency > 0)
+            return 1;
+    return 0;
+}
+
+/* The comparison's note on latency (a JSON string). */
+static const char *latency_note(const struct run *r)
+{
+    if (!has_latency(r->net))
+        return "\"no link or uplink of this scenario has a latency\"";
+    if (!mn_emu_delay_on(r->emu))
+        return "\"--delay off: the emulation has no link or uplink latency (no netem in this "
+               "kernel), the simulator has them\"";
+    return "\"link and uplink latencies: the emulation holds every frame for its link's one-way "
+           "latency in the user-space delay line (delay_line: taps, plus its wakeup lateness "
+           "late_mean_s), the simulator adds the same latencies as propagation\"";
+}
+
+static void dl_dir_json(FILE *f, mn_emu_dl_stats s)
+{
+    fprintf(f,
+            "{\"frames_in\": %llu, \"forwarded\": %llu, \"bytes\": %llu, \"dropped_full\": %llu, "
+            "\"dropped_write\": %llu, \"max_queue_frames\": %llu, \"max_queue_bytes\": %llu, "
+            "\"late_mean_s\": %.9f, \"late_max_s\": %.9f}",
+            (unsigned long long)s.frames_in, (unsigned long long)s.forwarded,
+            (unsigned long long)s.bytes, (unsigned long long)s.dropped_full,
+            (unsigned long long)s.dropped_write, (unsigned long long)s.max_queue_frames,
+            (unsigned long long)s.max_queue_bytes,
+            s.forwarded ? (double)s.late_sum_ns / (double)s.forwarded / 1e9 : 0,
+            (double)s.late_max_ns / 1e9);
+}
+
+/*
+ * summary.json's "delay_line": the user-space delay line (emu/delayline.h) and its counters,
+ * in total and per link and direction (a_to_b: a topology link's from -> to, an uplink's
+ * dom0 -> node).
+ */
+static void write_delay_json(const struct run *r, FILE *f)
+{
+    const mn_emu_dl *d = mn_emu_delayline(r->emu);
+    mn_emu_dl_stats t = mn_emu_dl_total(d);
+    int terr = mn_emu_dl_thread_errno(d);
+    fprintf(f,
+            "  \"delay_line\": {\"mode\": \"%s\", \"source\": \"emulation: link and uplink "
+            "latencies > 0 as tap pairs forwarded by our thread after the one-way latency (FIFO "
+            "per direction, drop-tail at limit_bytes); counters since the build\", \"links\": %zu, "
+            "\"forwarded\": %llu, \"dropped\": %llu, \"max_queue_frames\": %llu, "
+            "\"max_queue_bytes\": %llu, \"late_mean_s\": %.9f, \"late_max_s\": %.9f, "
+            "\"cpu_s\": %.6f, \"thread_error\": ",
+            mn_emu_delay_on(r->emu) ? "on" : "off", mn_emu_dl_count(d),
+            (unsigned long long)t.forwarded,
+            (unsigned long long)(t.dropped_full + t.dropped_write),
+            (unsigned long long)t.max_queue_frames, (unsigned long long)t.max_queue_bytes,
+            t.forwarded ? (double)t.late_sum_ns / (double)t.forwarded / 1e9 : 0,
+            (double)t.late_max_ns / 1e9, mn_emu_dl_cpu_s(d));
+    if (terr)
+        mn_json_string(f, strerror(terr));
+    else
+        fprintf(f, "null");
+    fprintf(f, ", \"per_link\": [");
+    for (size_t l = 0; l < mn_emu_dl_count(d); l++) {
+        fprintf(f, "%s\n    {\"link\": ", l ? "," : "");
+        mn_json_string(f, mn_emu_dl_label(d, l));
+        fprintf(f, ", \"delay_s\": %.9f, \"limit_bytes\": %zu, \"a_to_b\": ",
+                (double)mn_emu_dl_delay(d, l) / 1e9, mn_emu_dl_limit(d, l));
+        dl_dir_json(f, mn_emu_dl_get_stats(d, l, 0));
+        fprintf(f, ", \"b_to_a\": ");
+        dl_dir_json(f, mn_emu_dl_get_stats(d, l, 1));
+        fprintf(f, "}");
+    }
+    fprintf(f, "%s]},\n", mn_emu_dl_count(d) ? "\n  " : "");
 }
 
 static int write_reports(struct run *r, const char *dir, mn_err *err)
@@ -654,7 +959,8 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
     if (rc != MN_OK)
         return rc;
     fprintf(o.f, "flow,user,service,direction,kind,from_ns,to_ns,offered_bps,sent,received,lost,"
-                 "loss,throughput_bps,delay_mean_s,delay_max_s,max_gap_s,radio_bps,path,proto\n");
+                 "loss,throughput_bps,delay_mean_s,delay_max_s,max_gap_s,radio_bps,path,proto,"
+                 "reordered\n");
     uint64_t sent = 0, recv = 0;
     double thr_sum = 0, delay_sum = 0;
     for (size_t i = 0; i < r->nflows; i++) {
@@ -683,7 +989,7 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
                 fprintf(o.f, "%s%s", sep, mn_emu_capture_label(r->cap, p));
                 sep = ";";
             }
-        fprintf(o.f, ",%s\n", f->tcp ? "tcp" : "udp");
+        fprintf(o.f, ",%s,%llu\n", f->tcp ? "tcp" : "udp", (unsigned long long)s->reordered);
         if (!f->tcp) { /* datagrams; a TCP flow counts bytes */
             sent += s->sent;
             recv += s->received;
@@ -705,6 +1011,11 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
     mn_json_string(o.f, r->net->name);
     fprintf(o.f, ",\n  \"prefix\": ");
     mn_json_string(o.f, mn_emu_prefix(r->emu));
+    fprintf(o.f, ",\n  \"part\": ");
+    if (r->part)
+        mn_emu_part_write_json(r->part, o.f);
+    else
+        fprintf(o.f, "null");
     fprintf(o.f,
             ",\n  \"duration_s\": %.3f,\n  \"namespaces\": %u,\n  \"links\": %u,\n  \"qdiscs\": %u,\n"
             "  \"routes\": %u,\n  \"flows\": %zu,\n  \"sent\": %llu,\n  \"received\": %llu,\n"
@@ -722,7 +1033,9 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
     fprintf(o.f, "\n  ],\n  \"not_emulated\": [\"");
     mn_emu_write_limits(r->emu, o.f, "\", \"");
     fprintf(o.f, "\"],\n");
+    write_delay_json(r, o.f);
     write_policies_json(r, o.f);
+    write_sla_json(r, o.f);
     write_migrations_json(r, o.f);
     write_comparison_json(r, o.f);
     fprintf(o.f, "}\n");
@@ -739,17 +1052,101 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
     return mn_outfile_commit(&o, err);
 }
 
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int count_ns(const char *name, void *ctx)
+{
+    (void)name;
+    ++*(unsigned *)ctx;
+    return 0;
+}
+
+/*
+ * --build-only: builds the world as mn_emu_build makes it (pinned instances on their box,
+ * movable ones on their first candidate, users on their best vAP at home), counts the
+ * prefix's entries in /run/netns, tears it all down and counts again, then writes
+ * summary.json (counts and times). No traffic, capture, policy or simulator run.
+ * load_s: the scenario's load, measured by the caller.
+ */
+static int build_only(struct run *r, const char *dir, const char *prefix, double load_s,
+                      mn_err *err)
+{
+    double t0 = now_mono();
+    int rc = mn_emu_build(r->emu, (volatile const int *)&g_stop, err);
+    double t1 = now_mono();
+    unsigned seen = 0, left = 0;
+    mn_emu_netns_each(prefix, count_ns, &seen);
+    mn_emu_counts c = mn_emu_get_counts(r->emu);
+    double t2 = now_mono();
+    mn_emu_destroy(r->emu, 0);
+    r->emu = NULL;
+    double t3 = now_mono();
+    mn_emu_netns_each(prefix, count_ns, &left);
+    if (rc != MN_OK)
+        return rc;
+    if (left)
+        return MN_ERR(err, MN_EIO, "%u namespace(s) of %s left after the teardown", left, prefix);
+    if (seen != c.namespaces)
+        return MN_ERR(err, MN_EIO, "built %u namespaces but /run/netns showed %u of %s",
+                      c.namespaces, seen, prefix);
+    mn_outfile o;
+    if ((rc = mn_mkdir_p(dir, err)) != MN_OK ||
+        (rc = mn_outfile_open(&o, dir, "summary.json", err)) != MN_OK)
+        return rc;
+    fprintf(o.f, "{\n  \"mode\": \"build-only\",\n  \"scenario\": ");
+    mn_json_string(o.f, r->net->name);
+    fprintf(o.f, ",\n  \"prefix\": ");
+    mn_json_string(o.f, prefix);
+    fprintf(o.f,
+            ",\n  \"namespaces\": %u,\n  \"links\": %u,\n  \"qdiscs\": %u,\n  \"routes\": %u,\n"
+            "  \"namespaces_seen\": %u,\n  \"namespaces_left\": %u,\n  \"load_s\": %.6f,\n"
+            "  \"build_s\": %.6f,\n  \"teardown_s\": %.6f,\n  \"build_teardown_s\": %.6f\n}\n",
+            c.namespaces, c.links, c.qdiscs, c.routes, seen, left, load_s, t1 - t0, t3 - t2,
+            (t1 - t0) + (t3 - t2));
+    if ((rc = mn_outfile_commit(&o, err)) != MN_OK)
+        return rc;
+    printf("built %s: %u namespaces, %u links in %.3f s, torn down in %.3f s; summary in %s\n",
+           r->net->name, c.namespaces, c.links, t1 - t0, t3 - t2, dir);
+    return MN_OK;
+}
+
 int mn_cli_emu(int argc, char **argv)
 {
     const char *scenario = NULL, *out = NULL, *prefix_arg = NULL, *dur_text = "10s";
     double time_scale = 1;
-    int keep = 0;
+    int delay_on = 1; /* --delay: link latencies through the user-space delay line */
+    int keep = 0, only_build = 0, nparts = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--cleanup") == 0)
             return do_cleanup(i + 1 < argc && argv[i + 1][0] != '-' ? argv[i + 1] : NULL);
         if (strcmp(a, "--keep") == 0)
             keep = 1;
+        else if (strcmp(a, "--part") == 0) {
+            if (i + 1 >= argc) {
+                usage_error("missing value after --part: write box=ID[,ID...] or "
+                            "site=ID[,ID...]; e.g.",
+                            "--part box=b1,b2");
+                return MN_EXIT_USAGE;
+            }
+            nparts++;
+            i++;
+        }
+        else if (strcmp(a, "--build-only") == 0)
+            only_build = 1;
+        else if (strcmp(a, "--delay") == 0) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+                usage_error("--delay takes on or off; got", v[0] ? v : "nothing");
+                return MN_EXIT_USAGE;
+            }
+            delay_on = v[1] == 'n';
+        }
         else if (strcmp(a, "--time-scale") == 0) {
             char *end = NULL;
             time_scale = i + 1 < argc ? strtod(argv[++i], &end) : 0;
@@ -787,8 +1184,20 @@ int mn_cli_emu(int argc, char **argv)
         usage_error("missing SCENARIO", NULL);
         return MN_EXIT_USAGE;
     }
+    if (only_build && keep) {
+        usage_error("--build-only tears the world down; it does not go with", "--keep");
+        return MN_EXIT_USAGE;
+    }
     mn_err err;
     mn_err_clear(&err);
+    if (nparts) { /* the spec's form now; its ids once the scenario is loaded */
+        mn_emu_part_spec spec;
+        if (part_spec(argv, argc, &spec, &err) != MN_OK) {
+            fprintf(stderr, "mnetsim: emu: %s: %s\n", err.where, err.msg);
+            return MN_EXIT_USAGE;
+        }
+        mn_emu_part_spec_fini(&spec);
+    }
     mn_time dur;
     if (mn_time_parse(dur_text, "--duration", &dur, &err) != MN_OK || dur <= 0) {
         fprintf(stderr, "mnetsim: emu: --duration \"%s\": write a positive duration, e.g. 10s\n",
@@ -817,12 +1226,47 @@ int mn_cli_emu(int argc, char **argv)
     r.duration = mn_time_to_sec(dur);
     r.time_scale = time_scale;
     r.scenario = scenario;
+    double load_start = now_mono();
     if (mn_net_load(scenario, NULL, 0, NULL, &r.net, &err) != MN_OK) {
         mn_cli_print_error(&err);
         return MN_EXIT_USAGE;
     }
+    if (nparts) {
+        r.argv = argv;
+        r.argc = argc;
+        if (apply_part(argv, argc, &r.net, &r.part, &err) != MN_OK) {
+            fprintf(stderr, "mnetsim: emu: %s: %s\n", err.where, err.msg);
+            mn_net_destroy(r.net);
+            return MN_EXIT_USAGE;
+        }
+        const mn_emu_part *P = r.part;
+        size_t need = mn_emu_namespaces_needed(r.net);
+        if (need > MN_EMU_MAX_NAMESPACES) {
+            fprintf(stderr,
+                    "mnetsim: emu: --part %s: the part needs %zu network namespaces (%zu box "
+                    "dom0s, %zu vAPs, %zu VMs, %zu users, %zu topology nodes + 1 Internet); "
+                    "emulation handles at most %d: select fewer boxes\n",
+                    P->spec, need, P->npart[MN_EMU_PART_BOX], P->npart[MN_EMU_PART_VAP],
+                    P->npart[MN_EMU_PART_VM], P->npart[MN_EMU_PART_USER],
+                    P->npart[MN_EMU_PART_NODE], MN_EMU_MAX_NAMESPACES);
+            mn_emu_part_destroy(r.part);
+            mn_net_destroy(r.net);
+            return MN_EXIT_USAGE;
+        }
+        fprintf(stderr,
+                "mnetsim: emu: part %s: %zu of %zu boxes, %zu of %zu instances, %zu of %zu "
+                "users, %zu of %zu topology nodes: %zu namespaces (the whole scenario: %zu)\n",
+                P->spec, P->npart[MN_EMU_PART_BOX], P->nfull[MN_EMU_PART_BOX],
+                P->npart[MN_EMU_PART_VAP] + P->npart[MN_EMU_PART_VM],
+                P->nfull[MN_EMU_PART_VAP] + P->nfull[MN_EMU_PART_VM], P->npart[MN_EMU_PART_USER],
+                P->nfull[MN_EMU_PART_USER], P->npart[MN_EMU_PART_NODE],
+                P->nfull[MN_EMU_PART_NODE], need, P->namespaces_full);
+        for (size_t k = 0; k < P->nneeds; k++)
+            fprintf(stderr, "mnetsim: emu: part: %s\n", P->needs[k]);
+    }
     if (mn_emu_create(r.net, prefix, &r.emu, &err) != MN_OK) {
         mn_cli_print_error(&err);
+        mn_emu_part_destroy(r.part);
         mn_net_destroy(r.net);
         return MN_EXIT_USAGE;
     }
@@ -840,6 +1284,12 @@ int mn_cli_emu(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     int status = MN_EXIT_FAIL, rc;
     fprintf(stderr, "mnetsim: emu: building %s with prefix %s\n", r.net->name, prefix);
+    mn_emu_set_delay(r.emu, delay_on);
+    if (only_build) {
+        if ((rc = build_only(&r, dir, prefix, now_mono() - load_start, &err)) == MN_OK)
+            status = MN_EXIT_OK;
+        goto done;
+    }
     mn_emu_defer_movable(r.emu); /* the placement policy places them (emu/policy.c) */
     mn_emu_pol_opts po = {time_scale, {NULL, NULL, NULL}, r.net->has_seed ? r.net->seed : 1};
     if ((rc = mn_emu_build(r.emu, (volatile const int *)&g_stop, &err)) != MN_OK ||
@@ -852,6 +1302,8 @@ int mn_cli_emu(int argc, char **argv)
     if ((rc = mn_emu_traffic_create(loop, r.net->has_seed ? r.net->seed : 1, &r.traffic, &err)) !=
             MN_OK ||
         (rc = add_flows(&r, &err)) != MN_OK ||
+        (rc = mn_emu_pol_set_traffic(r.pol, r.traffic, r.flow_user, r.flow_svc, r.nflows,
+                                     r.duration, &err)) != MN_OK ||
         (rc = mn_emu_capture_create(loop, r.nflows, &r.cap, &err)) != MN_OK ||
         (rc = map_tcp(&r, &err)) != MN_OK || (rc = add_captures(&r, dir, &err)) != MN_OK)
         goto done;
@@ -899,6 +1351,7 @@ done:
     if (keep && !g_stop)
         fprintf(stderr, "mnetsim: emu: kept; remove with `mnetsim emu --cleanup %.8s`\n", prefix);
     mn_emu_destroy(r.emu, keep && !g_stop);
+    mn_emu_part_destroy(r.part);
     mn_net_destroy(r.net);
     free(r.flow_user);
     free(r.flow_svc);
@@ -908,6 +1361,8 @@ done:
     free(r.gaps);
     if (r.sim)
         free(r.sim->migs);
+    if (r.sim)
+        free(r.sim->hos);
     free(r.sim);
     return status;
 }
