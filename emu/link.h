@@ -37,6 +37,13 @@ void mn_emu_nl_close(mn_emu_nl *nl); /* safe on a zeroed or closed handle */
  */
 int mn_emu_veth_create(mn_emu_nl *nl, const char *a, int fd_a, const char *b, int fd_b,
                        mn_err *err);
+/*
+ * The same in one request, end a up and enslaved to the bridge of ifindex master_a in
+ * its namespace (0: none); end b is left down (the kernel cannot open it in the same
+ * request): bring it up from its namespace.
+ */
+int mn_emu_veth_create_up(mn_emu_nl *nl, const char *a, int fd_a, int master_a, const char *b,
+                          int fd_b, mn_err *err);
 /* A Linux bridge (STP off, forwarding delay 0). */
 int mn_emu_bridge_create(mn_emu_nl *nl, const char *name, mn_err *err);
 /* A VXLAN device: vni, local and remote (unicast) addresses, UDP 4789, over dev. */
@@ -44,12 +51,21 @@ int mn_emu_vxlan_create(mn_emu_nl *nl, const char *name, unsigned vni, const cha
                         const char *remote, const char *dev, mn_err *err);
 int mn_emu_link_delete(mn_emu_nl *nl, const char *name, mn_err *err);
 int mn_emu_link_set_up(mn_emu_nl *nl, const char *name, int up, mn_err *err);
+/* The same for the link of ifindex ifi (name: for messages): one request, no lookup. */
+int mn_emu_link_set_up_idx(mn_emu_nl *nl, int ifi, const char *name, int up, mn_err *err);
 /* Enslaves name to bridge master (master NULL: releases it). */
 int mn_emu_link_set_master(mn_emu_nl *nl, const char *name, const char *master, mn_err *err);
 /* Moves a link into namespace fd. */
 int mn_emu_link_move(mn_emu_nl *nl, const char *name, int fd, mn_err *err);
 /* ifindex of name, or a negative MN_E* (MN_ENOTFOUND). */
 int mn_emu_link_index(mn_emu_nl *nl, const char *name, mn_err *err);
+/*
+ * Waits for a link that just got its carrier to carry traffic: the kernel applies a
+ * carrier change later, in its linkwatch work (operstate, the qdisc's activation, a
+ * bridge's port state), but runs the link's pending work before answering an
+ * RTM_GETLINK for it (rtnl_getlink: linkwatch_sync_dev), which this sends.
+ */
+int mn_emu_link_sync(mn_emu_nl *nl, const char *name, mn_err *err);
 /* Its MAC address (6 bytes). */
 int mn_emu_link_mac(mn_emu_nl *nl, const char *name, unsigned char mac[6], mn_err *err);
 /* Its byte counters since creation (rtnl_link_get_stat RX/TX bytes, read from the kernel now). */
@@ -60,6 +76,8 @@ int mn_emu_link_each(mn_emu_nl *nl, const char *prefix, int (*fn)(const char *na
                      void *ctx, mn_err *err);
 
 int mn_emu_addr_add(mn_emu_nl *nl, const char *dev, const char *cidr, mn_err *err);
+/* The same on the device of ifindex ifi (dev: its name, for messages): no lookup. */
+int mn_emu_addr_add_idx(mn_emu_nl *nl, int ifi, const char *dev, const char *cidr, mn_err *err);
 
 /*
  * Adds (or with replace, replaces) a route to dst ("a.b.c.d/n", "x::/n")
@@ -69,6 +87,9 @@ int mn_emu_addr_add(mn_emu_nl *nl, const char *dev, const char *cidr, mn_err *er
  */
 int mn_emu_route_add(mn_emu_nl *nl, const char *dst, const char *gw, const char *dev,
                      unsigned table, int onlink, int replace, mn_err *err);
+/* The same out of the device of ifindex ifi (0: none; dev: its name, for messages). */
+int mn_emu_route_add_idx(mn_emu_nl *nl, const char *dst, const char *gw, int ifi,
+                         const char *dev, unsigned table, int onlink, int replace, mn_err *err);
 /* Deletes a route to dst in table; absent is not an error. */
 int mn_emu_route_del(mn_emu_nl *nl, const char *dst, unsigned table, mn_err *err);
 /* A policy rule: packets from src (a prefix) look up table, at priority prio. */
