@@ -134,6 +134,32 @@ int mn_array_reserve(void **arr, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+int mn_array_reserve_aligned(void **raw, void **arr, size_t *cap, size_t need, size_t elem,
+                             size_t align)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : need; /* a first reservation is exact (a world's users) */
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / (elem ? elem : 1))
+            return -1;
+        n *= 2;
+    }
+    if (elem && n > (SIZE_MAX - align) / elem)
+        return -1;
+    unsigned char *block = mn_calloc(1, n * elem + align);
+    if (!block)
+        return -1;
+    uintptr_t base = ((uintptr_t)block + align - 1) & ~(uintptr_t)(align - 1);
+    if (*cap)
+        memcpy((void *)base, *arr, *cap * elem);
+    mn_free(*raw);
+    *raw = block;
+    *arr = (void *)base;
+    *cap = n;
+    return 0;
+}
+
 mn_alloc_stats mn_alloc_get_stats(void)
 {
     return stats;

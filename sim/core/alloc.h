@@ -29,6 +29,17 @@ char *mn_strdup(const char *s);              /* owned by the caller: mn_free */
  */
 int mn_array_reserve(void **arr, size_t *cap, size_t need, size_t elem);
 
+/*
+ * The same for an array whose base is aligned to `align` bytes (a power of
+ * two, at most 4096), so that elements sized and ordered for cache lines
+ * (64 bytes) really start on one: *raw is the block to mn_free, *arr the
+ * aligned base inside it. The first reservation (*cap == 0) takes exactly
+ * need; later ones double like mn_array_reserve, moving the contents. New
+ * elements are zeroed. On failure nothing changes and -1 is returned.
+ */
+int mn_array_reserve_aligned(void **raw, void **arr, size_t *cap, size_t need, size_t elem,
+                             size_t align);
+
 typedef struct mn_alloc_stats {
     uint64_t calls;      /* successful mn_alloc/mn_calloc/mn_realloc calls */
     uint64_t live_bytes; /* currently allocated */

@@ -47,6 +47,7 @@ struct mn_engine {
     struct radix *radix;        /* qs when q is the radix backend, else NULL */
     const mn_clock *clock;      /* borrowed */
     void *user;                 /* borrowed: the model's, see mn_engine_set_user */
+    mn_ev_prefetch_fn prefetch; /* NULL: prefetch the next ctx as a pointer */
 };
 
 static void link_free_slots(mn_engine *eng, uint32_t from, uint32_t to)
@@ -106,6 +107,27 @@ mn_time mn_engine_now(const mn_engine *eng)
 void mn_engine_set_user(mn_engine *eng, void *user)
 {
     eng->user = user;
+}
+
+void mn_engine_set_prefetch(mn_engine *eng, mn_ev_prefetch_fn fn)
+{
+    eng->prefetch = fn;
+}
+
+/*
+ * The model's look-ahead (mn_engine_set_prefetch) for the next event e and
+ * the one after it (e2, NULL if not at hand). Out of line: without a hook
+ * (PHOLD) the loop keeps its one prefetch of the next ctx.
+ */
+static __attribute__((noinline)) void prefetch_model(mn_engine *eng, const mn_evq_entry *e,
+                                                     const mn_evq_entry *e2)
+{
+    if (!e->fn)
+        __builtin_prefetch(&eng->slots[(uint32_t)(uintptr_t)e->ctx]);
+    else
+        eng->prefetch(eng, (mn_ev_fn)e->fn, e->ctx, 1);
+    if (e2 && e2->fn)
+        eng->prefetch(eng, (mn_ev_fn)e2->fn, e2->ctx, 2);
 }
 
 void *mn_engine_user(const mn_engine *eng)
@@ -338,8 +360,13 @@ static mn_run_end run_radix(mn_engine *eng, struct radix *r, mn_time until)
         /* as below: start loading the next event's context, refilling the
          * front first if need be (fronts of 2 entries are common at 10^6
          * LPs and 8 events each, where that load is a cache miss) */
-        if (r->head != r->nfront || (r->n && (mn__radix_refill_front(r), 1)))
-            __builtin_prefetch(r->front[r->head].ctx);
+        if (r->head != r->nfront || (r->n && (mn__radix_refill_front(r), 1))) {
+            if (__builtin_expect(eng->prefetch != NULL, 0))
+                prefetch_model(eng, &r->front[r->head],
+                               r->head + 1 < r->nfront ? &r->front[r->head + 1] : NULL);
+            else
+                __builtin_prefetch(r->front[r->head].ctx);
+        }
         fn(eng, ctx);
         if (eng->stop_requested)
             return MN_RUN_STOPPED;
@@ -393,7 +420,9 @@ int mn_engine_run(mn_engine *eng, mn_time until, mn_run_end *why)
         /* Start loading the next event's context while this one runs: with
          * 10^6 objects, that load is a cache miss the handler would wait for. */
         const mn_evq_entry *next = queue_peek(eng);
-        if (next)
+        if (next && eng->prefetch)
+            prefetch_model(eng, next, NULL);
+        else if (next)
             __builtin_prefetch(next->ctx);
         fn(eng, ctx);
         if (eng->stop_requested) {

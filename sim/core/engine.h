@@ -69,6 +69,21 @@ void mn_engine_set_user(mn_engine *eng, void *user);
 void *mn_engine_user(const mn_engine *eng);
 
 /*
+ * Before running each event the engine starts loading what the next one
+ * will read: by default the memory its ctx points to (PHOLD's LPs). A model
+ * whose contexts are packed indexes sets this to prefetch from them
+ * instead (its users' records, say). It is called for the next event
+ * (ahead 1) and, when the queue's sorted front holds it, the one after
+ * (ahead 2), so that a model can load a record two events ahead and what
+ * that record points to one event ahead. fn is the event's handler; an
+ * event scheduled with a handle is not shown (the engine prefetches its
+ * pool slot). It must only read and prefetch, never change state or
+ * schedule. NULL restores the default.
+ */
+typedef void (*mn_ev_prefetch_fn)(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead);
+void mn_engine_set_prefetch(mn_engine *eng, mn_ev_prefetch_fn fn);
+
+/*
  * Schedules fn(eng, ctx) at absolute time t (>= now) or after delay (>= 0).
  * handle_out may be NULL. Errors: MN_EINVAL for a time in the past,
  * MN_ENOMEM when the pool or queue cannot grow (nothing is scheduled then).

@@ -10,19 +10,30 @@
 #define EPS 1e-9          /* relative: a link is full when load >= cap (1 - EPS) */
 #define FLOW_BLOCK 4096   /* flows live in fixed blocks so engine contexts stay put */
 
+/* An active flow on a link: its id and its usage of the link per byte/s, read together. */
+typedef struct link_ent {
+    uint32_t flow;
+    double coef;
+} link_ent;
+
+/*
+ * One cache line (the array is 64-byte aligned): what a change or a solve
+ * reads and writes of a link, its entries apart. At city scale (40,000
+ * links, random sessions) each link touched is a miss; two lines and two
+ * arrays (flows, coefs) per link were three or four.
+ */
 typedef struct link {
     double cap;
     double load;        /* usage: sum over its flows of coefficient x rate */
-    uint32_t *flows;    /* owned: active flows crossing it */
-    double *coefs;      /* owned, parallel to flows: each flow's usage per byte/s */
-    uint32_t n;
-    size_t n_cap;
-    uint32_t mark;      /* region epoch */
-    int expanded;       /* in this region: all its flows are in the region */
     /* progressive filling scratch */
     double residual, weight; /* weight: sum of the coefficients of unfrozen flows */
+    link_ent *ent;      /* owned: the active flows crossing it */
+    uint32_t n, n_cap;
+    uint32_t mark;      /* region epoch */
     uint32_t unfrozen, version;
+    uint8_t expanded;   /* in this region: all its flows are in the region */
 } link;
+_Static_assert(sizeof(link) == 64, "a link is one cache line");
 
 /* One link of a flow's path: together, so a short path is one cache line. */
 typedef struct hop {
@@ -31,19 +42,27 @@ typedef struct hop {
     double coef;  /* usage of the link per byte/s of rate */
 } hop;
 
+/*
+ * Line 0 holds what a solve reads of every flow on the links it visits
+ * (mark, rate) and what a re-rating writes; line 1 the rest of the header;
+ * the hops follow (blocks are 64-byte aligned, a flow is 8 lines).
+ */
 typedef struct flow {
-    mn_share *s; /* borrowed: the owner, for the completion handler */
-    uint32_t id;
-    double bytes; /* as started */
+    uint32_t mark, id;
     uint8_t plen, active, frozen;
     double rate, new_rate, rate_cap, remaining, sent; /* remaining: INFINITY until stopped */
     mn_time updated; /* remaining is as of this time */
+    /* line 1 */
+    mn_share *s; /* borrowed: the owner, for the completion handler */
+    double bytes; /* as started */
     mn_ev_handle done_ev;
     mn_share_done_fn done;
     void *ctx;
-    uint32_t mark, next_free;
-    hop hop[MN_SHARE_MAX_PATH]; /* last: only plen of them are touched */
+    uint32_t next_free;
+    hop hop[MN_SHARE_MAX_PATH] __attribute__((aligned(64))); /* last: only plen of them are touched */
 } flow;
+_Static_assert(offsetof(flow, s) <= 64 && offsetof(flow, hop) == 128 && sizeof(flow) % 64 == 0,
+               "a flow's hot header is its first cache line");
 
 /* An entry of the progressive-filling heap: a link's share or a flow's cap. */
 typedef struct fill_item {
@@ -53,10 +72,12 @@ typedef struct fill_item {
 
 struct mn_share {
     mn_engine *eng; /* borrowed */
-    link *links;    /* owned */
+    link *links;    /* 64-byte aligned, in links_raw */
+    void *links_raw; /* owned */
     uint32_t nlinks;
     size_t links_cap;
-    flow **blocks;  /* owned: blocks of FLOW_BLOCK flows */
+    flow **blocks;  /* blocks of FLOW_BLOCK flows, 64-byte aligned, in blocks_raw */
+    void **blocks_raw; /* owned, each */
     uint32_t nblocks, nflows_made, free_flow;
     size_t active;
     uint32_t epoch;
@@ -93,14 +114,13 @@ void mn_share_destroy(mn_share *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i < s->nlinks; i++) {
-        mn_free(s->links[i].flows);
-        mn_free(s->links[i].coefs);
-    }
-    mn_free(s->links);
+    for (uint32_t i = 0; i < s->nlinks; i++)
+        mn_free(s->links[i].ent);
+    mn_free(s->links_raw);
     for (uint32_t b = 0; b < s->nblocks; b++)
-        mn_free(s->blocks[b]);
+        mn_free(s->blocks_raw[b]);
     mn_free(s->blocks);
+    mn_free(s->blocks_raw);
     mn_free(s->rflows);
     mn_free(s->rlinks);
     mn_free(s->heap);
@@ -112,7 +132,8 @@ int mn_share_add_link(mn_share *s, double capacity, uint32_t *id_out, mn_err *er
     if (!(capacity > 0) || !isfinite(capacity))
         return MN_ERR(err, MN_ERANGE, "sharing: link capacity must be positive (got %g bytes/s)",
                       capacity);
-    if (mn_array_reserve((void **)&s->links, &s->links_cap, (size_t)s->nlinks + 1, sizeof *s->links) != MN_OK)
+    if (mn_array_reserve_aligned(&s->links_raw, (void **)&s->links, &s->links_cap, (size_t)s->nlinks + 1,
+                                 sizeof *s->links, 64) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for links");
     link *l = &s->links[s->nlinks];
     memset(l, 0, sizeof *l);
@@ -165,7 +186,7 @@ static int region_expand(mn_share *s, uint32_t id)
         return MN_OK;
     l->expanded = 1;
     for (uint32_t k = 0; k < l->n; k++)
-        if (region_add_flow(s, l->flows[k]) != MN_OK)
+        if (region_add_flow(s, l->ent[k].flow) != MN_OK)
             return MN_ENOMEM;
     return MN_OK;
 }
@@ -253,12 +274,12 @@ static int fill(mn_share *s)
         double outside = 0, weight = 0;
         uint32_t inside = 0;
         for (uint32_t k = 0; k < l->n; k++) {
-            const flow *f = F(s, l->flows[k]);
+            const flow *f = F(s, l->ent[k].flow);
             if (l->expanded || f->mark == s->epoch) { /* an expanded link's flows are all inside */
                 inside++;
-                weight += l->coefs[k];
+                weight += l->ent[k].coef;
             } else {
-                outside += l->coefs[k] * f->rate;
+                outside += l->ent[k].coef * f->rate;
             }
         }
         l->residual = l->cap - outside;
@@ -287,7 +308,7 @@ static int fill(mn_share *s)
             continue; /* stale: the link's share has moved since */
         double share = level_of(l);
         for (uint32_t k = 0; k < l->n && l->unfrozen; k++) {
-            flow *f = F(s, l->flows[k]);
+            flow *f = F(s, l->ent[k].flow);
             if (f->mark == s->epoch && !f->frozen && freeze(s, f, share) != MN_OK)
                 return MN_ENOMEM;
         }
@@ -351,8 +372,8 @@ static int solve(mn_share *s)
                 continue;
             double load = 0;
             for (uint32_t k = 0; k < l->n; k++) {
-                const flow *f = F(s, l->flows[k]);
-                load += l->coefs[k] * (f->mark == s->epoch ? f->new_rate : f->rate);
+                const flow *f = F(s, l->ent[k].flow);
+                load += l->ent[k].coef * (f->mark == s->epoch ? f->new_rate : f->rate);
             }
             if (full(l, load)) {
                 if (region_expand(s, s->rlinks[i]) != MN_OK)
@@ -412,8 +433,14 @@ static int alloc_flow(mn_share *s, uint32_t *id)
         if (!grown)
             return MN_ENOMEM;
         s->blocks = grown;
-        s->blocks[s->nblocks] = mn_calloc(FLOW_BLOCK, sizeof(flow));
-        if (!s->blocks[s->nblocks])
+        void **raw = mn_realloc(s->blocks_raw, ((size_t)s->nblocks + 1) * sizeof *raw);
+        if (!raw)
+            return MN_ENOMEM;
+        s->blocks_raw = raw;
+        size_t cap = 0;
+        raw[s->nblocks] = NULL;
+        if (mn_array_reserve_aligned(&raw[s->nblocks], (void **)&s->blocks[s->nblocks], &cap,
+                                     FLOW_BLOCK, sizeof(flow), 64) != MN_OK)
             return MN_ENOMEM;
         s->nblocks++;
     }
@@ -459,16 +486,14 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
     }
     for (size_t i = 0; i < plen; i++) {
         link *l = &s->links[path[i]];
-        size_t cap = l->n_cap;
-        if (mn_array_reserve((void **)&l->flows, &l->n_cap, (size_t)l->n + 1, sizeof *l->flows) != MN_OK)
-            return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
-        if (l->n_cap != cap) { /* coefs follow flows' capacity */
-            double *grown = mn_realloc(l->coefs, l->n_cap * sizeof *grown);
-            if (!grown) {
-                l->n_cap = cap; /* flows keeps its (larger) block; only cap is re-read */
+        if (l->n == l->n_cap) {
+            /* from 4 (one line), doubling: most links of a city carry a flow or two */
+            uint32_t cap = l->n_cap ? 2 * l->n_cap : 4;
+            link_ent *grown = cap < l->n_cap ? NULL : mn_realloc(l->ent, (size_t)cap * sizeof *grown);
+            if (!grown)
                 return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
-            }
-            l->coefs = grown;
+            l->ent = grown;
+            l->n_cap = cap;
         }
     }
     uint32_t id;
@@ -491,8 +516,7 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
         f->hop[i].link = path[i];
         f->hop[i].coef = spec->coef ? spec->coef[i] : 1;
         f->hop[i].pos = l->n;
-        l->coefs[l->n] = f->hop[i].coef;
-        l->flows[l->n++] = id;
+        l->ent[l->n++] = (link_ent){id, f->hop[i].coef};
     }
     s->active++;
     if (s->active > s->stats.max_active)
@@ -510,10 +534,9 @@ static void detach(mn_share *s, flow *f)
 {
     for (uint8_t i = 0; i < f->plen; i++) {
         link *l = &s->links[f->hop[i].link];
-        uint32_t moved = l->flows[--l->n];
+        uint32_t moved = l->ent[--l->n].flow;
         uint32_t at = f->hop[i].pos;
-        l->flows[at] = moved;
-        l->coefs[at] = l->coefs[l->n];
+        l->ent[at] = l->ent[l->n];
         flow *m = F(s, moved);
         for (uint8_t j = 0; j < m->plen; j++)
             if (m->hop[j].link == f->hop[i].link) {
@@ -608,7 +631,7 @@ int mn_share_flow_update(mn_share *s, uint32_t id, const double *coef, double ra
         if (coef) {
             l->load += (coef[i] - f->hop[i].coef) * f->rate;
             f->hop[i].coef = coef[i];
-            l->coefs[f->hop[i].pos] = coef[i];
+            l->ent[f->hop[i].pos].coef = coef[i];
         }
         if (was_full) /* its other flows may gain from a smaller coefficient */
             rc = region_expand(s, f->hop[i].link);
@@ -667,6 +690,21 @@ double mn_share_flow_sent(const mn_share *s, uint32_t id)
 {
     const flow *f = F(s, id);
     return f->sent + f->rate * mn_time_to_sec(mn_engine_now(s->eng) - f->updated);
+}
+
+size_t mn_share_flow_plen(const mn_share *s, uint32_t flow_id)
+{
+    return F(s, flow_id)->plen;
+}
+
+uint32_t mn_share_flow_link(const mn_share *s, uint32_t flow_id, size_t i)
+{
+    return F(s, flow_id)->hop[i].link;
+}
+
+double mn_share_flow_coef(const mn_share *s, uint32_t flow_id, size_t i)
+{
+    return F(s, flow_id)->hop[i].coef;
 }
 
 double mn_share_link_capacity(const mn_share *s, uint32_t l)

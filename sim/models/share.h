@@ -103,6 +103,17 @@ typedef void (*mn_share_rate_fn)(mn_share *s, uint32_t flow, double old_rate, vo
                                  void *hook_ctx);
 void mn_share_set_rate_hook(mn_share *s, mn_share_rate_fn fn, void *hook_ctx);
 
+/*
+ * A flow's path as the solver holds it: plen links, link i, and its
+ * coefficient on link i (as started, or as last updated). Readable while
+ * the flow is active and also after it stops or completes (inside its done
+ * callback, and until the next flow starts): a caller need not keep a copy
+ * of the path to account for what a finished flow used.
+ */
+size_t mn_share_flow_plen(const mn_share *s, uint32_t flow);
+uint32_t mn_share_flow_link(const mn_share *s, uint32_t flow, size_t i);
+double mn_share_flow_coef(const mn_share *s, uint32_t flow, size_t i);
+
 /* Bytes an active flow has delivered so far. */
 double mn_share_flow_sent(const mn_share *s, uint32_t flow);
 double mn_share_link_capacity(const mn_share *s, uint32_t link);

@@ -134,24 +134,13 @@ static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t *full)
 
 #define W_MAX_CAND 64 /* vAPs in range a balancing policy chooses among (the strongest kept) */
 
-/* Candidates in vAP order: the policies' ties go to the lower vAP. */
-static void sort_cands(mn_lb_cand *c, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        mn_lb_cand x = c[i];
-        size_t j = i;
-        for (; j > 0 && c[j - 1].vap > x.vap; j--)
-            c[j] = c[j - 1];
-        c[j] = x;
-    }
-}
-
 /*
  * The vAP user u at its current position should use: the balancing
  * policy's choice among the usable vAPs of its operator in range (a PHY
  * rate above zero); a handover away from the current vAP needs the
- * scenario's hysteresis more PHY rate. Returns MN_NONE if none; *full is
- * the first vAP in range that refused the user for admission, or MN_NONE.
+ * scenario's hysteresis more PHY rate (mn_lb_pick, shared with emulation).
+ * Returns MN_NONE if none; *full is the first vAP in range that refused the
+ * user for admission, or MN_NONE.
  */
 static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *phy_out, uint32_t *full)
 {
@@ -187,35 +176,18 @@ static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *p
                     double phy = mn_radio_phy_rate(&WR->cfg, d, NULL);
                     if (phy <= 0)
                         continue;
-                    mn_lb_cand x = {v, phy, phy * WR->air_cap * r->w->vaps[v].airtime / (WR->n_tx + 1),
+                    mn_lb_cand x = {v, phy, mn_lb_predicted(phy, WR->air_cap, r->w->vaps[v].airtime, WR->n_tx),
                                     r->vaps[v].nusers, 0};
-                    if (n < W_MAX_CAND) {
-                        c[n++] = x;
-                    } else { /* full: the weakest goes */
-                        size_t weakest = 0;
-                        for (size_t i = 1; i < n; i++)
-                            if (c[i].phy_bps < c[weakest].phy_bps)
-                                weakest = i;
-                        if (phy > c[weakest].phy_bps)
-                            c[weakest] = x;
-                    }
+                    mn_lb_cand_keep(c, &n, W_MAX_CAND, &x);
                 }
             }
         }
     if (n == 0)
         return MN_NONE;
-    sort_cands(c, n);
-    size_t cur = n;
-    for (size_t i = 0; i < n; i++)
-        if (c[i].vap == U->vap)
-            cur = i;
-    uint32_t v = w_lb_choose(r, u, c, n, cur < n ? U->vap : MN_NONE);
-    size_t pick = 0;
-    while (c[pick].vap != v)
-        pick++;
-    double h = r->w->policies.hysteresis;
-    if (cur < n && pick != cur && h > 0 && c[pick].phy_bps < c[cur].phy_bps * (1 + h))
-        pick = cur; /* not enough better to hand over */
+    const mn_view *view = w_lb_view(r, u);
+    if (!view)
+        return MN_NONE; /* out of memory: the run has failed */
+    size_t pick = mn_lb_pick(r->lb, view, u, c, n, U->vap, r->w->policies.hysteresis);
     *phy_out = c[pick].phy_bps;
     return c[pick].vap;
 }
@@ -282,10 +254,16 @@ int w_associate(wr *r, uint32_t u)
             double cost = mn_time_to_sec(r->w->policies.handover_cost);
             U->outage_s += cost;
             r->handover_outage_s += cost;
+            if (r->obs && r->obs->handover)
+                r->obs->handover(r->obs->ctx, mn_time_to_sec(mn_engine_now(r->eng)),
+                                 u < r->w->nusers ? r->w->users[u].id : NULL, r->w->vaps[old].id,
+                                 r->w->vaps[v].id);
         }
     }
     r->n_associated += (v != MN_NONE) - (old != MN_NONE);
     U->vap = v;
+    U->box_hint = v != MN_NONE ? r->vaps[v].box : MN_NONE;
+    U->radio_hint = v != MN_NONE ? r->vaps[v].radio : MN_NONE;
     U->phy_bps = phy;
     int rc = MN_OK;
     if (v == MN_NONE)
@@ -358,6 +336,36 @@ static void on_leg(mn_engine *eng, void *ctx)
     w_flush_dirty(r);
 }
 
+/*
+ * The engine's look-ahead (mn_engine_set_prefetch): the next event's user
+ * record starts loading while this event runs. A city's 100,000 users do
+ * not stay in cache, and a session's arrival or a leg reads its user first
+ * (then its vAP, box, radio and links, which depend on it); the load was
+ * the largest single stall of the full city. Only a hint: a stale index
+ * costs nothing but the prefetch.
+ */
+static void w_prefetch(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead)
+{
+    const wr *r = mn_engine_user(eng);
+    if (fn == w_session_arrival) {
+        const w_user *U = &r->users[(uint32_t)(uintptr_t)ctx];
+        if (ahead == 2) {
+            __builtin_prefetch(U);
+        } else if (U->vap != MN_NONE) {
+            /* the user's line was asked for an event ago: now its vAP, box and radio lines */
+            __builtin_prefetch(&r->vaps[U->vap]);
+            if (U->box_hint != MN_NONE)
+                __builtin_prefetch(&r->boxes[U->box_hint]);
+            if (U->radio_hint != MN_NONE)
+                __builtin_prefetch(&r->radios[U->radio_hint]);
+        }
+    } else if (fn == on_leg && ahead == 1) {
+        const w_user *U = &r->users[unpack_idx(ctx)];
+        __builtin_prefetch(U);
+        __builtin_prefetch(&U->leg);
+    }
+}
+
 /* A live user of these attributes, served by nothing yet; its generation is kept. */
 static void user_init(w_user *U, uint32_t op, uint32_t sla, unsigned stacks, uint32_t services,
                       uint32_t mobility)
@@ -368,7 +376,7 @@ static void user_init(w_user *U, uint32_t op, uint32_t sla, unsigned stacks, uin
     U->live = 1;
     U->op = op;
     U->sla = sla;
-    U->stacks = stacks;
+    U->stacks = (uint8_t)stacks;
     U->services = services;
     U->mobility = mobility;
     U->vap = MN_NONE;
@@ -412,7 +420,8 @@ static void on_visitor_arrives(mn_engine *eng, void *ctx)
         u = (uint32_t)r->free_user;
         r->free_user = r->users[u].sess_head;
     } else {
-        if (mn_array_reserve((void **)&r->users, &r->users_cap, r->nusers + 1, sizeof *r->users) != MN_OK) {
+        if (mn_array_reserve_aligned(&r->users_raw, (void **)&r->users, &r->users_cap, r->nusers + 1,
+                                     sizeof *r->users, 64) != MN_OK) {
             w_fail(r, MN_ENOMEM, NULL);
             return;
         }
@@ -543,6 +552,11 @@ static int setup_resources(wr *r, mn_err *err)
         const mn_box *B = &w->boxes[b];
         w_box *S = &r->boxes[b];
         S->up = 1;
+        S->node = B->node;
+        S->site = B->site;
+        S->cycles_dom0 = B->cycles_dom0;
+        S->cycles_domu = B->cycles_domu;
+        S->uplink_latency = B->uplink_latency;
         double up_res = w->uplink_reserved ? w->uplink_reserved[2 * b] : 0;
         double down_res = w->uplink_reserved ? w->uplink_reserved[2 * b + 1] : 0;
         if ((rc = add_res(r, left_after_reservations(B->uplink_bps, up_res), &S->res_up, err)) == MN_OK &&
@@ -557,7 +571,7 @@ static int setup_resources(wr *r, mn_err *err)
             w_vap *SV = &r->vaps[v];
             *SV = (w_vap){V->radio, V->box, V->op, V->max_users, MN_NONE, MN_NONE, 0,
                           (uint8_t)V->stacks, 1, (uint8_t)V->plane_domu,
-                          V->tunnel_site != MN_NONE || V->vnet != MN_NONE};
+                          V->tunnel_site != MN_NONE || V->vnet != MN_NONE, 0, 0, {0, 0}};
             if (V->airtime < 1)
                 rc = add_res(r, V->airtime * r->radios[V->radio].air_cap, &SV->res_air, err);
             if (rc == MN_OK && V->plane_domu)
@@ -575,7 +589,8 @@ static int setup_resources(wr *r, mn_err *err)
             continue;
         w_vap *SV = &r->vaps[v];
         *SV = (w_vap){MN_NONE, MN_NONE, V->op, V->max_users, MN_NONE, MN_NONE, 0,
-                      (uint8_t)V->stacks, 0, (uint8_t)V->plane_domu, V->tunnel_site != MN_NONE};
+                      (uint8_t)V->stacks, 0, (uint8_t)V->plane_domu, V->tunnel_site != MN_NONE, 0, 0,
+                      {0, 0}};
         if (V->airtime < 1)
             rc = add_res(r, V->airtime, &SV->res_air, err);
         if (rc == MN_OK && V->plane_domu)
@@ -690,9 +705,8 @@ static const mn_mobility static_mobility = {.kind = MN_MOB_STATIC};
 static int setup_users(wr *r, mn_err *err)
 {
     const mn_world *w = r->w;
-    r->users_cap = w->nusers + 16;
-    r->users = mn_calloc(r->users_cap, sizeof *r->users);
-    if (!r->users)
+    if (mn_array_reserve_aligned(&r->users_raw, (void **)&r->users, &r->users_cap, w->nusers + 16,
+                                 sizeof *r->users, 64) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "out of memory for %zu users", w->nusers);
     r->nusers = w->nusers;
     uint32_t *on_trace = mn_calloc(w->nmobilities + 1, sizeof *on_trace);
@@ -796,12 +810,12 @@ static void destroy(wr *r)
     if (r->radios)
         for (size_t i = 0; i < r->w->nradios; i++)
             mn_free(r->radios[i].flows);
-    mn_free(r->radios);
-    mn_free(r->vaps);
+    mn_free(r->radios_raw);
+    mn_free(r->vaps_raw);
     mn_free(r->vstats);
-    mn_free(r->boxes);
+    mn_free(r->boxes_raw);
     mn_free(r->vms);
-    mn_free(r->users);
+    mn_free(r->users_raw);
     mn_free(r->sess);
     mn_free(r->box_vaps);
     mn_free(r->res_dead);
@@ -847,10 +861,17 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
         destroy(r);
         return rc;
     }
-    r->radios = mn_calloc(w->nradios + 1, sizeof *r->radios);
-    r->vaps = mn_calloc(w->nvaps + 1, sizeof *r->vaps);
+    size_t cap_r = 0, cap_v = 0, cap_b = 0; /* line-aligned: see the structs in wrun_int.h */
+    if (mn_array_reserve_aligned(&r->radios_raw, (void **)&r->radios, &cap_r, w->nradios + 1,
+                                 sizeof *r->radios, 64) != MN_OK)
+        r->radios = NULL;
+    if (mn_array_reserve_aligned(&r->vaps_raw, (void **)&r->vaps, &cap_v, w->nvaps + 1,
+                                 sizeof *r->vaps, 64) != MN_OK)
+        r->vaps = NULL;
     r->vstats = mn_calloc(w->nvaps + 1, sizeof *r->vstats);
-    r->boxes = mn_calloc(w->nboxes + 1, sizeof *r->boxes);
+    if (mn_array_reserve_aligned(&r->boxes_raw, (void **)&r->boxes, &cap_b, w->nboxes + 1,
+                                 sizeof *r->boxes, 64) != MN_OK)
+        r->boxes = NULL;
     r->vms = mn_calloc(w->nvms + 1, sizeof *r->vms);
     r->svc = mn_calloc(w->nservices + 1, sizeof *r->svc);
     r->op_viol_s = mn_calloc(w->noperators + 1, sizeof *r->op_viol_s);
@@ -868,6 +889,7 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
         (rc = mn_rng_create(seed, "faults", NULL, &r->rng_faults, err)) != MN_OK)
         goto done;
     mn_engine_set_user(r->eng, r);
+    mn_engine_set_prefetch(r->eng, w_prefetch);
     mn_share_set_rate_hook(r->share, w_rate_hook, r);
     if ((rc = setup_resources(r, err)) != MN_OK || (rc = setup_grid(r, err)) != MN_OK ||
         (rc = setup_users(r, err)) != MN_OK || (rc = w_policy_setup(r, o, err)) != MN_OK)

@@ -21,6 +21,7 @@
 #ifndef MN_WRUN_INT_H
 #define MN_WRUN_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -41,12 +42,19 @@
 
 struct wr;
 
+/*
+ * A session: 144 bytes. Its flows' paths and coefficients are the
+ * solver's (mn_share_flow_link, _coef), not copied here: copies took 576
+ * bytes a session, written at each start and read at each end, for what
+ * the solver's flows already hold.
+ */
 typedef struct w_sess {
-    uint32_t id, user, svc, vap;
+    uint32_t user, svc, vap;
     uint32_t flow[2];        /* solver flows: one per direction */
-    uint8_t plen[2], radio_at[2], nflows, active;
+    uint8_t nflows, active;
     uint8_t dir[2];          /* MN_DIR_DOWN or MN_DIR_UP */
     uint8_t violating;
+    uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
     double demand_bps;       /* stream rate, or transfer cap (0: none) */
     double bytes;            /* transfer: bytes still to move (per re-path) */
     double delivered;        /* bytes delivered by flows already stopped */
@@ -56,75 +64,108 @@ typedef struct w_sess {
     double delay_area;       /* integral of delay_s dt, for its time average */
     mn_ev_handle end_ev;
     uint32_t next, prev;     /* the user's active sessions; or the free list (next) */
-    uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
-    /* last: set for plen entries when the flows start, never cleared */
-    uint32_t path[2][W_MAXP];
-    double coef[2][W_MAXP];
 } w_sess;
 
-/* Ordered hot to cold: a session's arrival reads the first cache line only. */
+/*
+ * Ordered hot to cold. The first 64 bytes are all that a session's arrival,
+ * path, start, evaluation and end read or write of its user, and the array
+ * is 64-byte aligned (users_raw): a session touches one line of its user,
+ * and the users' hot lines of the full city (100,000 users, 6.4 MB) stay in
+ * the L3 cache where the whole records (25.6 MB) did not. Mobility,
+ * outages and the books are colder (legs, a few times a day).
+ */
 typedef struct w_user {
     uint32_t gen; /* bumped when a visitor's slot is reused: older events for it are stale */
     uint32_t vap;               /* associated vAP or MN_NONE */
-    uint32_t waiting_at;        /* in outage: its index in wr->waiting */
-    uint8_t online, outage, violating, outage_violating, transient, live;
-    uint32_t op, sla, services; /* copied: visitors have no mn_user */
-    uint32_t mobility;          /* its mobility model, MN_NONE: it stays where it is */
-    unsigned stacks;
     uint32_t sess_head, nsess, nviol_sess, up_flows;
-    uint32_t sessions, blocked, dropped;
+    uint32_t sla;               /* copied: visitors have no mn_user */
+    uint32_t sessions;
+    uint32_t box_hint, radio_hint; /* its vAP's box and radio when it associated: prefetch hints only */
     double phy_bps;
     double bytes;
-    /* colder: the state's changes and the books */
+    uint8_t online, outage, violating, outage_violating, transient, live;
+    uint8_t stacks;             /* bitmask of MN_STACK_* */
+    /* colder: association, mobility, the state's changes and the books (from the second line) */
+    uint32_t waiting_at __attribute__((aligned(64))); /* in outage: its index in wr->waiting */
+    uint32_t op, services;      /* copied: visitors have no mn_user */
+    uint32_t mobility;          /* its mobility model, MN_NONE: it stays where it is */
+    uint32_t blocked, dropped;
     mn_time online_since, outage_since, viol_since;
     double online_s, outage_s, viol_s;
     mn_ev_handle outage_ev, leg_ev;
     mn_leg leg;
     mn_mob_state st;
 } w_user;
+_Static_assert(offsetof(w_user, waiting_at) == 64, "a user's hot fields fit one cache line");
+_Static_assert(sizeof(w_user) % 64 == 0, "users stay line-aligned in their array");
 
+/*
+ * Two cache lines (the array is 64-byte aligned): the counters and the
+ * resource a session's start and end read and write, then the PHY
+ * configuration the airtime coefficient reads, then the flow list.
+ */
 typedef struct w_radio {
     uint32_t res;          /* airtime resource */
     uint32_t cls;          /* Bianchi class */
-    mn_radio_cfg cfg;
     uint32_t n_tx;         /* contending transmitters now */
     uint32_t down_flows, up_users;
-    uint32_t *flows;       /* owned: sessions' flow slots on this radio: sess << 1 | dir index */
-    size_t nflows, flows_cap;
     uint8_t up;
     double air_cap;        /* 1 - beacon overhead */
+    mn_radio_cfg cfg;
+    uint32_t *flows;       /* owned: sessions' flow slots on this radio: sess << 1 | dir index */
+    uint32_t nflows, flows_cap;
 } w_radio;
+_Static_assert(sizeof(w_radio) == 128, "a radio is two cache lines");
 
 /*
  * What association and a session's path read of a vAP, copied from its
- * mn_vap and packed in 32 bytes: 30,000 of them stay in the L2 cache. Its
- * counters are in w_vap_stats; its tunnel and virtual network (special) in
- * the mn_vap.
+ * mn_vap, and the two counters every session updates (sessions at its
+ * start, bytes at its end), in one cache line (the array is 64-byte
+ * aligned): a session touches one line of its vAP, where a separate
+ * counters array cost a second miss at its start and a third at its end.
+ * The association counters are in w_vap_stats; its tunnel and virtual
+ * network (special) in the mn_vap.
  */
 typedef struct w_vap {
     uint32_t radio, box, op, max_users;
     uint32_t res_air, res_cpu; /* MN_NONE when absent */
     uint32_t nusers;
     uint8_t stacks, up, plane_domu, special; /* special: tunnelled, or in a virtual network */
+    uint64_t sessions;
+    double bytes;
+    uint64_t pad_[2];
 } w_vap;
+_Static_assert(sizeof(w_vap) == 64, "a vAP is one cache line");
 
 typedef struct w_vap_stats {
     uint32_t peak_users;
-    uint64_t sessions, assoc, assoc_blocked; /* assoc_blocked: users it refused, being full */
-    double bytes;
+    uint64_t assoc, assoc_blocked; /* assoc_blocked: users it refused, being full */
 } w_vap_stats;
 
+/*
+ * Line 0 (the array is 64-byte aligned) is what a session's path and
+ * association read: its resources, its vAPs, and copies of the mn_box
+ * fields the path needs (node, site, forwarding costs, uplink latency), so
+ * a path reads one line of its box instead of a line of this and one of
+ * the 144-byte mn_box.
+ */
 typedef struct w_box {
     uint32_t res_up, res_down, res_cpu;
     uint32_t vap_first, nvaps; /* into wr->box_vaps: nvaps used of vap_slots */
-    uint32_t vap_slots;        /* its radios' vAP caps together */
+    uint32_t node, site;       /* copied from the mn_box */
     uint8_t up;
     uint8_t powered;           /* a policy may switch off a box that hosts nothing */
+    double cycles_dom0, cycles_domu; /* copied from the mn_box */
+    mn_time uplink_latency;          /* copied from the mn_box */
+    /* colder */
+    uint32_t vap_slots;        /* its radios' vAP caps together */
     mn_time down_since, off_since;
     double down_s, off_s;
     double cpu_used, mem_used, uplink_used; /* instances on it or arriving (pinned included) */
     uint32_t hosted, pinned;
 } w_box;
+_Static_assert(offsetof(w_box, vap_slots) <= 64 && sizeof(w_box) % 64 == 0,
+               "a box's path fields are its first cache line");
 
 typedef struct w_vm {
     uint32_t res;
@@ -194,15 +235,17 @@ typedef struct wr {
     mn_share *share;
     mn_routes *routes;
     mn_rng *rng_sessions, *rng_mobility, *rng_arrivals, *rng_faults;
-    w_user *users;          /* world users, then visitors */
+    w_user *users;          /* world users, then visitors; 64-byte aligned inside users_raw */
+    void *users_raw;        /* owned: the block holding users */
     size_t nusers, users_cap, free_user;
     w_sess *sess;           /* pool */
     size_t nsess, sess_cap;
     uint32_t free_sess;
-    w_radio *radios;
+    w_radio *radios;        /* radios, vaps, boxes: 64-byte aligned in their *_raw blocks */
     w_vap *vaps;
     w_vap_stats *vstats;
     w_box *boxes;
+    void *radios_raw, *vaps_raw, *boxes_raw; /* owned */
     w_vm *vms;
     uint32_t *box_vaps;     /* vAPs grouped by box */
     uint32_t res_vlink0;    /* first vlink resource */
@@ -272,6 +315,7 @@ typedef struct wr {
     size_t boxes_on;            /* powered now */
     double boxes_on_area;       /* integral of boxes_on dt (s) */
     mn_time boxes_on_since;
+    mn_time rules_last;         /* the previous policy tick, for the rules' user-online events */
     int policy_armed;
     FILE *trace;                /* agent.csv, with --trace (trace_file's stream) */
     struct mn_outfile *trace_file; /* owned */
@@ -306,7 +350,8 @@ int w_faults_arm(wr *r);
 int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err);  /* after the resources */
 int w_policy_start(wr *r, mn_err *err);                        /* at time 0, before the users */
 void w_policy_fini(wr *r);
-uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t cur);
+/* The view with user u's entry and the clock up to date, for mn_lb_pick; NULL: out of memory (the run failed). */
+const mn_view *w_lb_view(wr *r, uint32_t u);
 void w_boxes_on_update(wr *r);                                 /* before boxes_on changes */
 int w_copy_flow(const void *flow_ctx);
 int w_rules_event(wr *r, int trigger, uint32_t subject);

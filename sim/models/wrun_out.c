@@ -76,7 +76,7 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
                 V->id, V->ssid, R ? r->w->boxes[S->box].id : "", R ? r->w->radios[S->radio].id : "",
                 r->w->operators[V->op], R ? mn_wifi_std_name(R->cfg.std) : "",
                 V->plane_domu ? "domu" : "dom0", S->nusers, st->peak_users, st->assoc,
-                st->assoc_blocked, st->sessions, st->bytes, R ? r->res_used[R->res] / span : 0,
+                st->assoc_blocked, S->sessions, S->bytes, R ? r->res_used[R->res] / span : 0,
                 r->vap_share[v]);
     }
     return mn_outfile_commit(&o, err);

@@ -102,6 +102,8 @@ static void sync_radio(wr *r, uint32_t i)
 {
     r->vradios[i].nvaps = r->radio_nvaps[i];
     r->vradios[i].up = r->radios[i].up;
+    r->vradios[i].air_cap = r->radios[i].air_cap;
+    r->vradios[i].n_tx = r->radios[i].n_tx;
 }
 
 static void sync_inst(wr *r, uint32_t i)
@@ -816,7 +818,7 @@ static const mn_backend_ops sim_backend = {
 
 /* ---- balancing ---- */
 
-uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t cur)
+const mn_view *w_lb_view(wr *r, uint32_t u)
 {
     /* the view of this user, now (the others are refreshed at the policy clock) */
     if (r->nusers > r->vusers_cap) {
@@ -824,7 +826,7 @@ uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t 
         mn_view_user *grown = mn_realloc(r->vusers, cap * sizeof *grown);
         if (!grown) {
             w_fail(r, MN_ENOMEM, NULL);
-            return c[0].vap;
+            return NULL;
         }
         memset(grown + r->vusers_cap, 0, (cap - r->vusers_cap) * sizeof *grown);
         r->vusers = grown;
@@ -836,8 +838,7 @@ uint32_t w_lb_choose(wr *r, uint32_t u, const mn_lb_cand *c, size_t n, uint32_t 
     r->view.users = r->vusers;
     r->view.nusers = r->nusers;
     r->view.now = mn_engine_now(r->eng);
-    size_t k = r->lb->choose(&r->view, u, c, n, cur);
-    return k < n ? c[k].vap : c[0].vap;
+    return &r->view;
 }
 
 /* ---- the policy clock and the agents ---- */
@@ -911,6 +912,19 @@ int w_rules_event(wr *r, int trigger, uint32_t subject)
     return rc;
 }
 
+/* A user's events for the rules: violating now, or come online since the last tick. */
+static unsigned user_events(const void *ctx, uint32_t u, uint32_t *vap)
+{
+    const wr *r = ctx;
+    const w_user *U = &r->users[u];
+    *vap = MN_NONE;
+    if (!U->live || U->vap == MN_NONE)
+        return 0;
+    *vap = U->vap;
+    return (U->violating ? MN_RULE_USER_VIOLATING : 0u) |
+           (U->online && U->online_since > r->rules_last ? MN_RULE_USER_CAME_ONLINE : 0u);
+}
+
 /*
  * The rules at the policy clock: the events seen since the last tick (a
  * box over `high`, a followed user out of its vAP's range, a vAP with a
@@ -926,25 +940,8 @@ static int rules_tick(wr *r, mn_err *err)
     if (rc != MN_OK)
         return rc;
     /* users' events, once per vAP */
-    uint8_t *seen = mn_calloc(w->nvaps + 1, 2);
-    if (!seen)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    for (size_t u = 0; u < r->nusers; u++) {
-        const w_user *U = &r->users[u];
-        if (!U->live || U->vap == MN_NONE)
-            continue;
-        if (U->violating)
-            seen[2 * U->vap] = 1;
-        if (U->online && U->online_since > last)
-            seen[2 * U->vap + 1] = 1;
-    }
-    for (uint32_t v = 0; v < w->nvaps && rc == MN_OK; v++) {
-        if (seen[2 * v])
-            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_SLA_VIOLATION, v, rule_log, r, err);
-        if (rc == MN_OK && seen[2 * v + 1])
-            rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_USER_ONLINE, v, rule_log, r, err);
-    }
-    mn_free(seen);
+    r->rules_last = last;
+    rc = mn_rules_run_user_events(rs, &r->view, &r->backend, r->nusers, user_events, r, rule_log, r, err);
     if (rc == MN_OK)
         rc = mn_rules_run(rs, &r->view, &r->backend, MN_RULE_ON_PERIOD, MN_NONE, rule_log, r, err);
     return rc;
@@ -1098,7 +1095,7 @@ int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)
         if (VB->radio_first == MN_NONE)
             VB->radio_first = i;
         VB->nradios++;
-        r->vradios[i] = (mn_view_radio){R->box, R->nvaps, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1, R->id};
+        r->vradios[i] = (mn_view_radio){R->box, R->nvaps, mn_wifi_max_vaps(R->cfg.std), R->range_m, 1, R->id, 0, 0};
     }
     for (uint32_t b = 0; b < w->nboxes; b++)
         if (r->vboxes[b].radio_first == MN_NONE)
@@ -1124,7 +1121,8 @@ int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)
             .uplink_bps = vap ? V->uplink_bps : M->uplink_bps,
             .dirty_bps = vap ? V->dirty_bps : M->dirty_bps, .cand = vap ? V->cand : M->cand,
             .ncand = vap ? V->ncand : M->ncand, .on_demand = vap ? V->on_demand : 0,
-            .stacks = vap ? V->stacks : M->stacks, .tunnel_site = vap ? V->tunnel_site : MN_NONE};
+            .stacks = vap ? V->stacks : M->stacks, .tunnel_site = vap ? V->tunnel_site : MN_NONE,
+            .max_users = vap ? V->max_users : 0};
     }
     r->boxes_on = w->nboxes;
     r->view = (mn_view){.boxes = r->vboxes, .nboxes = w->nboxes, .radios = r->vradios,

@@ -98,7 +98,7 @@ static void pb_uplink(wr *r, path_b *p, uint32_t box, int leaving, double f)
         pb_add(p, B->res_up, B->res_down, f);
     else
         pb_add(p, B->res_down, B->res_up, f);
-    p->prop += r->w->boxes[box].uplink_latency;
+    p->prop += B->uplink_latency;
 }
 
 /* From box a to box b over the topology (both uplinks), or nothing inside one box. */
@@ -106,7 +106,7 @@ static void pb_box_to_box(wr *r, path_b *p, uint32_t a, uint32_t b, double f)
 {
     if (a == b || p->fail)
         return;
-    const mn_box *A = &r->w->boxes[a], *B = &r->w->boxes[b];
+    const w_box *A = &r->boxes[a], *B = &r->boxes[b];
     pb_uplink(r, p, a, 1, f);
     if (A->node != MN_NONE && B->node != MN_NONE)
         pb_route(r, p, A->node, B->node, f);
@@ -199,7 +199,7 @@ static int tunnel_exists(const mn_world *w, uint32_t a, uint32_t b)
 static void pb_to_node(wr *r, path_b *p, uint32_t box, uint32_t node, double f, double fv)
 {
     const mn_world *w = r->w;
-    const mn_box *B = &w->boxes[box];
+    const w_box *B = &r->boxes[box];
     if (B->node == MN_NONE) {
         p->fail = MN_ENOTFOUND;
         return;
@@ -236,7 +236,7 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
     const mn_world *w = r->w;
     const w_user *U = &r->users[u];
     const w_vap *V = &r->vaps[U->vap];
-    const mn_box *B = &w->boxes[V->box];
+    const w_box *B = &r->boxes[V->box];
     memset(p, 0, sizeof *p);
     p->vap_air_at = 255;
     double pkt = S->packet_bytes;
@@ -251,9 +251,9 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
         pb_add(p, r->vaps[U->vap].res_air, r->vaps[U->vap].res_air, air);
     }
     if (V->plane_domu)
-        pb_add(p, r->vaps[U->vap].res_cpu, r->vaps[U->vap].res_cpu, B->cycles_domu / pkt);
+        pb_add(p, V->res_cpu, V->res_cpu, B->cycles_domu / pkt);
     else
-        pb_add(p, r->boxes[V->box].res_cpu, r->boxes[V->box].res_cpu, B->cycles_dom0 / pkt);
+        pb_add(p, B->res_cpu, B->res_cpu, B->cycles_dom0 / pkt);
     uint32_t box = V->box;
     if (S->to_vm != MN_NONE && r->vms[S->to_vm].box == MN_NONE) {
         p->fail = MN_ENOTFOUND; /* its VM is not placed (yet) */
@@ -274,7 +274,7 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
             pb_route(r, p, gw, S->to_node, f);
         else if (S->to_vm != MN_NONE) {
             /* the VM's box hangs off the topology */
-            const mn_box *VB = &w->boxes[r->vms[S->to_vm].box];
+            const w_box *VB = &r->boxes[r->vms[S->to_vm].box];
             if (VB->node == MN_NONE) {
                 p->fail = MN_ENOTFOUND;
                 return;
@@ -299,9 +299,9 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
     }
     if (S->to_vm != MN_NONE) {
         uint32_t vb = r->vms[S->to_vm].box;
-        const mn_box *VB = &w->boxes[vb];
-        if (vb != box && VB->node != MN_NONE && w->boxes[box].node != MN_NONE &&
-            w->boxes[box].site != VB->site && w->boxes[box].site != MN_NONE && VB->site != MN_NONE) {
+        const w_box *VB = &r->boxes[vb];
+        if (vb != box && VB->node != MN_NONE && r->boxes[box].node != MN_NONE &&
+            r->boxes[box].site != VB->site && r->boxes[box].site != MN_NONE && VB->site != MN_NONE) {
             pb_to_node(r, p, box, VB->node, f, fv);
             pb_uplink(r, p, vb, 0, f);
         } else {
@@ -320,10 +320,13 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
 static void radio_list_add(wr *r, uint32_t radio, uint32_t sid, int k)
 {
     w_radio *R = &r->radios[radio];
-    if (mn_array_reserve((void **)&R->flows, &R->flows_cap, R->nflows + 1, sizeof *R->flows) != MN_OK) {
+    size_t cap = R->flows_cap;
+    if (mn_array_reserve((void **)&R->flows, &cap, (size_t)R->nflows + 1, sizeof *R->flows) != MN_OK ||
+        cap > UINT32_MAX) {
         w_fail(r, MN_ENOMEM, NULL);
         return;
     }
+    R->flows_cap = (uint32_t)cap;
     R->flows[R->nflows++] = sid << 1 | (uint32_t)k;
 }
 
@@ -378,27 +381,25 @@ static int attach_flows(wr *r, uint32_t sid, const path_b *p)
             continue;
         int k = S->nflows;
         S->dir[k] = (uint8_t)d;
-        S->radio_at[k] = p->radio_at;
+        uint32_t path[W_MAXP];
+        double coef[W_MAXP];
         uint8_t n = 0;
         for (uint8_t i = 0; i < p->n; i++) {
             /* down: from the far end to the user: the path reversed, each resource the other way */
             uint8_t j = d == MN_DIR_DOWN ? (uint8_t)(p->n - 1 - i) : i;
             uint32_t res = d == MN_DIR_DOWN ? p->down[j] : p->up[j];
             uint8_t at = 0;
-            while (at < n && S->path[k][at] != res)
+            while (at < n && path[at] != res)
                 at++;
             if (at < n) { /* met twice (a VM box passed through twice): its use adds up */
-                S->coef[k][at] += p->coef[j];
+                coef[at] += p->coef[j];
             } else {
-                S->path[k][n] = res;
-                S->coef[k][n++] = p->coef[j];
+                path[n] = res;
+                coef[n++] = p->coef[j];
             }
-            if (j == p->radio_at)
-                S->radio_at[k] = at;
         }
-        S->plen[k] = n;
         double bytes = svc->kind == MN_SVC_TRANSFER ? S->bytes : INFINITY;
-        mn_share_flow_spec spec = {S->path[k], S->coef[k], S->plen[k], bytes, S->demand_bps / 8,
+        mn_share_flow_spec spec = {path, coef, n, bytes, S->demand_bps / 8,
                                    svc->kind == MN_SVC_TRANSFER ? on_flow_done : NULL, flow_ctx(sid, k)};
         mn_err err = {0};
         int rc = mn_share_flow_begin(r->share, &spec, &S->flow[k], &err);
@@ -426,8 +427,10 @@ static void account_usage(wr *r, w_sess *S, int k, double sent)
 {
     double moved = sent - S->acct[k];
     S->acct[k] = sent;
-    for (uint8_t i = 0; i < S->plen[k]; i++)
-        r->res_used[S->path[k][i]] += moved * S->coef[k][i];
+    uint32_t f = S->flow[k];
+    size_t n = mn_share_flow_plen(r->share, f);
+    for (size_t i = 0; i < n; i++)
+        r->res_used[mn_share_flow_link(r->share, f, i)] += moved * mn_share_flow_coef(r->share, f, i);
 }
 
 /* Flow k of a session has left the solver after delivering `sent` bytes in all: its books. */
@@ -478,10 +481,14 @@ void w_radio_recount(wr *r, uint32_t radio)
         double air = w_airtime_coef(r, radio, U->phy_bps, svc->packet_bytes + hdr, svc->packet_bytes);
         /* what was sent so far counts at the old weight */
         account_usage(r, S, k, mn_share_flow_sent(r->share, S->flow[k]));
-        for (uint8_t j = 0; j < S->plen[k]; j++)
-            if (S->path[k][j] == R->res || (r->vaps[S->vap].res_air != MN_NONE && S->path[k][j] == r->vaps[S->vap].res_air))
-                S->coef[k][j] = air;
-        if (mn_share_flow_update(r->share, S->flow[k], S->coef[k], S->demand_bps / 8, NULL) != MN_OK)
+        double coef[W_MAXP];
+        size_t plen = mn_share_flow_plen(r->share, S->flow[k]);
+        for (size_t j = 0; j < plen; j++) {
+            uint32_t res = mn_share_flow_link(r->share, S->flow[k], j);
+            int air_res = res == R->res || (r->vaps[S->vap].res_air != MN_NONE && res == r->vaps[S->vap].res_air);
+            coef[j] = air_res ? air : mn_share_flow_coef(r->share, S->flow[k], j);
+        }
+        if (mn_share_flow_update(r->share, S->flow[k], coef, S->demand_bps / 8, NULL) != MN_OK)
             w_fail(r, MN_ENOMEM, NULL);
     }
 }
@@ -493,11 +500,12 @@ static double flow_delay(wr *r, const w_sess *S, int k)
 {
     const mn_service *svc = &r->w->services[S->svc];
     double d = mn_time_to_sec(S->prop);
-    for (uint8_t i = 0; i < S->plen[k]; i++) {
-        uint32_t res = S->path[k][i];
+    size_t n = mn_share_flow_plen(r->share, S->flow[k]);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t res = mn_share_flow_link(r->share, S->flow[k], i);
         double cap = mn_share_link_capacity(r->share, res);
         double rho = mn_share_link_load(r->share, res) / cap;
-        double s = S->coef[k][i] * svc->packet_bytes / cap;
+        double s = mn_share_flow_coef(r->share, S->flow[k], i) * svc->packet_bytes / cap;
         d += mn_mm1k_sojourn(rho > 0 ? rho : 0, r->w->queue_packets, s);
     }
     return d;
@@ -601,7 +609,7 @@ static void finish(wr *r, uint32_t sid, int how)
     U->bytes += S->delivered;
     w_svc_stats *st = &r->svc[S->svc];
     st->bytes += S->delivered;
-    r->vstats[S->vap].bytes += S->delivered;
+    r->vaps[S->vap].bytes += S->delivered;
     if (how == END_DONE)
         st->completed++;
     else if (how == END_DROPPED) {
@@ -729,8 +737,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
         return;
     }
     w_sess *X = &r->sess[sid];
-    memset(X, 0, offsetof(w_sess, path)); /* the paths are written as the flows start */
-    X->id = sid;
+    memset(X, 0, sizeof *X);
     X->user = u;
     X->svc = svc;
     X->vap = U->vap;
@@ -745,7 +752,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     U->sess_head = sid;
     U->nsess++;
     st->started++;
-    r->vstats[U->vap].sessions++;
+    r->vaps[U->vap].sessions++;
     mn_share_batch_begin(r->share);
     int rc = attach_flows(r, sid, &p);
     w_radio_recount(r, r->vaps[U->vap].radio);
@@ -820,9 +827,11 @@ void w_drop_dead_sessions(wr *r)
         if (!S->active)
             continue;
         int dead = 0;
-        for (int k = 0; k < S->nflows && !dead; k++)
-            for (uint8_t i = 0; i < S->plen[k] && !dead; i++)
-                dead = r->res_dead[S->path[k][i]];
+        for (int k = 0; k < S->nflows && !dead; k++) {
+            size_t n = mn_share_flow_plen(r->share, S->flow[k]);
+            for (size_t i = 0; i < n && !dead; i++)
+                dead = r->res_dead[mn_share_flow_link(r->share, S->flow[k], i)];
+        }
         if (dead)
             finish(r, sid, END_DROPPED);
     }
