@@ -15,6 +15,7 @@
 
 #include "export.h"
 #include "sim/core/alloc.h"
+#include "vap_grid.h"
 #include "sim/core/outfile.h"
 #include "sim/models/radio.h"
 
@@ -86,28 +87,12 @@ static void link(FILE *f, char ka, size_t a, char kb, size_t b, double bps, mn_t
     c->links++;
 }
 
-/* The vAP user u associates with at home: its operator's, a shared stack, strongest PHY rate. */
-static uint32_t best_vap(const mn_world *w, const mn_export_place *pl, uint32_t u)
+/* Where vAP v is in the export (mn_emu_vap_at over the mn_export_place array). */
+static void place_at(const void *ctx, uint32_t v, uint32_t *box, uint32_t *radio)
 {
-    const mn_user *U = &w->users[u];
-    uint32_t best = MN_NONE;
-    double best_phy = 0;
-    for (uint32_t v = 0; v < w->nvaps; v++) {
-        const mn_vap *V = &w->vaps[v];
-        if (V->op != U->op || !(V->stacks & U->stacks) || pl[v].box == MN_NONE ||
-            pl[v].radio == MN_NONE)
-            continue;
-        const mn_radio *R = &w->radios[pl[v].radio];
-        double d = mn_pos_dist(U->st.home, w->boxes[pl[v].box].pos);
-        if (d > R->range_m)
-            continue;
-        double phy = mn_radio_phy_rate(&R->cfg, d, NULL);
-        if (phy > best_phy) {
-            best_phy = phy;
-            best = v;
-        }
-    }
-    return best;
+    const mn_export_place *pl = ctx;
+    *box = pl[v].box;
+    *radio = pl[v].radio;
 }
 
 /* Users grouped into hosts: alone, or with the users of their population on the same vAP. */
@@ -301,6 +286,7 @@ int mn_emu_export_mininet(const mn_net *net, const char *dir, const char *name,
     if (rc != MN_OK)
         return rc;
     size_t ninst = w->nvaps + w->nvms;
+    mn_emu_vap_grid *grid = NULL;
     mn_export_place *pl = mn_calloc(ninst ? ninst : 1, sizeof *pl);
     uint32_t *uvap = mn_calloc(w->nusers ? w->nusers : 1, sizeof *uvap);
     ugroup *ug = mn_calloc(w->nusers ? w->nusers : 1, sizeof *ug);
@@ -317,8 +303,11 @@ int mn_emu_export_mininet(const mn_net *net, const char *dir, const char *name,
      * 100,000 users are not 100,000 namespaces); other users one host each.
      * Key: population << 32 | (vAP + 1), or the top bit | the user alone.
      */
+    /* the vAP each user associates with at home, by the emulation's rule (vap_grid.h) */
+    if ((rc = mn_emu_vap_grid_build(w, place_at, pl, &grid, err)) != MN_OK)
+        goto out;
     for (uint32_t u = 0; u < w->nusers; u++) {
-        uvap[u] = best_vap(w, pl, u);
+        uvap[u] = mn_emu_vap_grid_best(grid, w->users[u].op, w->users[u].stacks, w->users[u].st.home);
         uint64_t v1 = uvap[u] == MN_NONE ? 0 : (uint64_t)uvap[u] + 1;
         ug[u].u = u;
         ug[u].key =
@@ -348,6 +337,7 @@ int mn_emu_export_mininet(const mn_net *net, const char *dir, const char *name,
     if (out)
         *out = c;
 out:
+    mn_emu_vap_grid_destroy(grid);
     mn_free(pl);
     mn_free(uvap);
     mn_free(ug);
