@@ -1,13 +1,16 @@
-/* traffic.c - UDP constant-rate and Poisson flows, and TCP bulk flows, between namespaces; see
- * traffic.h. */
+/* traffic.c - UDP constant-rate and Poisson flows, and TCP bulk flows, between namespaces, on a
+ * thread of their own; see traffic.h. */
 #define _GNU_SOURCE /* accept4 */
 #include "traffic.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <ev.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -16,30 +19,46 @@
 #include "netns.h"
 #include "sim/core/alloc.h"
 
+/* Once started, everything here but spec is the traffic thread's; st is written under t->mu. */
 typedef struct t_flow {
     mn_emu_flow_spec spec;
-    mn_emu_flow_stats st;
+    mn_emu_flow_stats st; /* guarded by t->mu */
     int tx, rx;
     ev_io rx_w;
-    int conn;    /* TCP: the accepted connection, -1 before */
-    ev_io tx_w;  /* TCP: the sender writes when writable */
-    int tx_done; /* TCP: shut down for writing */
+    int conn;         /* TCP: the accepted connection, -1 before */
+    ev_io tx_w;       /* TCP: the sender writes when writable */
+    int tx_done;      /* TCP: shut down for writing */
+    int tx_connected; /* TCP: the thread's copy of st.connected */
     struct mn_emu_traffic *t;
     uint32_t num;
-    double next;  /* s since start: the next datagram is due */
+    double next; /* s since start: the next datagram is due */
     uint64_t seq;
     double last_rx_abs;
 } t_flow;
 
 struct mn_emu_traffic {
-    struct ev_loop *loop;
-    t_flow **flows;
+    struct ev_loop *loop; /* owned: the traffic thread's (ev_loop_new) */
+    t_flow **flows;       /* fixed from start on */
     size_t n, cap;
     ev_timer tick;
-    double start, end; /* CLOCK_MONOTONIC s */
-    uint64_t rng;
-    int running;
+    ev_async stop_w; /* mn_emu_traffic_stop wakes the thread with it */
+    pthread_t th;
+    int started, joined;  /* the caller's thread only */
+    pthread_mutex_t mu;   /* guards every flow's st */
+    double start, end;    /* CLOCK_MONOTONIC s; set before the thread starts */
+    uint64_t rng;         /* the thread's after start */
+    int running;          /* senders still due to send: atomic (RUNNING, SET_RUNNING) */
+    uint8_t buf[1 << 16]; /* the thread's TCP read and write buffer */
 };
+
+#define RUNNING(t) __atomic_load_n(&(t)->running, __ATOMIC_ACQUIRE)
+#define SET_RUNNING(t, v) __atomic_store_n(&(t)->running, (v), __ATOMIC_RELEASE)
+
+/* The mutex of a traffic a reader holds as const (the counters change under it regardless). */
+static pthread_mutex_t *mu_of(const mn_emu_traffic *t)
+{
+    return (pthread_mutex_t *)&t->mu;
+}
 
 static double mono(void)
 {
@@ -108,6 +127,7 @@ static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
         double now = mono(), rel = now - f->t->start;
         double d = (double)((int64_t)(real_ns() - tx)) / 1e9;
         mn_emu_flow_stats *s = &f->st;
+        pthread_mutex_lock(&f->t->mu);
         if (s->received == 0)
             s->first_rx = rel;
         else {
@@ -128,6 +148,7 @@ static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
             s->delay_max = d;
         if (seq > s->last_seq || s->received == 1)
             s->last_seq = seq;
+        pthread_mutex_unlock(&f->t->mu);
     }
 }
 
@@ -152,6 +173,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
             f->next = rel - 0.05;
         struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->spec.port),
                                  .sin_addr = {htonl(f->spec.dst)}};
+        uint64_t sent = 0, errors = 0;
         while (f->next <= rel && f->next < until) {
             memset(buf, 0, f->spec.payload);
             uint32_t m = htonl(MN_EMU_TRAFFIC_MAGIC), num = htonl(f->num);
@@ -161,17 +183,23 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
             put64(buf + 16, real_ns());
             if (sendto(f->tx, buf, f->spec.payload, 0, (struct sockaddr *)&to, sizeof to) ==
                 (ssize_t)f->spec.payload) {
-                f->st.sent++;
+                sent++;
                 f->seq++;
             } else {
-                f->st.send_errors++;
+                errors++;
             }
             f->next += f->spec.poisson ? -log(uniform(t)) * mean : mean;
+        }
+        if (sent || errors) {
+            pthread_mutex_lock(&t->mu);
+            f->st.sent += sent;
+            f->st.send_errors += errors;
+            pthread_mutex_unlock(&t->mu);
         }
     }
     if (now >= t->end) {
         ev_timer_stop(loop, w);
-        t->running = 0;
+        SET_RUNNING(t, 0);
     }
 }
 
@@ -180,11 +208,11 @@ static void on_tcp_data(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)revents;
     t_flow *f = w->data;
-    static uint8_t buf[1 << 16];
     ssize_t r;
-    while ((r = recv(f->conn, buf, sizeof buf, 0)) > 0) {
+    while ((r = recv(f->conn, f->t->buf, sizeof f->t->buf, 0)) > 0) {
         double now = mono(), rel = now - f->t->start;
         mn_emu_flow_stats *s = &f->st;
+        pthread_mutex_lock(&f->t->mu);
         if (s->bytes == 0)
             s->first_rx = rel;
         else if (now - f->last_rx_abs > s->max_gap) {
@@ -195,6 +223,7 @@ static void on_tcp_data(struct ev_loop *loop, ev_io *w, int revents)
         s->last_rx = rel;
         s->bytes += (uint64_t)r;
         s->received += (uint64_t)r;
+        pthread_mutex_unlock(&f->t->mu);
     }
     if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
         ev_io_stop(loop, w);
@@ -225,42 +254,76 @@ static void on_tcp_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)revents;
     t_flow *f = w->data;
-    static uint8_t buf[1 << 16];
-    if (!f->st.connected) {
+    mn_emu_traffic *t = f->t;
+    if (!f->tx_connected) {
         int e = 0;
         socklen_t len = sizeof e;
         getsockopt(f->tx, SOL_SOCKET, SO_ERROR, &e, &len);
+        pthread_mutex_lock(&t->mu);
         if (e) {
             f->st.tcp_error = e;
             f->st.send_errors++;
+        } else {
+            f->st.connected = 1;
+        }
+        pthread_mutex_unlock(&t->mu);
+        if (e) {
             ev_io_stop(loop, w);
             f->tx_done = 1;
             return;
         }
-        f->st.connected = 1;
+        f->tx_connected = 1;
     }
-    if (mono() >= f->t->end)
+    if (mono() >= t->end)
         return; /* the tick shuts it down */
     ssize_t r;
-    while ((r = send(f->tx, buf, sizeof buf, MSG_NOSIGNAL)) > 0)
-        f->st.sent += (uint64_t)r;
-    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-        f->st.tcp_error = errno;
+    uint64_t sent = 0;
+    while ((r = send(f->tx, t->buf, sizeof t->buf, MSG_NOSIGNAL)) > 0)
+        sent += (uint64_t)r;
+    int e = r < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
+    pthread_mutex_lock(&t->mu);
+    f->st.sent += sent;
+    if (e) {
+        f->st.tcp_error = e;
         f->st.send_errors++;
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (e) {
         ev_io_stop(loop, w);
         f->tx_done = 1;
     }
 }
 
-int mn_emu_traffic_create(struct ev_loop *loop, uint64_t seed, mn_emu_traffic **out, mn_err *err)
+/* The thread's stop signal: ends ev_run. */
+static void on_stop(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+int mn_emu_traffic_create(uint64_t seed, mn_emu_traffic **out, mn_err *err)
 {
     mn_emu_traffic *t = mn_calloc(1, sizeof *t);
     if (!t)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
-    t->loop = loop;
+    /* no signal handling in this loop: signals stay with the caller's thread */
+    t->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+    if (!t->loop) {
+        mn_free(t);
+        return MN_ERR(err, MN_EIO, "traffic: libev could not create a loop");
+    }
+    int e = pthread_mutex_init(&t->mu, NULL);
+    if (e != 0) {
+        ev_loop_destroy(t->loop);
+        mn_free(t);
+        return MN_ERR(err, MN_EIO, "traffic: pthread_mutex_init: %s", strerror(e));
+    }
     t->rng = seed;
     ev_timer_init(&t->tick, on_tick, 0.001, 0.001);
     t->tick.data = t;
+    ev_async_init(&t->stop_w, on_stop);
+    ev_async_start(t->loop, &t->stop_w);
     *out = t;
     return MN_OK;
 }
@@ -282,6 +345,8 @@ static int sock_in(const char *ns, int type, int *out, mn_err *err)
 
 int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err)
 {
+    if (t->started)
+        return MN_ERR(err, MN_EINVAL, "flow %s: added after the traffic started", s->id);
     if (!s->tcp && (s->payload < MN_EMU_TRAFFIC_HDR || s->payload > 1400 || !(s->rate_bps > 0)))
         return MN_ERR(err, MN_EINVAL, "flow %s: payload %u B (24..1400) and rate %.0f bit/s (> 0)",
                       s->id, s->payload, s->rate_bps);
@@ -341,8 +406,18 @@ int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err
     return MN_OK;
 }
 
-void mn_emu_traffic_start(mn_emu_traffic *t, double duration_s)
+/* The traffic thread: the loop until mn_emu_traffic_stop. */
+static void *run(void *arg)
 {
+    mn_emu_traffic *t = arg;
+    ev_run(t->loop, 0);
+    return NULL;
+}
+
+int mn_emu_traffic_start(mn_emu_traffic *t, double duration_s, mn_err *err)
+{
+    if (t->started)
+        return MN_ERR(err, MN_EINVAL, "traffic: started twice");
     t->start = mono();
     t->end = t->start + duration_s;
     for (size_t i = 0; i < t->n; i++) {
@@ -364,11 +439,33 @@ void mn_emu_traffic_start(mn_emu_traffic *t, double duration_s)
     }
     t->running = 1;
     ev_timer_start(t->loop, &t->tick);
+    /* everything above happens before the thread (pthread_create orders it) */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay with the caller's thread */
+    int e = pthread_create(&t->th, NULL, run, t);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        t->running = 0;
+        return MN_ERR(err, MN_EIO, "traffic: pthread_create: %s", strerror(e));
+    }
+    t->started = 1;
+    return MN_OK;
+}
+
+void mn_emu_traffic_stop(mn_emu_traffic *t)
+{
+    if (!t || !t->started || t->joined)
+        return;
+    ev_async_send(t->loop, &t->stop_w);
+    pthread_join(t->th, NULL);
+    t->joined = 1;
+    SET_RUNNING(t, 0);
 }
 
 int mn_emu_traffic_done(const mn_emu_traffic *t)
 {
-    return !t->running;
+    return !RUNNING(t);
 }
 
 double mn_emu_traffic_now(const mn_emu_traffic *t)
@@ -388,28 +485,41 @@ const mn_emu_flow_spec *mn_emu_traffic_spec(const mn_emu_traffic *t, size_t i)
 
 const mn_emu_flow_stats *mn_emu_traffic_stats(const mn_emu_traffic *t, size_t i)
 {
+    assert(!t->started || t->joined); /* else mn_emu_traffic_snapshot */
     return &t->flows[i]->st;
+}
+
+void mn_emu_traffic_snapshot(const mn_emu_traffic *t, size_t i, mn_emu_flow_stats *out)
+{
+    pthread_mutex_lock(mu_of(t));
+    *out = t->flows[i]->st;
+    pthread_mutex_unlock(mu_of(t));
 }
 
 void mn_emu_traffic_window(const mn_emu_traffic *t, size_t i, mn_emu_flow_mark *mark,
                            uint64_t *bytes, uint64_t *datagrams, double *delay_mean_s)
 {
     const t_flow *f = t->flows[i];
-    const mn_emu_flow_stats *s = &f->st;
-    uint64_t n = f->spec.tcp ? 0 : s->received - mark->received;
-    *bytes = s->bytes - mark->bytes;
+    mn_emu_flow_mark now;
+    pthread_mutex_lock(mu_of(t)); /* the three counters of one instant */
+    now.bytes = f->st.bytes;
+    now.received = f->st.received;
+    now.delay_sum = f->st.delay_sum;
+    pthread_mutex_unlock(mu_of(t));
+    uint64_t n = f->spec.tcp ? 0 : now.received - mark->received;
+    *bytes = now.bytes - mark->bytes;
     *datagrams = n;
-    *delay_mean_s = n ? (s->delay_sum - mark->delay_sum) / (double)n : 0;
-    mark->bytes = s->bytes;
-    mark->received = s->received;
-    mark->delay_sum = s->delay_sum;
+    *delay_mean_s = n ? (now.delay_sum - mark->delay_sum) / (double)n : 0;
+    *mark = now;
 }
 
 void mn_emu_traffic_destroy(mn_emu_traffic *t)
 {
     if (!t)
         return;
+    mn_emu_traffic_stop(t); /* joined: the loop and the sockets are ours again */
     ev_timer_stop(t->loop, &t->tick);
+    ev_async_stop(t->loop, &t->stop_w);
     for (size_t i = 0; i < t->n; i++) {
         ev_io_stop(t->loop, &t->flows[i]->rx_w);
         if (t->flows[i]->spec.tcp)
@@ -421,5 +531,7 @@ void mn_emu_traffic_destroy(mn_emu_traffic *t)
         mn_free(t->flows[i]);
     }
     mn_free(t->flows);
+    ev_loop_destroy(t->loop);
+    pthread_mutex_destroy(&t->mu);
     mn_free(t);
 }

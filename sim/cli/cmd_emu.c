@@ -1299,7 +1299,8 @@ int mn_cli_emu(int argc, char **argv)
         (rc = mn_emu_clock_create(NULL, &r.clock, &err)) != MN_OK)
         goto done;
     struct ev_loop *loop = mn_emu_clock_loop(r.clock);
-    if ((rc = mn_emu_traffic_create(loop, r.net->has_seed ? r.net->seed : 1, &r.traffic, &err)) !=
+    /* the traffic runs on a thread of its own: it keeps sending while this loop re-plumbs */
+    if ((rc = mn_emu_traffic_create(r.net->has_seed ? r.net->seed : 1, &r.traffic, &err)) !=
             MN_OK ||
         (rc = add_flows(&r, &err)) != MN_OK ||
         (rc = mn_emu_pol_set_traffic(r.pol, r.traffic, r.flow_user, r.flow_svc, r.nflows,
@@ -1316,13 +1317,15 @@ int mn_cli_emu(int argc, char **argv)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     r.wall_start = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    mn_emu_traffic_start(r.traffic, r.duration);
+    if ((rc = mn_emu_traffic_start(r.traffic, r.duration, &err)) != MN_OK)
+        goto done;
     ev_timer_start(loop, &watch);
     if (mn_emu_pol_active(r.pol))
         mn_emu_pol_start(r.pol, loop);
     if (!g_stop)
         ev_run(loop, 0);
     ev_timer_stop(loop, &watch);
+    mn_emu_traffic_stop(r.traffic); /* joined: its counters are final from here on */
     mn_emu_pol_stop(r.pol);
     if (mn_emu_pol_status(r.pol, &err) != MN_OK) {
         rc = err.code ? err.code : MN_EIO;
