@@ -8,26 +8,12 @@
 # (comparison.handovers: vap1 -> vap2 within one policy period), and nothing
 # of the run left. Needs root: exits 77 (SKIPPED) with the reason otherwise.
 # Uses `ip` only to LOOK.
-set -u
-: "${MNETSIM:?set MNETSIM to the mnetsim binary}"
 : "${SRC:?set SRC to the source tree}"
+. "$SRC/tests/emu/cli_common.sh"
+need_python "summary.json"
 SCN="$SRC/tests/emu/data/emu-handover.xml"
-T=$(mktemp -d)
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIPPED: not root (network namespaces need root)"; rm -rf "$T"; exit 77
-fi
-if ! command -v ip >/dev/null 2>&1 || ! ip netns add mnt-probe-$$ 2>/dev/null; then
-    echo "SKIPPED: cannot create network namespaces here (or no ip to inspect)"; rm -rf "$T"; exit 77
-fi
-ip netns del mnt-probe-$$
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIPPED: no python3 to read summary.json"; rm -rf "$T"; exit 77
-fi
 
-P=mn$(printf '%06x' $(( ($$ * 7919 + 8209) % 16777216 )))
+P=$(run_prefix 8209)
 "$MNETSIM" emu "$SCN" --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 L="$T/run/policy.csv"

@@ -15,28 +15,13 @@
 #  - SIGINT and kill -9 + --cleanup PREFIX leave nothing (the taps, persistent, go
 #    with their namespaces).
 # Needs root: exits 77 (SKIPPED) with the reason otherwise. Uses `ip` and `tc` only to LOOK.
-set -u
-: "${MNETSIM:?set MNETSIM to the mnetsim binary}"
 : "${SRC:?set SRC to the source tree}"
+. "$SRC/tests/emu/cli_common.sh"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun (the delay line needs tap devices)"
+need_python "the JSON checks"
 SCN="$SRC/tests/emu/data/emu-delay.xml"
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIPPED: not root (network namespaces need root)"; exit 77
-fi
-if ! command -v ip >/dev/null 2>&1 || ! ip netns add mnt-probe-$$ 2>/dev/null; then
-    echo "SKIPPED: cannot create network namespaces here (or no ip to inspect)"; exit 77
-fi
-ip netns del mnt-probe-$$
-if [ ! -c /dev/net/tun ]; then
-    echo "SKIPPED: no /dev/net/tun (the delay line needs tap devices)"; exit 77
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIPPED: no python3 (the JSON checks)"; exit 77
-fi
-T=$(mktemp -d)
-P=mn$(printf '%06x' $(( ($$ * 7919 + 4093) % 16777216 )))
+
+P=$(run_prefix 4093)
 count_ns() { ls /run/netns 2>/dev/null | grep -c "^$P-" ; }
 wait_built() { # the run is built once its traffic starts (stderr says how many flows)
     i=0; while [ $i -lt 100 ]; do grep -q " flows for " "$1" 2>/dev/null && return 0

@@ -19,26 +19,12 @@
 #    simulated downtime and the emulated gap, both throughputs, and notes;
 #  - nothing of the run is left.
 # Needs root: exits 77 (SKIPPED) with the reason otherwise. Uses `ip` only to LOOK.
-set -u
-: "${MNETSIM:?set MNETSIM to the mnetsim binary}"
 : "${SRC:?set SRC to the source tree}"
+. "$SRC/tests/emu/cli_common.sh"
+need_python "the second pcap reader and the JSON checks"
 SCN="$SRC/tests/emu/data/emu-compare.xml"
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIPPED: not root (network namespaces need root)"; exit 77
-fi
-if ! command -v ip >/dev/null 2>&1 || ! ip netns add mnt-probe-$$ 2>/dev/null; then
-    echo "SKIPPED: cannot create network namespaces here (or no ip to inspect)"; exit 77
-fi
-ip netns del mnt-probe-$$
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIPPED: no python3 (the second pcap reader and the JSON checks)"; exit 77
-fi
-T=$(mktemp -d)
 
-P=mn$(printf '%06x' $(( ($$ * 7919 + 8191) % 16777216 )))
+P=$(run_prefix 8191)
 "$MNETSIM" emu "$SCN" --duration 6s --time-scale 2 --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 M="$T/run/migrations.csv"

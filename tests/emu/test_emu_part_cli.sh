@@ -15,25 +15,12 @@
 #    same part (its users.csv: the 3 users) and "comparison.users" has u1 u2 u3
 #    only; --cleanup PREFIX removes what --keep left.
 # Needs root: exits 77 (SKIPPED) with the reason otherwise. Uses `ip` only to LOOK.
-set -u
-: "${MNETSIM:?set MNETSIM to the mnetsim binary}"
 : "${SRC:?set SRC to the source tree}"
+. "$SRC/tests/emu/cli_common.sh"
+need_python "the JSON checks"
 SCN="$SRC/tests/emu/data/emu-part.xml"
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIPPED: not root (network namespaces need root)"; exit 77
-fi
-if ! command -v ip >/dev/null 2>&1 || ! ip netns add mnt-probe-$$ 2>/dev/null; then
-    echo "SKIPPED: cannot create network namespaces here (or no ip to inspect)"; exit 77
-fi
-ip netns del mnt-probe-$$
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIPPED: no python3 (the JSON checks)"; exit 77
-fi
-T=$(mktemp -d)
-P=mn$(printf '%06x' $(( ($$ * 7919 + 4099) % 16777216 )))
+
+P=$(run_prefix 4099)
 
 # 1. the whole scenario: refused, with the count and the way out
 out=$("$MNETSIM" emu "$SCN" --prefix $P 2>&1); rc=$?

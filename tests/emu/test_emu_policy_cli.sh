@@ -8,27 +8,15 @@
 # --time-scale is checked, and nothing of the run is left; then, on
 # tests/emu/data/emu-agent.xml, the boxes' agent serves Carol in its seven steps. Needs root: exits
 # 77 (SKIPPED) with the reason otherwise. Uses `ip` only to LOOK.
-set -u
-: "${MNETSIM:?set MNETSIM to the mnetsim binary}"
 : "${SRC:?set SRC to the source tree}"
+. "$SRC/tests/emu/cli_common.sh"
 SCN="$SRC/tests/emu/data/emu-follow.xml"
-T=$(mktemp -d)
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIPPED: not root (network namespaces need root)"; rm -rf "$T"; exit 77
-fi
-if ! command -v ip >/dev/null 2>&1 || ! ip netns add mnt-probe-$$ 2>/dev/null; then
-    echo "SKIPPED: cannot create network namespaces here (or no ip to inspect)"; rm -rf "$T"; exit 77
-fi
-ip netns del mnt-probe-$$
 
 out=$("$MNETSIM" emu "$SCN" --time-scale 0 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q -- "--time-scale needs" && ok "--time-scale 0 refused (exit 2)" \
     || no "--time-scale 0: rc=$rc $out"
 
-P=mn$(printf '%06x' $(( ($$ * 7919 + 17) % 16777216 )))
+P=$(run_prefix 17)
 "$MNETSIM" emu "$SCN" --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 L="$T/run/policy.csv"

@@ -8,21 +8,10 @@
 # everything written was read, the capture saw its segments at box1's dom0,
 # and nothing of the run is left. Needs root: exits 77 (SKIPPED) with the
 # reason otherwise. Uses `ip` only to LOOK.
-set -u
-: "${MNETSIM:?set MNETSIM to the mnetsim binary}"
 : "${SRC:?set SRC to the source tree}"
-fail=0
-no() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIPPED: not root (network namespaces need root)"; exit 77
-fi
-if ! command -v ip >/dev/null 2>&1 || ! ip netns add mnt-probe-$$ 2>/dev/null; then
-    echo "SKIPPED: cannot create network namespaces here (or no ip to inspect)"; exit 77
-fi
-ip netns del mnt-probe-$$
-T=$(mktemp -d)
-P=mn$(printf '%06x' $(( ($$ * 7919 + 12289) % 16777216 )))
+. "$SRC/tests/emu/cli_common.sh"
+
+P=$(run_prefix 12289)
 "$MNETSIM" emu "$SRC/tests/emu/data/emu-tcp.xml" --duration 4s --out "$T/run" --prefix $P \
     >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
