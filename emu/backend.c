@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "delayline.h"
+#include "fwdnl.h"
 #include "garp.h"
 #include "link.h"
 #include "netns.h"
@@ -27,6 +28,20 @@
 #define TUN_TABLE 100  /* routing table of tunnel t: TUN_TABLE + t */
 #define TUN_PRIO 100   /* priority of the "from user lookup tunnel" rules */
 #define VAP_CLASS 0x100 /* htb class minor of vAP v on its radio: VAP_CLASS + v */
+/*
+ * Forwarding planes (docs/emulation.md "Plane separation", "Virtual networks"): tables and
+ * rule priorities in dom0 (per vAP v) and in the VMs of a virtual network (per tree root).
+ */
+#define PRIO_BACK 40   /* iif <from the instance or the access link> lookup the way back */
+#define PRIO_IN 50     /* from <user> iif <radio or instance> lookup the next hop's table */
+#define PRIO_VNET 60   /* in a VM: from <user> lookup the table of its vAP's via VM */
+#define T_UP 1000      /* + v: default -> vAP v's own namespace (plane domu) */
+#define T_BACK 2000    /* + v: its users -> their radio (packets back from its namespace) */
+#define T_ACC 3000     /* + v: default -> the access link to its via VM */
+#define T_ZB 4000      /* + v: its users -> the next hop towards them (from the access link) */
+#define T_VNET 5000    /* + root instance: in a VM, the routes of the tree from that via VM */
+#define VNI_VLINK 2000 /* + vlink: VXLAN of a virtual link between two VMs */
+#define VNI_ACC 3000   /* + vAP: VXLAN of its access link, its box's dom0 <-> its via VM */
 
 /* Address plan (docs/emulation.md); every base is a /16 of 10/8. */
 #define A_INST 0x0a640001u /* 10.100/16: instances, one /32 each, from .0.1 */
@@ -35,6 +50,9 @@
 #define A_LINK 0x0ac80000u /* 10.200/16: topology links, a /30 each */
 #define A_UP 0x0ac90000u   /* 10.201/16: box uplinks, a /30 each */
 #define A_VX 0x0acb0000u   /* 10.203/16: inside VXLAN tunnels, a /30 each */
+#define A_FWD 0x0acc0000u  /* 10.204/16: routed veth dom0 <-> a plane-domu vAP, a /30 each */
+#define A_ACC 0x0acd0000u  /* 10.205/16: access links (VXLAN) dom0 <-> via VM, a /30 per vAP */
+#define A_VL 0x0ace0000u   /* 10.206/16: virtual links (VXLAN) between VMs, a /30 each */
 
 typedef struct e_inst {
     uint32_t box, radio; /* MN_NONE: not placed */
@@ -44,6 +62,7 @@ typedef struct e_inst {
 typedef struct e_user {
     uint32_t vap, box, radio; /* where its port is; MN_NONE */
     uint32_t tun, far;        /* tunnelled: tunnel index and the far box; MN_NONE */
+    uint32_t vexit;           /* in a virtual network: the box its traffic leaves by; MN_NONE */
 } e_user;
 
 typedef struct e_tun {
@@ -160,7 +179,7 @@ int mn_emu_create(const mn_net *n, const char *prefix, mn_emu **out, mn_err *err
                       "VMs, %zu users, %zu topology nodes + 1 Internet",
                       n->path, total, MN_EMU_MAX_NAMESPACES, w->nboxes, w->nvaps, w->nvms,
                       w->nusers, n->nnodes);
-    if (n->nlinks >= 16384 || w->nradios >= 60000)
+    if (n->nlinks >= 16384 || w->nradios >= 60000 || w->nvlinks >= 1000)
         return MN_ERR(err, MN_ERANGE, "%s: too many links or radios for the address plan",
                       n->path);
     mn_emu *e = mn_calloc(1, sizeof *e);
@@ -192,7 +211,7 @@ int mn_emu_create(const mn_net *n, const char *prefix, mn_emu **out, mn_err *err
     for (size_t i = 0; i < ninst; i++)
         e->inst[i].box = e->inst[i].radio = MN_NONE;
     for (size_t u = 0; u < w->nusers; u++)
-        e->user[u] = (e_user){MN_NONE, MN_NONE, MN_NONE, MN_NONE, MN_NONE};
+        e->user[u] = (e_user){MN_NONE, MN_NONE, MN_NONE, MN_NONE, MN_NONE, MN_NONE};
     for (size_t b = 0; b < w->nboxes; b++)
         e->under[b] = w->boxes[b].node == MN_NONE ? (uint32_t)(e->nn - 1) : w->boxes[b].node;
     /*
@@ -457,6 +476,412 @@ static int dom0_host_route(mn_emu *e, uint32_t box, uint32_t ip4, unsigned cls, 
     return MN_OK;
 }
 
+/* ---- forwarding planes: plane="domu" and virtual networks ---- */
+
+static int vap_domu(const mn_emu *e, uint32_t i)
+{
+    return is_vap(e, i) && e->w->vaps[i].plane_domu;
+}
+
+/* A plane-domu vAP, or a VM of a virtual network: its namespace forwards. */
+static int inst_forwards(const mn_emu *e, uint32_t i)
+{
+    return is_vap(e, i) ? e->w->vaps[i].plane_domu : e->w->vms[i - e->w->nvaps].vnet != MN_NONE;
+}
+
+static uint32_t vm_inst(const mn_emu *e, uint32_t vm)
+{
+    return (uint32_t)e->w->nvaps + vm;
+}
+
+/*
+ * A virtual network's tree from its vAP's via VM: breadth first over the
+ * vnet's virtual links in declaration order, as wrun_sess.c pb_vnet searches
+ * it, so the chain to any VM is the simulator's. need: the VMs on the way
+ * from the root to a target (the vnet's exit, else the root; every VM of the
+ * vnet a service ends at). E.g. router -> fw -> pbx, exit fw: vm = {router,
+ * fw, pbx}, up = {-, 0, 1}, all needed.
+ */
+typedef struct vtree {
+    uint32_t n;
+    uint32_t vm[MN_WORLD_MAX_VNET_VMS];   /* vm[0]: the root */
+    uint32_t up[MN_WORLD_MAX_VNET_VMS];   /* index of its parent; MN_NONE for the root */
+    uint32_t link[MN_WORLD_MAX_VNET_VMS]; /* the virtual link to its parent */
+    uint8_t need[MN_WORLD_MAX_VNET_VMS];
+    uint32_t exit;                        /* index of the VM where traffic leaves */
+} vtree;
+
+static uint32_t vt_find(const vtree *t, uint32_t vm)
+{
+    for (uint32_t k = 0; k < t->n; k++)
+        if (t->vm[k] == vm)
+            return k;
+    return MN_NONE;
+}
+
+static void vt_mark(vtree *t, uint32_t k)
+{
+    for (; k != MN_NONE; k = t->up[k])
+        t->need[k] = 1;
+}
+
+static void vtree_make(const mn_emu *e, uint32_t vnet, uint32_t root, vtree *t)
+{
+    const mn_world *w = e->w;
+    memset(t, 0, sizeof *t);
+    t->n = 1;
+    t->vm[0] = root;
+    t->up[0] = t->link[0] = MN_NONE;
+    for (uint32_t h = 0; h < t->n; h++)
+        for (uint32_t l = 0; l < w->nvlinks; l++) {
+            const mn_vlink *L = &w->vlinks[l];
+            if (L->vnet != vnet || (L->a != t->vm[h] && L->b != t->vm[h]))
+                continue;
+            uint32_t o = L->a == t->vm[h] ? L->b : L->a;
+            if (vt_find(t, o) != MN_NONE || t->n == MN_WORLD_MAX_VNET_VMS)
+                continue;
+            t->vm[t->n] = o;
+            t->up[t->n] = h;
+            t->link[t->n++] = l;
+        }
+    uint32_t ex = w->vnets[vnet].exit_vm == MN_NONE ? MN_NONE : vt_find(t, w->vnets[vnet].exit_vm);
+    t->exit = ex == MN_NONE ? 0 : ex; /* the loader checks that a chain joins them */
+    vt_mark(t, t->exit);
+    for (size_t s = 0; s < w->nservices; s++) {
+        uint32_t vm = w->services[s].to_vm;
+        if (vm != MN_NONE && w->vms[vm].vnet == vnet && vt_find(t, vm) != MN_NONE)
+            vt_mark(t, vt_find(t, vm));
+    }
+}
+
+/* The child of x on the way down to k (indexes in t), MN_NONE when k is not below x. */
+static uint32_t vt_below(const vtree *t, uint32_t k, uint32_t x)
+{
+    for (; k != MN_NONE && t->up[k] != MN_NONE; k = t->up[k])
+        if (t->up[k] == x)
+            return k;
+    return MN_NONE;
+}
+
+/* The inner address of virtual link l's end at VM vm (end a: from, +1; end b: to, +2). */
+static uint32_t vl_addr(const mn_emu *e, uint32_t l, uint32_t vm)
+{
+    return A_VL + 4 * l + (e->w->vlinks[l].a == vm ? 1u : 2u);
+}
+
+static uint32_t vl_peer(const mn_emu *e, uint32_t l, uint32_t vm)
+{
+    const mn_vlink *L = &e->w->vlinks[l];
+    return vl_addr(e, l, L->a == vm ? L->b : L->a);
+}
+
+static int vm_placed(const mn_emu *e, uint32_t vm)
+{
+    return e->inst[vm_inst(e, vm)].box != MN_NONE;
+}
+
+/* Every VM the tree needs is placed (else its users' traffic is not steered into it). */
+static int vt_placed(const mn_emu *e, const vtree *t)
+{
+    for (uint32_t k = 0; k < t->n; k++)
+        if (t->need[k] && !vm_placed(e, t->vm[k]))
+            return 0;
+    return 1;
+}
+
+/*
+ * One end of a point-to-point VXLAN in namespace ns (nl: a socket there): made anew
+ * (an old one deleted), up, its /30 address, tbf at bps when shaped (0: not).
+ */
+static int p2p_end(mn_emu *e, mn_emu_nl *nl, const char *dev, unsigned vni, uint32_t local,
+                   uint32_t remote, uint32_t inner, double bps, mn_err *err)
+{
+    char lo[24], re[24], a[24];
+    ip4s(lo, local, -1);
+    ip4s(re, remote, -1);
+    ip4s(a, inner, 30);
+    mn_emu_link_delete(nl, dev, NULL);
+    TRY(mn_emu_vxlan_p2p(nl, dev, vni, lo, re, err));
+    e->counts.links++;
+    TRY(mn_emu_link_set_up(nl, dev, 1, err));
+    TRY(mn_emu_addr_add(nl, dev, a, err));
+    if (bps > 0 && bps <= MN_EMU_TC_MAX_BPS) {
+        TRY(mn_emu_tc_tbf(nl, dev, bps, err));
+        e->counts.qdiscs++;
+    }
+    return MN_OK;
+}
+
+/*
+ * Virtual link l: a VXLAN (VNI 2000 + l) between its two VMs' own addresses, <P>k<l> in
+ * each, so its packets cross whatever lies between the VMs' boxes (the bridge of one
+ * dom0, or both uplinks and the underlay); each end's tbf at the link's capacity shapes
+ * the direction leaving that VM.
+ */
+static int vlink_make(mn_emu *e, uint32_t l, mn_err *err)
+{
+    const mn_vlink *L = &e->w->vlinks[l];
+    char dev[MN_EMU_NAME_MAX], ns[MN_EMU_NAME_MAX];
+    nm(e, dev, 'k', l);
+    uint32_t ends[2] = {L->a, L->b};
+    for (int s = 0; s < 2; s++) {
+        mn_emu_nl nl;
+        nm(e, ns, 'i', vm_inst(e, ends[s]));
+        TRY(mn_emu_nl_open(&nl, ns, err));
+        int rc = p2p_end(e, &nl, dev, VNI_VLINK + l, A_INST + vm_inst(e, ends[s]),
+                         A_INST + vm_inst(e, ends[!s]), vl_addr(e, l, ends[s]), L->bps, err);
+        mn_emu_nl_close(&nl);
+        TRY(rc);
+    }
+    return MN_OK;
+}
+
+/*
+ * vAP v's access link to its via VM: a VXLAN (VNI 3000 + v) from its box's dom0 (the
+ * uplink's address) to the VM's address, <P>z<v> at both ends; in dom0 table T_ACC + v
+ * sends into it, and what comes out of it looks up T_ZB + v (the way to the users).
+ */
+static int access_make(mn_emu *e, uint32_t v, mn_err *err)
+{
+    uint32_t box = e->inst[v].box, r = vm_inst(e, e->w->vaps[v].via_vm);
+    char dev[MN_EMU_NAME_MAX], ns[MN_EMU_NAME_MAX], gw[24];
+    nm(e, dev, 'z', v);
+    mn_emu_nl *nl = &e->nl_dom0[box];
+    TRY(p2p_end(e, nl, dev, VNI_ACC + v, A_UP + 4 * box + 2, A_INST + r, A_ACC + 4 * v + 1, 0,
+                err));
+    ip4s(gw, A_ACC + 4 * v + 2, -1);
+    TRY(route(e, nl, "0.0.0.0/0", gw, dev, T_ACC + v, 0, err));
+    TRY(mn_emu_rule_sel(nl, AF_INET, NULL, NULL, dev, T_ZB + v, PRIO_BACK, 1, err));
+    mn_emu_nl vl;
+    nm(e, ns, 'i', r);
+    TRY(mn_emu_nl_open(&vl, ns, err));
+    int rc = p2p_end(e, &vl, dev, VNI_ACC + v, A_INST + r, A_UP + 4 * box + 2, A_ACC + 4 * v + 2,
+                     0, err);
+    mn_emu_nl_close(&vl);
+    return rc;
+}
+
+static int access_unmake(mn_emu *e, uint32_t v, uint32_t box, mn_err *err)
+{
+    char dev[MN_EMU_NAME_MAX];
+    nm(e, dev, 'z', v);
+    TRY(mn_emu_rule_sel(&e->nl_dom0[box], AF_INET, NULL, NULL, dev, T_ZB + v, PRIO_BACK, 0, err));
+    return mn_emu_link_delete(&e->nl_dom0[box], dev, err); /* the VM's end: made anew with it */
+}
+
+/*
+ * In each needed VM of the tree from via VM root, table T_VNET + root: a host route to
+ * every needed VM below it, through the virtual link towards it, and the default route
+ * towards the exit (below it: that virtual link; the exit itself: its box's dom0).
+ */
+static int vnet_tables(mn_emu *e, uint32_t vnet, uint32_t root, mn_err *err)
+{
+    vtree t;
+    vtree_make(e, vnet, root, &t);
+    if (!vt_placed(e, &t))
+        return MN_OK;
+    unsigned table = T_VNET + vm_inst(e, root);
+    for (uint32_t x = 0; x < t.n; x++) {
+        if (!t.need[x])
+            continue;
+        char ns[MN_EMU_NAME_MAX], dst[24], gw[24], dev[MN_EMU_NAME_MAX];
+        mn_emu_nl nl;
+        nm(e, ns, 'i', vm_inst(e, t.vm[x]));
+        TRY(mn_emu_nl_open(&nl, ns, err));
+        int rc = MN_OK;
+        for (uint32_t y = 0; rc == MN_OK && y < t.n; y++) {
+            uint32_t c = t.need[y] ? vt_below(&t, y, x) : MN_NONE;
+            if (c == MN_NONE)
+                continue;
+            ip4s(dst, A_INST + vm_inst(e, t.vm[y]), 32);
+            ip4s(gw, vl_peer(e, t.link[c], t.vm[x]), -1);
+            nm(e, dev, 'k', t.link[c]);
+            rc = route(e, &nl, dst, gw, dev, table, 0, err);
+        }
+        uint32_t c = vt_below(&t, t.exit, x);
+        if (rc == MN_OK && c != MN_NONE) {
+            ip4s(gw, vl_peer(e, t.link[c], t.vm[x]), -1);
+            nm(e, dev, 'k', t.link[c]);
+            rc = route(e, &nl, "0.0.0.0/0", gw, dev, table, 0, err);
+        } else if (rc == MN_OK && x == t.exit) {
+            nm(e, dev, 'e', vm_inst(e, t.vm[x]));
+            rc = route(e, &nl, "0.0.0.0/0", "169.254.0.1", dev, table, 1, err);
+        }
+        mn_emu_nl_close(&nl);
+        TRY(rc);
+    }
+    return MN_OK;
+}
+
+/* The tables of every via VM a vAP enters vnet by. */
+static int vnet_refresh(mn_emu *e, uint32_t vnet, mn_err *err)
+{
+    for (uint32_t v = 0; v < e->w->nvaps; v++) {
+        const mn_vap *V = &e->w->vaps[v];
+        int first = 1;
+        for (uint32_t p = 0; p < v && first; p++)
+            first = !(e->w->vaps[p].vnet == vnet && e->w->vaps[p].via_vm == V->via_vm);
+        if (V->vnet == vnet && first)
+            TRY(vnet_tables(e, vnet, V->via_vm, err));
+    }
+    return MN_OK;
+}
+
+/* At build, once every pinned instance is placed: the virtual links, access links and tables. */
+static int vnet_build(mn_emu *e, mn_err *err)
+{
+    const mn_world *w = e->w;
+    for (uint32_t l = 0; l < w->nvlinks; l++)
+        if (vm_placed(e, w->vlinks[l].a) && vm_placed(e, w->vlinks[l].b))
+            TRY(vlink_make(e, l, err));
+    for (uint32_t v = 0; v < w->nvaps; v++)
+        if (w->vaps[v].vnet != MN_NONE && e->inst[v].box != MN_NONE &&
+            vm_placed(e, w->vaps[v].via_vm))
+            TRY(access_make(e, v, err));
+    for (uint32_t n = 0; n < w->nvnets; n++)
+        TRY(vnet_refresh(e, n, err));
+    return MN_OK;
+}
+
+/*
+ * A plane-domu vAP i on box: the routed veth <P>f<i> (dom0, A_FWD + 4i + 1) <->
+ * <P>g<i> (its namespace, + 2); its namespace's default route through it; in dom0,
+ * table T_UP + i (default -> the vAP) and the rule sending what comes back out of it to
+ * table T_BACK + i (its users' host routes on their radio), which a packet for elsewhere
+ * falls through to the next rules (a tunnel's, then main).
+ */
+static int domu_plumb(mn_emu *e, uint32_t i, uint32_t box, int fd0, int fdi, mn_err *err)
+{
+    char f[MN_EMU_NAME_MAX], g[MN_EMU_NAME_MAX], ns[MN_EMU_NAME_MAX], a[24], gw[24];
+    nm(e, f, 'f', i);
+    nm(e, g, 'g', i);
+    nm(e, ns, 'i', i);
+    mn_emu_nl *nl = &e->nl_dom0[box];
+    TRY(veth(e, f, fd0, 0, g, fdi, NULL, err));
+    ip4s(a, A_FWD + 4 * i + 1, 30);
+    TRY(mn_emu_addr_add(nl, f, a, err));
+    mn_emu_nl il;
+    TRY(mn_emu_nl_open(&il, ns, err));
+    ip4s(a, A_FWD + 4 * i + 2, 30);
+    ip4s(gw, A_FWD + 4 * i + 1, -1);
+    int rc = mn_emu_link_set_up(&il, g, 1, err);
+    if (rc == MN_OK)
+        rc = mn_emu_addr_add(&il, g, a, err);
+    if (rc == MN_OK)
+        rc = mn_emu_link_sync(&il, g, err);
+    if (rc == MN_OK)
+        rc = route(e, &il, "0.0.0.0/0", gw, g, 0, 0, err);
+    mn_emu_nl_close(&il);
+    TRY(rc);
+    TRY(mn_emu_link_sync(nl, f, err));
+    ip4s(gw, A_FWD + 4 * i + 2, -1);
+    TRY(route(e, nl, "0.0.0.0/0", gw, f, T_UP + i, 0, err));
+    return mn_emu_rule_sel(nl, AF_INET, NULL, NULL, f, T_BACK + i, PRIO_BACK, 1, err);
+}
+
+static int domu_unplumb(mn_emu *e, uint32_t i, uint32_t box, mn_err *err)
+{
+    char f[MN_EMU_NAME_MAX];
+    nm(e, f, 'f', i);
+    TRY(mn_emu_rule_sel(&e->nl_dom0[box], AF_INET, NULL, NULL, f, T_BACK + i, PRIO_BACK, 0, err));
+    return mn_emu_link_delete(&e->nl_dom0[box], f, err); /* its peer and routes go with it */
+}
+
+/*
+ * User u's forwarding through its vAP's domain and virtual network (add, or remove),
+ * its port already on the vAP's radio: plane domu - dom0 sends what u sends from the
+ * radio into the vAP (T_UP) and routes u there (main), the vAP routes u back, and what
+ * comes back goes to the radio (T_BACK); vnet - what u sends (from the radio, or back from
+ * a domu vAP) goes into the access link (T_ACC), each VM on the tree looks u's packets up
+ * in its root's table and routes u towards the root, the exit's box's dom0 routes u into
+ * the exit VM (where the underlay now locates u: *at_box), and what the access link
+ * brings back goes on towards u (T_ZB).
+ */
+static int user_fwd(mn_emu *e, uint32_t u, int add, uint32_t *at_box, mn_err *err)
+{
+    e_user *U = &e->user[u];
+    uint32_t v = U->vap, box = U->box;
+    const mn_vap *V = &e->w->vaps[v];
+    mn_emu_nl *nl = &e->nl_dom0[box];
+    char src[24], a[MN_EMU_NAME_MAX], f[MN_EMU_NAME_MAX], ns[MN_EMU_NAME_MAX], gw[24];
+    char dev[MN_EMU_NAME_MAX];
+    ip4s(src, A_USER + u, 32);
+    nm(e, a, 'a', U->radio);
+    nm(e, f, 'f', v);
+    int domu = vap_domu(e, v);
+    if (domu) {
+        mn_emu_nl il;
+        nm(e, ns, 'i', v);
+        nm(e, dev, 'g', v);
+        TRY(mn_emu_rule_sel(nl, AF_INET, src, NULL, a, T_UP + v, PRIO_IN, add, err));
+        TRY(mn_emu_nl_open(&il, ns, err));
+        int rc;
+        if (add) {
+            ip4s(gw, A_FWD + 4 * v + 1, -1);
+            rc = route(e, &il, src, gw, dev, 0, 0, err);
+            ip4s(gw, A_FWD + 4 * v + 2, -1);
+            if (rc == MN_OK)
+                rc = route(e, nl, src, NULL, a, T_BACK + v, 0, err);
+            if (rc == MN_OK)
+                rc = route(e, nl, src, gw, f, 0, 0, err); /* replaces the one to the radio */
+        } else {
+            rc = mn_emu_route_del(&il, src, 0, err);
+            if (rc == MN_OK)
+                rc = mn_emu_route_del(nl, src, T_BACK + v, err);
+        }
+        mn_emu_nl_close(&il);
+        TRY(rc);
+    }
+    if (V->vnet == MN_NONE)
+        return MN_OK;
+    vtree t;
+    vtree_make(e, V->vnet, V->via_vm, &t);
+    if (!vt_placed(e, &t) || (add && e->inst[vm_inst(e, V->via_vm)].box == MN_NONE))
+        return MN_OK;
+    TRY(mn_emu_rule_sel(nl, AF_INET, src, NULL, domu ? f : a, T_ACC + v, PRIO_IN, add, err));
+    if (add) {
+        ip4s(gw, A_FWD + 4 * v + 2, -1);
+        TRY(route(e, nl, src, domu ? gw : NULL, domu ? f : a, T_ZB + v, 0, err));
+    } else {
+        TRY(mn_emu_route_del(nl, src, T_ZB + v, err));
+    }
+    unsigned table = T_VNET + vm_inst(e, V->via_vm);
+    for (uint32_t x = 0; x < t.n; x++) {
+        if (!t.need[x])
+            continue;
+        mn_emu_nl xl;
+        nm(e, ns, 'i', vm_inst(e, t.vm[x]));
+        TRY(mn_emu_nl_open(&xl, ns, err));
+        int rc = mn_emu_rule_sel(&xl, AF_INET, src, NULL, NULL, table, PRIO_VNET, add, err);
+        if (rc == MN_OK && add) {
+            if (x == 0) {
+                ip4s(gw, A_ACC + 4 * v + 1, -1);
+                nm(e, dev, 'z', v);
+            } else {
+                ip4s(gw, vl_peer(e, t.link[x], t.vm[x]), -1);
+                nm(e, dev, 'k', t.link[x]);
+            }
+            rc = route(e, &xl, src, gw, dev, 0, 0, err);
+        } else if (rc == MN_OK) {
+            rc = mn_emu_route_del(&xl, src, 0, err);
+        }
+        mn_emu_nl_close(&xl);
+        TRY(rc);
+    }
+    uint32_t ex = vm_inst(e, t.vm[t.exit]), eb = e->inst[ex].box;
+    if (add) {
+        char lan[MN_EMU_NAME_MAX];
+        snprintf(lan, sizeof lan, "%slan", e->P);
+        ip4s(gw, A_INST + ex, -1);
+        TRY(route(e, &e->nl_dom0[eb], src, gw, lan, 0, 1, err));
+        U->vexit = eb;
+        *at_box = eb;
+    } else if (U->vexit != MN_NONE && U->vexit != box) {
+        TRY(mn_emu_route_del(&e->nl_dom0[U->vexit], src, 0, err));
+    }
+    return MN_OK;
+}
+
 /* ---- instances ---- */
 
 static int plumb(mn_emu *e, uint32_t i, uint32_t box, mn_err *err)
@@ -482,6 +907,8 @@ static int plumb(mn_emu *e, uint32_t i, uint32_t box, mn_err *err)
     ip6s(a6, 0x100, i, -1);
     if (rc == MN_OK)
         rc = underlay_locate(e, A_INST + i, v6 ? a6 : NULL, e->under[box], box, err);
+    if (rc == MN_OK && vap_domu(e, i))
+        rc = domu_plumb(e, i, box, fd0, fdi, err);
     /*
      * Announced only once the world is built: at build no cache or bridge anywhere knows
      * an old place, and an AF_PACKET socket's close waits for an RCU grace period
@@ -507,6 +934,10 @@ static int unplumb(mn_emu *e, uint32_t i, mn_err *err)
         return MN_OK;
     char port[MN_EMU_NAME_MAX];
     nm(e, port, 'p', i);
+    if (vap_domu(e, i))
+        TRY(domu_unplumb(e, i, box, err));
+    if (is_vap(e, i) && e->w->vaps[i].vnet != MN_NONE)
+        TRY(access_unmake(e, i, box, err));
     TRY(mn_emu_link_delete(&e->nl_dom0[box], port, err)); /* its peer goes with it */
     return dom0_host_route(e, box, A_INST + i, 0x100, i, has6(inst_stacks(e, i)), NULL, 0, err);
 }
@@ -556,7 +987,7 @@ static int do_place(mn_emu *e, uint32_t i, uint32_t box, uint32_t radio, mn_err 
         radio = MN_NONE;
     }
     if (!e->inst[i].has_ns) {
-        TRY(mn_emu_netns_create(ns, 0, err));
+        TRY(mn_emu_netns_create(ns, inst_forwards(e, i), err));
         e->inst[i].has_ns = 1;
         e->counts.namespaces++;
     }
@@ -567,6 +998,10 @@ static int do_place(mn_emu *e, uint32_t i, uint32_t box, uint32_t radio, mn_err 
         TRY(vap_class(e, i, radio, e->w->vaps[i].airtime > 0 ? e->w->vaps[i].airtime : 1, err));
     e->inst[i].box = box;
     e->inst[i].radio = radio;
+    /* at build vnet_build makes them once every pinned VM is placed */
+    if (e->built && is_vap(e, i) && e->w->vaps[i].vnet != MN_NONE &&
+        vm_placed(e, e->w->vaps[i].via_vm))
+        TRY(access_make(e, i, err));
     return MN_OK;
 }
 
@@ -605,25 +1040,36 @@ static int be_migrate(void *be, uint32_t i, uint32_t box, uint32_t radio, mn_err
         return MN_ERR(err, MN_EINVAL, "migrate needs a placed instance and a box");
     if (e->inst[i].box == box)
         return MN_ERR(err, MN_EINVAL, "%s is on %s already", inst_id(e, i), e->w->boxes[box].id);
-    /* a vAP's users follow it: detach them, re-plumb, attach them to its new radio */
-    uint32_t *moved = mn_calloc(e->w->nusers + 1, sizeof *moved);
+    /*
+     * a vAP's users follow it: detach them, re-plumb, attach them to its new radio; a VM
+     * of a virtual network: the users whose traffic enters that network are re-steered
+     * (its virtual links stay: their VXLAN ends have no lower device)
+     */
+    size_t nu = e->w->nusers;
+    uint32_t *moved = mn_calloc(2 * nu + 1, sizeof *moved); /* users, then their vAPs */
     if (!moved)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     size_t nmoved = 0;
     int rc = MN_OK;
-    for (uint32_t u = 0; rc == MN_OK && u < e->w->nusers; u++)
-        if (e->user[u].vap == i) {
+    uint32_t vnet = is_vap(e, i) ? MN_NONE : e->w->vms[i - e->w->nvaps].vnet;
+    for (uint32_t u = 0; rc == MN_OK && u < nu; u++) {
+        uint32_t v = e->user[u].vap;
+        if (v == i || (vnet != MN_NONE && v != MN_NONE && e->w->vaps[v].vnet == vnet)) {
+            moved[nu + nmoved] = v;
             moved[nmoved++] = u;
             rc = user_detach(e, u, err);
         }
+    }
     if (rc == MN_OK)
         rc = unplumb(e, i, err);
     if (rc == MN_OK) {
         e->inst[i].box = MN_NONE;
         rc = do_place(e, i, box, radio, err);
     }
+    if (rc == MN_OK && vnet != MN_NONE)
+        rc = vnet_refresh(e, vnet, err); /* routes out of its re-made veth */
     for (size_t k = 0; rc == MN_OK && k < nmoved; k++)
-        rc = user_attach(e, moved[k], i, err);
+        rc = user_attach(e, moved[k], moved[nu + k], err);
     mn_free(moved);
     return rc;
 }
@@ -704,6 +1150,8 @@ static int user_detach(mn_emu *e, uint32_t u, mn_err *err)
     int v6 = has6(e->w->users[u].stacks);
     char port[MN_EMU_NAME_MAX], src[64];
     nm(e, port, 'w', u);
+    if (vap_domu(e, U->vap) || e->w->vaps[U->vap].vnet != MN_NONE)
+        TRY(user_fwd(e, u, 0, NULL, err));
     TRY(mn_emu_link_delete(&e->nl_dom0[U->box], port, err));
     TRY(dom0_host_route(e, U->box, A_USER + u, 0x101, u, v6, NULL, 0, err));
     if (U->tun != MN_NONE) {
@@ -715,7 +1163,7 @@ static int user_detach(mn_emu *e, uint32_t u, mn_err *err)
         }
         TRY(dom0_host_route(e, U->far, A_USER + u, 0x101, u, v6, NULL, 0, err));
     }
-    U->vap = U->box = U->radio = U->tun = U->far = MN_NONE;
+    U->vap = U->box = U->radio = U->tun = U->far = U->vexit = MN_NONE;
     return MN_OK;
 }
 
@@ -782,6 +1230,8 @@ static int user_attach(mn_emu *e, uint32_t u, uint32_t v, mn_err *err)
             rc = route(e, &e->nl_dom0[far], src, side ? "fe80::b" : "fe80::a", vx, 0, 0, err);
         at_box = far;
     }
+    if (rc == MN_OK && (vap_domu(e, v) || e->w->vaps[v].vnet != MN_NONE))
+        rc = user_fwd(e, u, 1, &at_box, err);
     if (rc == MN_OK)
         rc = underlay_locate(e, A_USER + u, v6 ? a6 : NULL, e->under[at_box], at_box, err);
     if (rc == MN_OK && e->built) { /* as in plumb: nothing to correct at build */
@@ -1008,6 +1458,7 @@ static int build_box(mn_emu *e, uint32_t b, mn_err *err)
         TRY(rc);
         TRY(mn_emu_bridge_create(nl, rbr, err));
         e->counts.links++;
+        TRY(mn_emu_link_noarp(nl, rbr, err)); /* the gateway answers from its routed end only */
         TRY(mn_emu_link_set_master(nl, rq, rbr, err));
         TRY(mn_emu_link_set_up(nl, rbr, 1, err));
         TRY(mn_emu_addr_add(nl, ra, "169.254.0.1/32", err));
@@ -1110,6 +1561,7 @@ int mn_emu_build(mn_emu *e, volatile const int *stop, mn_err *err)
         if (box != MN_NONE)
             TRY(do_place(e, i, box, radio, err));
     }
+    TRY(vnet_build(e, err));
     for (size_t t = 0; t < w->ntunnels; t++)
         TRY(be_tunnel(e, w->tunnels[t].a, w->tunnels[t].b, err));
     for (uint32_t u = 0; u < w->nusers; u++) {
@@ -1316,6 +1768,11 @@ const char *mn_emu_inst_port(const mn_emu *e, uint32_t i)
     return name_buf[6];
 }
 
+int mn_emu_inst_forwards(const mn_emu *e, uint32_t i)
+{
+    return inst_forwards(e, i);
+}
+
 uint32_t mn_emu_inst_ip(const mn_emu *e, uint32_t i)
 {
     (void)e;
@@ -1337,7 +1794,8 @@ int mn_emu_service_end(const mn_emu *e, uint32_t u, uint32_t s, const char **ns,
         *ip = A_INST + i;
     } else {
         /* a server at the named node, or just beyond the uplink the user's traffic leaves by */
-        size_t k = S->to_node != MN_NONE ? S->to_node : e->under[U->far != MN_NONE ? U->far : U->box];
+        uint32_t by = U->far != MN_NONE ? U->far : U->vexit != MN_NONE ? U->vexit : U->box;
+        size_t k = S->to_node != MN_NONE ? S->to_node : e->under[by];
         ns_node(e, buf, k);
         *ip = A_SRV + (uint32_t)k;
     }
@@ -1388,6 +1846,10 @@ void mn_emu_write_names(const mn_emu *e, FILE *f)
         fprintf(f, "vxlan,%s<->%s,%s,%s,vni %u,\n", w->boxes[e->tun[t].a].id,
                 w->boxes[e->tun[t].b].id, "(both dom0s)", dev, 1000 + t);
     }
+    for (uint32_t l = 0; l < w->nvlinks; l++) {
+        nm(e, dev, 'k', l);
+        fprintf(f, "vlink,%s,%s,%s,vni %u,\n", w->vlinks[l].id, "(both VMs)", dev, VNI_VLINK + l);
+    }
 }
 
 void mn_emu_write_limits(const mn_emu *e, FILE *f, const char *sep)
@@ -1400,27 +1862,27 @@ void mn_emu_write_limits(const mn_emu *e, FILE *f, const char *sep)
         fprintf(f, __VA_ARGS__);    \
         s = sep;                    \
     } while (0)
-    int lat = 0, domu = 0, mpls = 0;
+    int lat = 0, domu6 = 0, mpls = 0, vnet6 = 0;
     for (size_t l = 0; l < e->n->nlinks; l++)
         lat |= e->n->links[l].latency > 0;
     for (size_t b = 0; b < w->nboxes; b++)
         lat |= w->boxes[b].uplink_latency > 0;
     for (size_t v = 0; v < w->nvaps; v++) {
-        domu |= w->vaps[v].plane_domu;
+        domu6 |= w->vaps[v].plane_domu && has6(w->vaps[v].stacks);
+        vnet6 |= w->vaps[v].vnet != MN_NONE && has6(w->vaps[v].stacks);
         mpls |= (w->vaps[v].stacks & (1u << MN_STACK_MPLS)) != 0;
     }
-    for (size_t v = 0; v < w->nvms; v++)
-        domu |= w->vms[v].plane_domu;
     if (lat && e->delay_off)
         LIMIT("link and uplink latencies: not emulated (--delay off; no netem in this kernel); "
               "measured delays are queueing and forwarding only");
-    if (domu)
-        LIMIT("plane_domu: forwarding in the instance's own domain is not emulated; dom0 "
-              "forwards for every instance (plane separation)");
+    if (domu6)
+        LIMIT("plane domu: IPv4 is forwarded by the vAP's own namespace, IPv6 still by dom0 "
+              "(the traffic generator sends IPv4)");
     if (mpls)
         LIMIT("MPLS stacks: not emulated (no MPLS forwarding in this kernel); IPv4/IPv6 only");
-    if (w->nvlinks)
-        LIMIT("virtual links between VMs: not emulated");
+    if (vnet6)
+        LIMIT("virtual networks: IPv4 crosses their VMs and virtual links, IPv6 is routed "
+              "directly (the traffic generator sends IPv4)");
     if (w->narrivals)
         LIMIT("arriving user populations: not emulated (declared users only)");
     if (w->nmobilities && !e->defer_movable)

@@ -30,7 +30,12 @@
  *     underlay host routes), then the endpoint sends a gratuitous ARP and an
  *     unsolicited neighbour advertisement;
  *   - VXLAN (VNI = 1000 + tunnel) between dom0s over their uplinks, used by
- *     vAPs with tunnel="site": their users' traffic is policy-routed into it.
+ *     vAPs with tunnel="site": their users' traffic is policy-routed into it;
+ *   - a plane="domu" vAP: a routed veth between dom0 and its namespace, which
+ *     forwards its users' traffic (dom0 policy-routes it there by input
+ *     interface); a virtual network: a VXLAN per virtual link between its VMs'
+ *     namespaces (tbf at its capacity), one per vAP from its dom0 to its via VM,
+ *     and per-user rules along the chain (VNIs 2000 + vlink, 3000 + vAP).
  */
 #ifndef MN_EMU_BACKEND_H
 #define MN_EMU_BACKEND_H
@@ -131,6 +136,12 @@ const char *mn_emu_radio_dev(const mn_emu *e, uint32_t r);
 const char *mn_emu_inst_ns(const mn_emu *e, uint32_t i);
 const char *mn_emu_inst_port(const mn_emu *e, uint32_t i);
 uint32_t mn_emu_inst_ip(const mn_emu *e, uint32_t i); /* host byte order */
+/*
+ * Whether instance i forwards its users' traffic in its own namespace: a vAP with
+ * plane="domu", or a VM of a virtual network (docs/emulation.md "Plane separation",
+ * "Virtual networks").
+ */
+int mn_emu_inst_forwards(const mn_emu *e, uint32_t i);
 /* Writes the name table: kind,scenario_id,namespace,interface,ipv4,ipv6 (CSV with header). */
 void mn_emu_write_names(const mn_emu *e, FILE *f);
 /* What is not emulated in this world, one line each ("" when all is). */

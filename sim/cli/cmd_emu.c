@@ -214,7 +214,7 @@ static int add_captures(struct run *r, const char *dir, mn_err *err)
 {
     const mn_world *w = &r->net->world;
     char file[128], label[128];
-    r->pcap = calloc(w->nusers + w->nboxes + 1, sizeof *r->pcap);
+    r->pcap = calloc(w->nusers + w->nboxes + w->nvaps + w->nvms + 1, sizeof *r->pcap);
     r->user_point = calloc(w->nusers + 1, sizeof *r->user_point);
     if (!r->pcap || !r->user_point)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
@@ -242,6 +242,30 @@ static int add_captures(struct run *r, const char *dir, mn_err *err)
         snprintf(label, sizeof label, "dom0 %s", w->boxes[b].id);
         int rc = mn_emu_capture_add(r->cap, mn_emu_box_ns(r->emu, b), mn_emu_box_uplink(r->emu),
                                     r->pcap[r->npcap], label, err);
+        if (rc != MN_OK)
+            return rc;
+        r->npcap++;
+    }
+    /*
+     * Instances that forward (a plane="domu" vAP, a VM of a virtual network) show in the
+     * path; with a domu vAP in the world every vAP is captured, so a dom0 one shows it
+     * does not. "any": a migrated instance's veths are made anew.
+     */
+    int domu = 0;
+    for (uint32_t v = 0; v < w->nvaps; v++)
+        domu |= w->vaps[v].plane_domu;
+    for (uint32_t i = 0; i < w->nvaps + w->nvms; i++) {
+        if (mn_emu_inst_box(r->emu, i) == MN_NONE ||
+            !(mn_emu_inst_forwards(r->emu, i) || (domu && i < w->nvaps)))
+            continue;
+        const char *id = i < w->nvaps ? w->vaps[i].id : w->vms[i - w->nvaps].id;
+        safe(file, sizeof file, id);
+        if ((size_t)snprintf(r->pcap[r->npcap], sizeof r->pcap[0], "%s/inst-%s.pcap", dir,
+                             file) >= sizeof r->pcap[0])
+            return MN_ERR(err, MN_EINVAL, "%s: path too long", dir);
+        snprintf(label, sizeof label, "%s %s", i < w->nvaps ? "vap" : "vm", id);
+        int rc = mn_emu_capture_add(r->cap, mn_emu_inst_ns(r->emu, i), "any", r->pcap[r->npcap],
+                                    label, err);
         if (rc != MN_OK)
             return rc;
         r->npcap++;
