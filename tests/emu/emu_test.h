@@ -20,20 +20,7 @@
 #include "emu/netns.h"
 #include "sim/models/net.h"
 
-static int failures;
-#define CHECK(c, ...)                                                                              \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        } else {                                                                                   \
-            printf("ok: ");                                                                        \
-            printf(__VA_ARGS__);                                                                   \
-            putchar('\n');                                                                         \
-        }                                                                                          \
-    } while (0)
+#include "emu_check.h"
 
 static int sock_in(const char *ns)
 {

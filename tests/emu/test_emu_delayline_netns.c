@@ -32,20 +32,7 @@
 #include "emu/netns.h"
 #include "emu/tc.h"
 
-static int failures;
-#define CHECK(c, ...)                                                                              \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        } else {                                                                                   \
-            printf("ok: ");                                                                        \
-            printf(__VA_ARGS__);                                                                   \
-            putchar('\n');                                                                         \
-        }                                                                                          \
-    } while (0)
+#include "emu_check.h"
 
 static char P[MN_EMU_PREFIX_LEN + 1], NA[16], NB[16];
 static mn_emu_nl nla, nlb;
