@@ -1876,13 +1876,13 @@ void mn_emu_write_limits(const mn_emu *e, FILE *f, const char *sep)
         LIMIT("link and uplink latencies: not emulated (--delay off; no netem in this kernel); "
               "measured delays are queueing and forwarding only");
     if (domu6)
-        LIMIT("plane domu: IPv4 is forwarded by the vAP's own namespace, IPv6 still by dom0 "
-              "(the traffic generator sends IPv4)");
+        LIMIT("plane domu: IPv4 is forwarded by the vAP's own namespace, IPv6 (the flows of "
+              "IPv6-only users) still by dom0");
     if (mpls)
         LIMIT("MPLS stacks: not emulated (no MPLS forwarding in this kernel); IPv4/IPv6 only");
     if (vnet6)
-        LIMIT("virtual networks: IPv4 crosses their VMs and virtual links, IPv6 is routed "
-              "directly (the traffic generator sends IPv4)");
+        LIMIT("virtual networks: IPv4 crosses their VMs and virtual links, IPv6 (the flows of "
+              "IPv6-only users) is routed directly");
     if (w->narrivals)
         LIMIT("arriving user populations: not emulated (declared users only)");
     if (w->nmobilities && !e->defer_movable)

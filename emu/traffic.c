@@ -105,6 +105,25 @@ int mn_emu_traffic_parse(const uint8_t *p, size_t len, uint32_t *flow, uint64_t 
     return MN_OK;
 }
 
+/* A flow's address for its family: src (dst = 0) or dst (dst = 1), port in host order. */
+static socklen_t flow_addr(const mn_emu_flow_spec *s, int dst, uint16_t port,
+                           struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (s->family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        memcpy(&a->sin6_addr, dst ? s->dst6 : s->src6, 16);
+        return sizeof *a;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    a->sin_addr.s_addr = htonl(dst ? s->dst : s->src);
+    return sizeof *a;
+}
+
 static void put64(uint8_t *p, uint64_t v)
 {
     uint32_t hi = htonl((uint32_t)(v >> 32)), lo = htonl((uint32_t)v);
@@ -171,8 +190,8 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
         double mean = f->spec.payload * 8.0 / f->spec.rate_bps;
         if (f->next < rel - 0.05) /* a late timer: send at most 50 ms of backlog */
             f->next = rel - 0.05;
-        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->spec.port),
-                                 .sin_addr = {htonl(f->spec.dst)}};
+        struct sockaddr_storage to;
+        socklen_t tolen = flow_addr(&f->spec, 1, f->spec.port, &to);
         uint64_t sent = 0, errors = 0;
         while (f->next <= rel && f->next < until) {
             memset(buf, 0, f->spec.payload);
@@ -181,7 +200,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
             memcpy(buf + 4, &num, 4);
             put64(buf + 8, f->seq);
             put64(buf + 16, real_ns());
-            if (sendto(f->tx, buf, f->spec.payload, 0, (struct sockaddr *)&to, sizeof to) ==
+            if (sendto(f->tx, buf, f->spec.payload, 0, (struct sockaddr *)&to, tolen) ==
                 (ssize_t)f->spec.payload) {
                 sent++;
                 f->seq++;
@@ -328,17 +347,22 @@ int mn_emu_traffic_create(uint64_t seed, mn_emu_traffic **out, mn_err *err)
     return MN_OK;
 }
 
-static int sock_in(const char *ns, int type, int *out, mn_err *err)
+static int sock_in(const char *ns, int family, int type, int *out, mn_err *err)
 {
     int saved, rc = mn_emu_netns_enter_name(ns, &saved, err);
     if (rc != MN_OK)
         return rc;
-    int s = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int s = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int e = errno;
     mn_emu_netns_leave(saved);
     if (s < 0)
-        return MN_ERR(err, MN_EIO, "netns %s: %s socket: %s", ns,
-                      type == SOCK_STREAM ? "TCP" : "UDP", strerror(e));
+        return MN_ERR(err, MN_EIO, "netns %s: %s %s socket: %s", ns,
+                      family == AF_INET6 ? "IPv6" : "IPv4", type == SOCK_STREAM ? "TCP" : "UDP",
+                      strerror(e));
+    if (family == AF_INET6) {
+        int one = 1;
+        setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
     *out = s;
     return MN_OK;
 }
@@ -359,19 +383,27 @@ int mn_emu_traffic_add(mn_emu_traffic *t, const mn_emu_flow_spec *s, mn_err *err
     f->t = t;
     f->num = (uint32_t)t->n;
     f->tx = f->rx = f->conn = -1;
+    if (f->spec.family == 0)
+        f->spec.family = AF_INET;
+    if (f->spec.family != AF_INET && f->spec.family != AF_INET6) {
+        mn_free(f);
+        return MN_ERR(err, MN_EINVAL, "flow %s: address family %d (AF_INET or AF_INET6)", s->id,
+                      s->family);
+    }
+    s = &f->spec;
     int type = s->tcp ? SOCK_STREAM : SOCK_DGRAM;
-    int rc = sock_in(s->tx_ns, type, &f->tx, err);
+    int rc = sock_in(s->tx_ns, s->family, type, &f->tx, err);
     if (rc == MN_OK)
-        rc = sock_in(s->rx_ns, type, &f->rx, err);
+        rc = sock_in(s->rx_ns, s->family, type, &f->rx, err);
     int one = 1;
     if (rc == MN_OK && s->tcp)
         setsockopt(f->rx, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr = {htonl(s->src)}};
-    if (rc == MN_OK && bind(f->tx, (struct sockaddr *)&a, sizeof a) != 0)
+    struct sockaddr_storage a;
+    socklen_t alen = flow_addr(s, 0, 0, &a);
+    if (rc == MN_OK && bind(f->tx, (struct sockaddr *)&a, alen) != 0)
         rc = MN_ERR(err, MN_EIO, "flow %s: bind in %s: %s", s->id, s->tx_ns, strerror(errno));
-    a.sin_addr.s_addr = htonl(s->dst);
-    a.sin_port = htons(s->port);
-    if (rc == MN_OK && bind(f->rx, (struct sockaddr *)&a, sizeof a) != 0)
+    alen = flow_addr(s, 1, s->port, &a);
+    if (rc == MN_OK && bind(f->rx, (struct sockaddr *)&a, alen) != 0)
         rc = MN_ERR(err, MN_EIO, "flow %s: bind port %u in %s: %s", s->id, s->port, s->rx_ns,
                     strerror(errno));
     if (rc == MN_OK && s->tcp && listen(f->rx, 1) != 0)
@@ -423,10 +455,9 @@ int mn_emu_traffic_start(mn_emu_traffic *t, double duration_s, mn_err *err)
     for (size_t i = 0; i < t->n; i++) {
         t_flow *f = t->flows[i];
         if (f->spec.tcp) {
-            struct sockaddr_in to = {.sin_family = AF_INET,
-                                     .sin_port = htons(f->spec.port),
-                                     .sin_addr = {htonl(f->spec.dst)}};
-            if (connect(f->tx, (struct sockaddr *)&to, sizeof to) != 0 && errno != EINPROGRESS) {
+            struct sockaddr_storage to;
+            socklen_t tolen = flow_addr(&f->spec, 1, f->spec.port, &to);
+            if (connect(f->tx, (struct sockaddr *)&to, tolen) != 0 && errno != EINPROGRESS) {
                 f->st.tcp_error = errno;
                 f->st.send_errors++;
                 f->tx_done = 1;

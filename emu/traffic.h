@@ -43,6 +43,10 @@
  * shut down for writing; the receiver reads and counts bytes. For a TCP
  * flow sent and received count bytes (written by the sender, read by the
  * receiver), bytes = received, there is no header, delay or sequence.
+ *
+ * Family: spec.family AF_INET (or 0) uses IPv4 sockets bound to src/dst;
+ * AF_INET6 uses IPv6 sockets (IPV6_V6ONLY) bound to src6/dst6, with the
+ * same header and counters.
  */
 #ifndef MN_EMU_TRAFFIC_H
 #define MN_EMU_TRAFFIC_H
@@ -58,20 +62,22 @@
 typedef struct mn_emu_flow_spec {
     char id[96];
     char tx_ns[16], rx_ns[16];
-    uint32_t src, dst; /* IPv4, host byte order */
-    uint16_t port;     /* destination UDP port */
-    double rate_bps;   /* offered: payload bits per second */
+    int family;                 /* AF_INET (0 means AF_INET) or AF_INET6 */
+    uint32_t src, dst;          /* IPv4, host byte order (AF_INET) */
+    uint8_t src6[16], dst6[16]; /* IPv6, network byte order (AF_INET6) */
+    uint16_t port;              /* destination UDP port */
+    double rate_bps;            /* offered: payload bits per second */
     int poisson;
-    unsigned payload;  /* bytes per datagram, >= MN_EMU_TRAFFIC_HDR */
-    int tcp;           /* a TCP bulk flow (rate_bps: its pacing cap, 0: none; payload unused) */
+    unsigned payload; /* bytes per datagram, >= MN_EMU_TRAFFIC_HDR */
+    int tcp;          /* a TCP bulk flow (rate_bps: its pacing cap, 0: none; payload unused) */
 } mn_emu_flow_spec;
 
 typedef struct mn_emu_flow_stats {
     uint64_t sent, send_errors, received, bytes, reordered;
-    double first_rx, last_rx;   /* s since the start */
+    double first_rx, last_rx;    /* s since the start */
     double delay_sum, delay_max; /* s */
-    double max_gap;             /* longest silence between two datagrams received, s */
-    double max_gap_at;          /* when it ended, s since the start */
+    double max_gap;              /* longest silence between two datagrams received, s */
+    double max_gap_at;           /* when it ended, s since the start */
     uint64_t last_seq;
     int connected; /* TCP: the connection was established */
     int tcp_error; /* TCP: errno of a failed connect or write, else 0 */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,6 +146,37 @@ static void on_watch(struct ev_loop *loop, ev_timer *w, int revents)
         ev_break(loop, EVBREAK_ALL);
 }
 
+/*
+ * The IPv6 address of an endpoint from its IPv4 one (docs/emulation.md "Address plan"):
+ * 10.<100+c>.0.0/16 + 1 + n is fd00:6d6e:<100+c>::(n+1) - instances, users, servers.
+ */
+static void addr6_of(uint32_t ip4, uint8_t out[16])
+{
+    unsigned cls = 0x100 + ((ip4 >> 16) & 0xff) - 100, host = ip4 & 0xffff;
+    static const uint8_t pre[4] = {0xfd, 0x00, 0x6d, 0x6e};
+    memset(out, 0, 16);
+    memcpy(out, pre, 4);
+    out[4] = (uint8_t)(cls >> 8);
+    out[5] = (uint8_t)cls;
+    out[14] = (uint8_t)(host >> 8);
+    out[15] = (uint8_t)host;
+}
+
+/*
+ * A flow's family: IPv4 when the user and the service's end both speak it, else IPv6 when
+ * both speak that (a server, on a node or the Internet, speaks both), else IPv4 as always.
+ */
+static int flow_family(const mn_world *w, uint32_t u, uint32_t s)
+{
+    const mn_service *S = &w->services[s];
+    unsigned end = S->to_vm != MN_NONE ? w->vms[S->to_vm].stacks
+                                       : (1u << MN_STACK_IPV4) | (1u << MN_STACK_IPV6);
+    unsigned both = w->users[u].stacks & end;
+    if (!(both & (1u << MN_STACK_IPV4)) && (both & (1u << MN_STACK_IPV6)))
+        return AF_INET6;
+    return AF_INET;
+}
+
 static int add_flows(struct run *r, mn_err *err)
 {
     const mn_world *w = &r->net->world;
@@ -178,6 +210,11 @@ static int add_flows(struct run *r, mn_err *err)
                 f.src = down ? eip : mn_emu_user_ip(r->emu, u);
                 f.dst = down ? mn_emu_user_ip(r->emu, u) : eip;
                 f.port = (uint16_t)(5000 + r->nflows);
+                f.family = flow_family(w, u, s);
+                if (f.family == AF_INET6) {
+                    addr6_of(f.src, f.src6);
+                    addr6_of(f.dst, f.dst6);
+                }
                 /* streams: UDP at their rate, constant; transfers: one TCP bulk connection for the
                    whole run, paced at their rate cap when they have one */
                 f.tcp = S->kind == MN_SVC_TRANSFER;
@@ -984,7 +1021,7 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
         return rc;
     fprintf(o.f, "flow,user,service,direction,kind,from_ns,to_ns,offered_bps,sent,received,lost,"
                  "loss,throughput_bps,delay_mean_s,delay_max_s,max_gap_s,radio_bps,path,proto,"
-                 "reordered\n");
+                 "reordered,family\n");
     uint64_t sent = 0, recv = 0;
     double thr_sum = 0, delay_sum = 0;
     for (size_t i = 0; i < r->nflows; i++) {
@@ -1013,7 +1050,8 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
                 fprintf(o.f, "%s%s", sep, mn_emu_capture_label(r->cap, p));
                 sep = ";";
             }
-        fprintf(o.f, ",%s,%llu\n", f->tcp ? "tcp" : "udp", (unsigned long long)s->reordered);
+        fprintf(o.f, ",%s,%llu,%s\n", f->tcp ? "tcp" : "udp", (unsigned long long)s->reordered,
+                f->family == AF_INET6 ? "ipv6" : "ipv4");
         if (!f->tcp) { /* datagrams; a TCP flow counts bytes */
             sent += s->sent;
             recv += s->received;
