@@ -211,16 +211,19 @@ static void test_udp_while_blocked(void)
           m.block_to - m.block_from);
     CHECK(in_block >= 0.9 * expect, "sent while the loop was blocked: %u of %.0f due", in_block,
           expect);
-    CHECK(max_silence < 0.05, "no pause in sending (longest silence %.2f ms < 50)",
-          max_silence * 1e3);
+    /* a sender on the blocked loop would be silent for the whole block; a loaded machine
+     * (two cores, sanitizers, other tests) delays a wake-up by tens of ms at worst */
+    CHECK(max_silence < BLOCK_FOR / 2, "no pause in sending (longest silence %.2f ms < %.0f)",
+          max_silence * 1e3, BLOCK_FOR / 2 * 1e3);
     CHECK(m.after - m.before >= 0.9 * BLOCK_FOR * RATE,
           "the receiver counted %llu during the block", (unsigned long long)(m.after - m.before));
-    CHECK(s->sent >= DUR * RATE - 1 && s->sent <= DUR * RATE + 1 && s->send_errors == 0,
+    CHECK(s->sent >= 0.98 * DUR * RATE && s->sent <= DUR * RATE + 1 && s->send_errors == 0,
           "on schedule: %llu sent (%.0f due), %llu errors", (unsigned long long)s->sent, DUR * RATE,
           (unsigned long long)s->send_errors);
     CHECK(s->received == s->sent && seen == s->sent, "all received (%llu) and seen on lo (%u)",
           (unsigned long long)s->received, seen);
-    CHECK(s->max_gap < 0.05, "the receiver's longest silence %.2f ms < 50", s->max_gap * 1e3);
+    CHECK(s->max_gap < BLOCK_FOR / 2, "the receiver's longest silence %.2f ms < %.0f",
+          s->max_gap * 1e3, BLOCK_FOR / 2 * 1e3);
     CHECK(m.windowed == s->received && m.reads > 100,
           "%llu counter reads from the caller's thread; the windows sum to %llu",
           (unsigned long long)m.reads, (unsigned long long)m.windowed);
