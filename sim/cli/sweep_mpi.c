@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "../core/alloc.h"
+#include "../core/outfile.h"
 #include "commands.h"
 #include "sweep_cli.h"
 
@@ -187,42 +188,72 @@ static void m_finish(void *ctx)
 
 /* ---- a worker rank ---- */
 
-static void send_result(uint64_t run, int32_t state, const unsigned char *payload, size_t len)
+/*
+ * A result on its way to rank 0. The send is started and left to finish
+ * while the worker goes on with its next run (rank 0 looks for results
+ * every few milliseconds, and a large result needs it to take part): it is
+ * completed, and its buffer freed, before the next result is sent and
+ * before the worker stops. Waiting for it at once held the next run back by
+ * up to rank 0's polling interval, at every run.
+ */
+typedef struct outgoing {
+    MPI_Request req;
+    unsigned char *msg; /* owned until the send completes */
+    int active;
+} outgoing;
+
+static void outgoing_finish(outgoing *o)
 {
-    unsigned char *msg = mn_alloc(12 + len);
-    if (!msg) {
-        unsigned char small[12 + 14];
-        memcpy(small + 12, "out of memory", 14);
-        msg = small;
-        len = 14;
-        state = -1;
-        payload = NULL;
-        for (int b = 0; b < 8; b++)
-            msg[b] = (unsigned char)(run >> (8 * b));
-        for (int b = 0; b < 4; b++)
-            msg[8 + b] = (unsigned char)((uint32_t)state >> (8 * b));
-        MPI_Send(msg, (int)(12 + len), MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+    if (!o->active)
         return;
-    }
+    wait_for(&o->req);
+    mn_free(o->msg);
+    o->msg = NULL;
+    o->active = 0;
+}
+
+static void put_header(unsigned char *msg, uint64_t run, int32_t state)
+{
     for (int b = 0; b < 8; b++)
         msg[b] = (unsigned char)(run >> (8 * b));
     for (int b = 0; b < 4; b++)
         msg[8 + b] = (unsigned char)((uint32_t)state >> (8 * b));
+}
+
+static void send_result(outgoing *o, uint64_t run, int32_t state, const unsigned char *payload,
+                        size_t len)
+{
+    outgoing_finish(o);
+    unsigned char *msg = mn_alloc(12 + len);
+    if (!msg) {
+        unsigned char small[12 + 14];
+        put_header(small, run, -1);
+        memcpy(small + 12, "out of memory", 14);
+        MPI_Send(small, (int)sizeof small, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+        return;
+    }
+    put_header(msg, run, state);
     if (len)
         memcpy(msg + 12, payload, len);
-    MPI_Request req;
-    MPI_Isend(msg, (int)(12 + len), MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD, &req);
-    wait_for(&req);
-    mn_free(msg);
+    if (MPI_Isend(msg, (int)(12 + len), MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD, &o->req) !=
+        MPI_SUCCESS) {
+        mn_free(msg);
+        return;
+    }
+    o->msg = msg;
+    o->active = 1;
 }
 
 static void worker_loop(const mn_sweep *sw, int rank)
 {
+    /* its run directories are scratch: rank 0 commits the bytes it is sent (outfile.h) */
+    mn_outfile_set_durable(0);
     char tmpl[4096];
     const char *tmp = getenv("TMPDIR");
     snprintf(tmpl, sizeof tmpl, "%s/mnetsim-sweep-rank%d-XXXXXX", tmp && *tmp ? tmp : "/tmp",
              rank);
     char *dir = mkdtemp(tmpl);
+    outgoing out = {0};
     for (;;) {
         uint64_t run;
         MPI_Request req;
@@ -233,7 +264,7 @@ static void worker_loop(const mn_sweep *sw, int rank)
         mn_err err = {0};
         if (!dir) {
             const char *t = "cannot make a temporary directory for the run";
-            send_result(run, -1, (const unsigned char *)t, strlen(t));
+            send_result(&out, run, -1, (const unsigned char *)t, strlen(t));
             continue;
         }
         int state = mn_sweep_exec(sw, (size_t)run, dir, &err);
@@ -244,13 +275,14 @@ static void worker_loop(const mn_sweep *sw, int rank)
         if (state < 0) {
             char text[400];
             snprintf(text, sizeof text, "%s%s%s", err.where, err.where[0] ? ": " : "", err.msg);
-            send_result(run, -1, (const unsigned char *)text, strlen(text));
+            send_result(&out, run, -1, (const unsigned char *)text, strlen(text));
         } else {
-            send_result(run, state, buf, len);
+            send_result(&out, run, state, buf, len);
         }
         mn_free(buf);
         mn_sweep_clear_dir(dir);
     }
+    outgoing_finish(&out);
     if (dir)
         rmdir(dir);
 }

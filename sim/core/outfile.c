@@ -63,11 +63,18 @@ static int sync_dir_of(const char *path)
     return rc;
 }
 
+static int durable = 1; /* mn_outfile_set_durable */
+
+void mn_outfile_set_durable(int on)
+{
+    durable = on != 0;
+}
+
 int mn_outfile_commit(mn_outfile *o, mn_err *err)
 {
     if (!o->f)
         return MN_ERR(err, MN_EBUG, "outfile %s: commit without an open file", o->final_path);
-    int failed = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) != 0;
+    int failed = ferror(o->f) || fflush(o->f) != 0 || (durable && fsync(fileno(o->f)) != 0);
     int e = failed ? errno : 0;
     if (fclose(o->f) != 0 && !failed) {
         failed = 1;
@@ -85,7 +92,7 @@ int mn_outfile_commit(mn_outfile *o, mn_err *err)
                              e ? strerror(e) : "write error");
     }
     o->tmp_path[0] = '\0';
-    if (sync_dir_of(o->final_path) != 0)
+    if (durable && sync_dir_of(o->final_path) != 0)
         return mn_err_set_at(err, MN_EIO, o->final_path, "written, but the directory could not be synced: %s",
                              strerror(errno));
     return MN_OK;

@@ -37,6 +37,16 @@ int mn_outfile_open(mn_outfile *o, const char *dir, const char *name, mn_err *er
  */
 int mn_outfile_commit(mn_outfile *o, mn_err *err);
 
+/*
+ * Whether commits fsync (default: yes). A process whose files are scratch
+ * copies, never results - the MPI runner's remote ranks, which write a run
+ * into a private temporary directory and send its bytes to rank 0, which
+ * commits them durably - turns it off: each commit's two fsyncs cost about
+ * 3.7 ms here, some 30 ms for a run's files. The rename stays atomic either
+ * way. Process-wide; set it before any file is written.
+ */
+void mn_outfile_set_durable(int on);
+
 /* Discards everything written; safe on an outfile already committed or aborted. */
 void mn_outfile_abort(mn_outfile *o);
 
