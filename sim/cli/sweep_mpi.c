@@ -310,6 +310,9 @@ int mn_sweep_mpi_main(mn_sweep_cli *cli)
             if (mn_sweep_pool_start(&pool, sw, cli->out, nlocal, &err) != MN_OK) {
                 mn_cli_print_error(&err);
                 status = MN_EXIT_FAIL;
+            } else {
+                /* they start computing now, while MPI_Init and the ranks' checks go on */
+                mn_sweep_pool_prime(&pool, pending, npending);
             }
         }
     }

@@ -387,6 +387,18 @@ int mn_sweep_pool_start(mn_sweep_pool *pool, const mn_sweep *sw, const char *out
     return MN_OK;
 }
 
+size_t mn_sweep_pool_prime(mn_sweep_pool *pool, const size_t *pending, size_t npending)
+{
+    pool->nprimed = 0;
+    for (size_t w = 0; w < pool->n && w < npending; w++) {
+        uint64_t r = pending[w];
+        if (write_all(pool->job_fd[w], &r, sizeof r) != 0)
+            break;
+        pool->nprimed++;
+    }
+    return pool->nprimed;
+}
+
 void mn_sweep_pool_stop(mn_sweep_pool *pool)
 {
     for (size_t i = 0; i < pool->n; i++) {
@@ -491,11 +503,17 @@ int mn_sweep_dispatch(mn_sweep_pool *pool, const mn_sweep_remote *remote, const 
     }
     for (size_t k = 0; k < RQUEUE * nremote; k++)
         rbusy[k] = -1;
+    /* runs the local workers were handed already (mn_sweep_pool_prime) */
+    for (size_t w = 0; w < pool->nprimed && w < npending; w++)
+        busy[w] = (long)pending[next++];
+    pool->nprimed = 0;
     /* the first runs: one per worker, remote ones first (the local one has no latency) */
     for (size_t w = 0; w < nremote && next < npending && rc == MN_OK; w++)
         if ((rc = remote->assign(remote->ctx, w, pending[next], err)) == MN_OK)
             rbusy[RQUEUE * w] = (long)pending[next++];
     for (size_t w = 0; w < pool->n && next < npending && rc == MN_OK; w++) {
+        if (busy[w] >= 0)
+            continue;
         uint64_t r = pending[next];
         if (write_all(pool->job_fd[w], &r, sizeof r) == 0)
             busy[w] = (long)pending[next++];

@@ -83,6 +83,7 @@ typedef struct mn_sweep_pool {
     pid_t pid[MN_SWEEP_MAX_WORKERS];
     int job_fd[MN_SWEEP_MAX_WORKERS];    /* parent writes run indexes */
     int result_fd[MN_SWEEP_MAX_WORKERS]; /* parent reads results */
+    size_t nprimed; /* runs handed out by mn_sweep_pool_prime: pending[0..nprimed-1], worker w has pending[w] */
 } mn_sweep_pool;
 
 /*
@@ -92,6 +93,13 @@ typedef struct mn_sweep_pool {
  */
 int mn_sweep_pool_start(mn_sweep_pool *pool, const mn_sweep *sw, const char *out, size_t n,
                         mn_err *err);
+/*
+ * Hands the first runs of pending (the list mn_sweep_dispatch will get), one
+ * per worker, to the workers at once: the MPI runner does it before
+ * MPI_Init, so its local workers compute while MPI starts. Returns how many
+ * it handed out (dispatch takes them over).
+ */
+size_t mn_sweep_pool_prime(mn_sweep_pool *pool, const size_t *pending, size_t npending);
 /* Tells the workers to stop and reaps them. */
 void mn_sweep_pool_stop(mn_sweep_pool *pool);
 
