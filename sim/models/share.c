@@ -16,24 +16,34 @@ typedef struct link_ent {
     double coef;
 } link_ent;
 
+#define LINK_INLINE 4 /* entries a link holds in its own second line */
+
 /*
- * One cache line (the array is 64-byte aligned): what a change or a solve
- * reads and writes of a link, its entries apart. At city scale (40,000
- * links, random sessions) each link touched is a miss; two lines and two
- * arrays (flows, coefs) per link were three or four.
+ * Two cache lines (the array is 64-byte aligned): line 0 is what a change
+ * or a solve reads and writes of a link, line 1 its first LINK_INLINE
+ * entries. At city scale (40,000 links, random sessions) each link touched
+ * is a miss, and its entries, when they were a heap block of their own,
+ * were a second miss that could only start once the first had returned
+ * (the pointer was in line 0): a dependent load at every flow's start and
+ * end, on every link of its path. Inline, the two lines' addresses are
+ * known from the link id alone, so they load together. Most links of a
+ * city carry a flow or two; a link with more moves its entries to a heap
+ * block (ent then points there, otherwise at inl).
  */
 typedef struct link {
     double cap;
     double load;        /* usage: sum over its flows of coefficient x rate */
     /* progressive filling scratch */
     double residual, weight; /* weight: sum of the coefficients of unfrozen flows */
-    link_ent *ent;      /* owned: the active flows crossing it */
+    link_ent *ent;      /* the active flows crossing it: inl, or an owned block when n_cap > LINK_INLINE */
     uint32_t n, n_cap;
     uint32_t mark;      /* region epoch */
     uint32_t unfrozen, version;
     uint8_t expanded;   /* in this region: all its flows are in the region */
+    link_ent inl[LINK_INLINE] __attribute__((aligned(64)));
 } link;
-_Static_assert(sizeof(link) == 64, "a link is one cache line");
+_Static_assert(sizeof(link) == 128 && offsetof(link, inl) == 64,
+               "a link is a header line and a line of entries");
 
 /* One link of a flow's path: together, so a short path is one cache line. */
 typedef struct hop {
@@ -115,7 +125,8 @@ void mn_share_destroy(mn_share *s)
     if (!s)
         return;
     for (uint32_t i = 0; i < s->nlinks; i++)
-        mn_free(s->links[i].ent);
+        if (s->links[i].n_cap > LINK_INLINE)
+            mn_free(s->links[i].ent);
     mn_free(s->links_raw);
     for (uint32_t b = 0; b < s->nblocks; b++)
         mn_free(s->blocks_raw[b]);
@@ -132,12 +143,19 @@ int mn_share_add_link(mn_share *s, double capacity, uint32_t *id_out, mn_err *er
     if (!(capacity > 0) || !isfinite(capacity))
         return MN_ERR(err, MN_ERANGE, "sharing: link capacity must be positive (got %g bytes/s)",
                       capacity);
+    link *before = s->links;
     if (mn_array_reserve_aligned(&s->links_raw, (void **)&s->links, &s->links_cap, (size_t)s->nlinks + 1,
                                  sizeof *s->links, 64) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "sharing: out of memory for links");
+    if (s->links != before) /* moved: inline entries moved with their links */
+        for (uint32_t i = 0; i < s->nlinks; i++)
+            if (s->links[i].n_cap <= LINK_INLINE)
+                s->links[i].ent = s->links[i].inl;
     link *l = &s->links[s->nlinks];
     memset(l, 0, sizeof *l);
     l->cap = capacity;
+    l->ent = l->inl;
+    l->n_cap = LINK_INLINE;
     *id_out = s->nlinks++;
     return MN_OK;
 }
@@ -487,11 +505,16 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
     for (size_t i = 0; i < plen; i++) {
         link *l = &s->links[path[i]];
         if (l->n == l->n_cap) {
-            /* from 4 (one line), doubling: most links of a city carry a flow or two */
-            uint32_t cap = l->n_cap ? 2 * l->n_cap : 4;
-            link_ent *grown = cap < l->n_cap ? NULL : mn_realloc(l->ent, (size_t)cap * sizeof *grown);
+            /* past the inline line: a heap block, doubling */
+            uint32_t cap = 2 * l->n_cap;
+            int inl = l->n_cap <= LINK_INLINE;
+            link_ent *grown = cap < l->n_cap ? NULL
+                              : inl ? mn_alloc((size_t)cap * sizeof *grown)
+                                    : mn_realloc(l->ent, (size_t)cap * sizeof *grown);
             if (!grown)
                 return MN_ERR(err, MN_ENOMEM, "sharing: out of memory");
+            if (inl)
+                memcpy(grown, l->inl, sizeof l->inl);
             l->ent = grown;
             l->n_cap = cap;
         }

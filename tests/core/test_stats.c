@@ -1,5 +1,10 @@
 /* test_stats.c - statistics accumulators (sim/core/stats.c), against hand-computed answers. */
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_statistics_double.h>
 
 #include "core/stats.h"
 #include "unit.h"
@@ -98,6 +103,55 @@ static void test_stats_sample_quantiles_are_exact(void)
     mn_stat_sample_fini(&s);
 }
 
+/* Quantile q of sorted v[0..n) as GSL defines it (the reference the radix sort must keep). */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Large samples (>= 4096) are sorted by a radix sort on the bit patterns
+ * (stats.c): negatives, zeros, denormals, infinities and many duplicates,
+ * 20,000 values in a scrambled order, must give every quantile the
+ * reference sort gives; with a NaN or a -0 the comparison sort is used.
+ */
+static void test_stats_large_sample_quantiles_match_a_reference_sort(void)
+{
+    enum { N = 20000 };
+    static double ref[N];
+    mn_stat_sample s;
+    mn_stat_sample_init(&s);
+    uint64_t x = 88172645463325252u;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+        double v;
+        switch (x % 8) {
+        case 0: v = -(double)((x >> 40) + 1) / 7; break; /* never -0 */
+        case 1: v = (double)(x % 5); break;                      /* duplicates */
+        case 2: v = 4.9e-324 * (double)(x % 3); break;          /* denormals and +0 */
+        case 3: v = (x >> 20) % 2 ? INFINITY : -INFINITY; break;
+        case 4: v = 1e300 * (double)((x >> 8) % 9); break;
+        default: v = (double)(x >> 11) * 1e-12 - 4000; break;
+        }
+        ref[i] = v;
+        CU_ASSERT_EQUAL_FATAL(mn_stat_sample_add(&s, v), MN_OK);
+    }
+    qsort(ref, N, sizeof ref[0], cmp_double);
+    for (int k = 0; k <= 100; k++) {
+        double q = k / 100.0, got = mn_stat_sample_quantile(&s, q);
+        double want = gsl_stats_quantile_from_sorted_data(ref, 1, N, q);
+        CU_ASSERT(memcmp(&got, &want, sizeof got) == 0 || (isnan(got) && isnan(want)));
+    }
+    mn_stat_sample_fini(&s);
+    /* a NaN among them: the comparison sort's answer, no crash */
+    mn_stat_sample_init(&s);
+    for (size_t i = 0; i < N; i++)
+        CU_ASSERT_EQUAL_FATAL(mn_stat_sample_add(&s, i == 77 ? NAN : (double)(N - i)), MN_OK);
+    CU_ASSERT(isfinite(mn_stat_sample_quantile(&s, 0)) || isnan(mn_stat_sample_quantile(&s, 0)));
+    mn_stat_sample_fini(&s);
+}
+
 static void test_stats_confidence_interval_matches_hand_computation(void)
 {
     /* 1..5 at 95%: t(0.975, 4) = 2.776445, sd = sqrt(2.5): half = 1.963243 */
@@ -138,6 +192,7 @@ void mn_test_register(void)
         MN_TEST(test_stats_time_average_weights_by_duration),
         MN_TEST(test_stats_histogram_quantiles_interpolate_within_bins),
         MN_TEST(test_stats_sample_quantiles_are_exact),
+        MN_TEST(test_stats_large_sample_quantiles_match_a_reference_sort),
         MN_TEST(test_stats_confidence_interval_matches_hand_computation),
         MN_TEST(test_stats_batch_means_group_observations),
     };
