@@ -554,6 +554,20 @@ static void vtree_make(const mn_emu *e, uint32_t vnet, uint32_t root, vtree *t)
     }
 }
 
+/*
+ * Whether IPv6 is steered through vAP v's virtual network: its exit VM has an IPv6
+ * address (the exit's dom0 routes the users' IPv6 addresses to it).
+ */
+static int vnet_exit6(const mn_emu *e, uint32_t v)
+{
+    const mn_vap *V = &e->w->vaps[v];
+    if (V->vnet == MN_NONE)
+        return 0;
+    vtree t;
+    vtree_make(e, V->vnet, V->via_vm, &t);
+    return has6(inst_stacks(e, vm_inst(e, t.vm[t.exit])));
+}
+
 /* The child of x on the way down to k (indexes in t), MN_NONE when k is not below x. */
 static uint32_t vt_below(const vtree *t, uint32_t k, uint32_t x)
 {
@@ -575,6 +589,12 @@ static uint32_t vl_peer(const mn_emu *e, uint32_t l, uint32_t vm)
     return vl_addr(e, l, L->a == vm ? L->b : L->a);
 }
 
+/* The IPv6 link-local address of the other end of virtual link l seen from VM vm. */
+static const char *vl_peer6(const mn_emu *e, uint32_t l, uint32_t vm)
+{
+    return e->w->vlinks[l].a == vm ? "fe80::b" : "fe80::a";
+}
+
 static int vm_placed(const mn_emu *e, uint32_t vm)
 {
     return e->inst[vm_inst(e, vm)].box != MN_NONE;
@@ -591,10 +611,12 @@ static int vt_placed(const mn_emu *e, const vtree *t)
 
 /*
  * One end of a point-to-point VXLAN in namespace ns (nl: a socket there): made anew
- * (an old one deleted), up, its /30 address, tbf at bps when shaped (0: not).
+ * (an old one deleted), up, its /30 address and its IPv6 link-local one ll6 ("fe80::a/64":
+ * the end that is a virtual link's from VM or the access link's dom0, fe80::b the other),
+ * tbf at bps when shaped (0: not).
  */
 static int p2p_end(mn_emu *e, mn_emu_nl *nl, const char *dev, unsigned vni, uint32_t local,
-                   uint32_t remote, uint32_t inner, double bps, mn_err *err)
+                   uint32_t remote, uint32_t inner, const char *ll6, double bps, mn_err *err)
 {
     char lo[24], re[24], a[24];
     ip4s(lo, local, -1);
@@ -605,6 +627,7 @@ static int p2p_end(mn_emu *e, mn_emu_nl *nl, const char *dev, unsigned vni, uint
     e->counts.links++;
     TRY(mn_emu_link_set_up(nl, dev, 1, err));
     TRY(mn_emu_addr_add(nl, dev, a, err));
+    TRY(mn_emu_addr_add(nl, dev, ll6, err));
     if (bps > 0 && bps <= MN_EMU_TC_MAX_BPS) {
         TRY(mn_emu_tc_tbf(nl, dev, bps, err));
         e->counts.qdiscs++;
@@ -629,7 +652,8 @@ static int vlink_make(mn_emu *e, uint32_t l, mn_err *err)
         nm(e, ns, 'i', vm_inst(e, ends[s]));
         TRY(mn_emu_nl_open(&nl, ns, err));
         int rc = p2p_end(e, &nl, dev, VNI_VLINK + l, A_INST + vm_inst(e, ends[s]),
-                         A_INST + vm_inst(e, ends[!s]), vl_addr(e, l, ends[s]), L->bps, err);
+                         A_INST + vm_inst(e, ends[!s]), vl_addr(e, l, ends[s]),
+                         s ? "fe80::b/64" : "fe80::a/64", L->bps, err);
         mn_emu_nl_close(&nl);
         TRY(rc);
     }
@@ -647,16 +671,18 @@ static int access_make(mn_emu *e, uint32_t v, mn_err *err)
     char dev[MN_EMU_NAME_MAX], ns[MN_EMU_NAME_MAX], gw[24];
     nm(e, dev, 'z', v);
     mn_emu_nl *nl = &e->nl_dom0[box];
-    TRY(p2p_end(e, nl, dev, VNI_ACC + v, A_UP + 4 * box + 2, A_INST + r, A_ACC + 4 * v + 1, 0,
-                err));
+    TRY(p2p_end(e, nl, dev, VNI_ACC + v, A_UP + 4 * box + 2, A_INST + r, A_ACC + 4 * v + 1,
+                "fe80::a/64", 0, err));
     ip4s(gw, A_ACC + 4 * v + 2, -1);
     TRY(route(e, nl, "0.0.0.0/0", gw, dev, T_ACC + v, 0, err));
+    TRY(route(e, nl, "::/0", "fe80::b", dev, T_ACC + v, 0, err));
     TRY(mn_emu_rule_sel(nl, AF_INET, NULL, NULL, dev, T_ZB + v, PRIO_BACK, 1, err));
+    TRY(mn_emu_rule_sel(nl, AF_INET6, NULL, NULL, dev, T_ZB + v, PRIO_BACK, 1, err));
     mn_emu_nl vl;
     nm(e, ns, 'i', r);
     TRY(mn_emu_nl_open(&vl, ns, err));
     int rc = p2p_end(e, &vl, dev, VNI_ACC + v, A_INST + r, A_UP + 4 * box + 2, A_ACC + 4 * v + 2,
-                     0, err);
+                     "fe80::b/64", 0, err);
     mn_emu_nl_close(&vl);
     return rc;
 }
@@ -666,6 +692,7 @@ static int access_unmake(mn_emu *e, uint32_t v, uint32_t box, mn_err *err)
     char dev[MN_EMU_NAME_MAX];
     nm(e, dev, 'z', v);
     TRY(mn_emu_rule_sel(&e->nl_dom0[box], AF_INET, NULL, NULL, dev, T_ZB + v, PRIO_BACK, 0, err));
+    TRY(mn_emu_rule_sel(&e->nl_dom0[box], AF_INET6, NULL, NULL, dev, T_ZB + v, PRIO_BACK, 0, err));
     return mn_emu_link_delete(&e->nl_dom0[box], dev, err); /* the VM's end: made anew with it */
 }
 
@@ -684,7 +711,7 @@ static int vnet_tables(mn_emu *e, uint32_t vnet, uint32_t root, mn_err *err)
     for (uint32_t x = 0; x < t.n; x++) {
         if (!t.need[x])
             continue;
-        char ns[MN_EMU_NAME_MAX], dst[24], gw[24], dev[MN_EMU_NAME_MAX];
+        char ns[MN_EMU_NAME_MAX], dst[64], gw[24], dev[MN_EMU_NAME_MAX];
         mn_emu_nl nl;
         nm(e, ns, 'i', vm_inst(e, t.vm[x]));
         TRY(mn_emu_nl_open(&nl, ns, err));
@@ -697,15 +724,23 @@ static int vnet_tables(mn_emu *e, uint32_t vnet, uint32_t root, mn_err *err)
             ip4s(gw, vl_peer(e, t.link[c], t.vm[x]), -1);
             nm(e, dev, 'k', t.link[c]);
             rc = route(e, &nl, dst, gw, dev, table, 0, err);
+            if (rc == MN_OK && has6(inst_stacks(e, vm_inst(e, t.vm[y])))) {
+                ip6s(dst, 0x100, vm_inst(e, t.vm[y]), 128);
+                rc = route(e, &nl, dst, vl_peer6(e, t.link[c], t.vm[x]), dev, table, 0, err);
+            }
         }
         uint32_t c = vt_below(&t, t.exit, x);
         if (rc == MN_OK && c != MN_NONE) {
             ip4s(gw, vl_peer(e, t.link[c], t.vm[x]), -1);
             nm(e, dev, 'k', t.link[c]);
             rc = route(e, &nl, "0.0.0.0/0", gw, dev, table, 0, err);
+            if (rc == MN_OK)
+                rc = route(e, &nl, "::/0", vl_peer6(e, t.link[c], t.vm[x]), dev, table, 0, err);
         } else if (rc == MN_OK && x == t.exit) {
             nm(e, dev, 'e', vm_inst(e, t.vm[x]));
             rc = route(e, &nl, "0.0.0.0/0", "169.254.0.1", dev, table, 1, err);
+            if (rc == MN_OK)
+                rc = route(e, &nl, "::/0", "fe80::1", dev, table, 0, err);
         }
         mn_emu_nl_close(&nl);
         TRY(rc);
@@ -760,6 +795,7 @@ static int domu_plumb(mn_emu *e, uint32_t i, uint32_t box, int fd0, int fdi, mn_
     TRY(veth(e, f, fd0, 0, g, fdi, NULL, err));
     ip4s(a, A_FWD + 4 * i + 1, 30);
     TRY(mn_emu_addr_add(nl, f, a, err));
+    TRY(mn_emu_addr_add(nl, f, "fe80::a/64", err)); /* IPv6: link-local, fe80::b the vAP's */
     mn_emu_nl il;
     TRY(mn_emu_nl_open(&il, ns, err));
     ip4s(a, A_FWD + 4 * i + 2, 30);
@@ -768,15 +804,21 @@ static int domu_plumb(mn_emu *e, uint32_t i, uint32_t box, int fd0, int fdi, mn_
     if (rc == MN_OK)
         rc = mn_emu_addr_add(&il, g, a, err);
     if (rc == MN_OK)
+        rc = mn_emu_addr_add(&il, g, "fe80::b/64", err);
+    if (rc == MN_OK)
         rc = mn_emu_link_sync(&il, g, err);
     if (rc == MN_OK)
         rc = route(e, &il, "0.0.0.0/0", gw, g, 0, 0, err);
+    if (rc == MN_OK) /* replaces the one to dom0's bridge, as for IPv4 */
+        rc = route(e, &il, "::/0", "fe80::a", g, 0, 0, err);
     mn_emu_nl_close(&il);
     TRY(rc);
     TRY(mn_emu_link_sync(nl, f, err));
     ip4s(gw, A_FWD + 4 * i + 2, -1);
     TRY(route(e, nl, "0.0.0.0/0", gw, f, T_UP + i, 0, err));
-    return mn_emu_rule_sel(nl, AF_INET, NULL, NULL, f, T_BACK + i, PRIO_BACK, 1, err);
+    TRY(route(e, nl, "::/0", "fe80::b", f, T_UP + i, 0, err));
+    TRY(mn_emu_rule_sel(nl, AF_INET, NULL, NULL, f, T_BACK + i, PRIO_BACK, 1, err));
+    return mn_emu_rule_sel(nl, AF_INET6, NULL, NULL, f, T_BACK + i, PRIO_BACK, 1, err);
 }
 
 static int domu_unplumb(mn_emu *e, uint32_t i, uint32_t box, mn_err *err)
@@ -784,6 +826,7 @@ static int domu_unplumb(mn_emu *e, uint32_t i, uint32_t box, mn_err *err)
     char f[MN_EMU_NAME_MAX];
     nm(e, f, 'f', i);
     TRY(mn_emu_rule_sel(&e->nl_dom0[box], AF_INET, NULL, NULL, f, T_BACK + i, PRIO_BACK, 0, err));
+    TRY(mn_emu_rule_sel(&e->nl_dom0[box], AF_INET6, NULL, NULL, f, T_BACK + i, PRIO_BACK, 0, err));
     return mn_emu_link_delete(&e->nl_dom0[box], f, err); /* its peer and routes go with it */
 }
 
@@ -803,9 +846,11 @@ static int user_fwd(mn_emu *e, uint32_t u, int add, uint32_t *at_box, mn_err *er
     uint32_t v = U->vap, box = U->box;
     const mn_vap *V = &e->w->vaps[v];
     mn_emu_nl *nl = &e->nl_dom0[box];
-    char src[24], a[MN_EMU_NAME_MAX], f[MN_EMU_NAME_MAX], ns[MN_EMU_NAME_MAX], gw[24];
-    char dev[MN_EMU_NAME_MAX];
+    char src[24], src6[64], a[MN_EMU_NAME_MAX], f[MN_EMU_NAME_MAX], ns[MN_EMU_NAME_MAX];
+    char gw[64], dev[MN_EMU_NAME_MAX];
+    int v6 = has6(e->w->users[u].stacks); /* its IPv6 address takes the same way */
     ip4s(src, A_USER + u, 32);
+    ip6s(src6, 0x101, u, 128);
     nm(e, a, 'a', U->radio);
     nm(e, f, 'f', v);
     int domu = vap_domu(e, v);
@@ -814,6 +859,8 @@ static int user_fwd(mn_emu *e, uint32_t u, int add, uint32_t *at_box, mn_err *er
         nm(e, ns, 'i', v);
         nm(e, dev, 'g', v);
         TRY(mn_emu_rule_sel(nl, AF_INET, src, NULL, a, T_UP + v, PRIO_IN, add, err));
+        if (v6)
+            TRY(mn_emu_rule_sel(nl, AF_INET6, src6, NULL, a, T_UP + v, PRIO_IN, add, err));
         TRY(mn_emu_nl_open(&il, ns, err));
         int rc;
         if (add) {
@@ -824,10 +871,20 @@ static int user_fwd(mn_emu *e, uint32_t u, int add, uint32_t *at_box, mn_err *er
                 rc = route(e, nl, src, NULL, a, T_BACK + v, 0, err);
             if (rc == MN_OK)
                 rc = route(e, nl, src, gw, f, 0, 0, err); /* replaces the one to the radio */
+            if (rc == MN_OK && v6)
+                rc = route(e, &il, src6, "fe80::a", dev, 0, 0, err);
+            if (rc == MN_OK && v6)
+                rc = route(e, nl, src6, NULL, a, T_BACK + v, 0, err);
+            if (rc == MN_OK && v6)
+                rc = route(e, nl, src6, "fe80::b", f, 0, 0, err);
         } else {
             rc = mn_emu_route_del(&il, src, 0, err);
             if (rc == MN_OK)
                 rc = mn_emu_route_del(nl, src, T_BACK + v, err);
+            if (rc == MN_OK && v6)
+                rc = mn_emu_route_del(&il, src6, 0, err);
+            if (rc == MN_OK && v6)
+                rc = mn_emu_route_del(nl, src6, T_BACK + v, err);
         }
         mn_emu_nl_close(&il);
         TRY(rc);
@@ -838,12 +895,20 @@ static int user_fwd(mn_emu *e, uint32_t u, int add, uint32_t *at_box, mn_err *er
     vtree_make(e, V->vnet, V->via_vm, &t);
     if (!vt_placed(e, &t) || (add && e->inst[vm_inst(e, V->via_vm)].box == MN_NONE))
         return MN_OK;
+    uint32_t ex = vm_inst(e, t.vm[t.exit]), eb = e->inst[ex].box;
+    int n6 = v6 && vnet_exit6(e, v);
     TRY(mn_emu_rule_sel(nl, AF_INET, src, NULL, domu ? f : a, T_ACC + v, PRIO_IN, add, err));
+    if (n6)
+        TRY(mn_emu_rule_sel(nl, AF_INET6, src6, NULL, domu ? f : a, T_ACC + v, PRIO_IN, add, err));
     if (add) {
         ip4s(gw, A_FWD + 4 * v + 2, -1);
         TRY(route(e, nl, src, domu ? gw : NULL, domu ? f : a, T_ZB + v, 0, err));
+        if (n6)
+            TRY(route(e, nl, src6, domu ? "fe80::b" : NULL, domu ? f : a, T_ZB + v, 0, err));
     } else {
         TRY(mn_emu_route_del(nl, src, T_ZB + v, err));
+        if (n6)
+            TRY(mn_emu_route_del(nl, src6, T_ZB + v, err));
     }
     unsigned table = T_VNET + vm_inst(e, V->via_vm);
     for (uint32_t x = 0; x < t.n; x++) {
@@ -853,31 +918,45 @@ static int user_fwd(mn_emu *e, uint32_t u, int add, uint32_t *at_box, mn_err *er
         nm(e, ns, 'i', vm_inst(e, t.vm[x]));
         TRY(mn_emu_nl_open(&xl, ns, err));
         int rc = mn_emu_rule_sel(&xl, AF_INET, src, NULL, NULL, table, PRIO_VNET, add, err);
+        if (rc == MN_OK && n6)
+            rc = mn_emu_rule_sel(&xl, AF_INET6, src6, NULL, NULL, table, PRIO_VNET, add, err);
         if (rc == MN_OK && add) {
+            const char *gw6;
             if (x == 0) {
                 ip4s(gw, A_ACC + 4 * v + 1, -1);
+                gw6 = "fe80::a"; /* the access link's dom0 end */
                 nm(e, dev, 'z', v);
             } else {
                 ip4s(gw, vl_peer(e, t.link[x], t.vm[x]), -1);
+                gw6 = vl_peer6(e, t.link[x], t.vm[x]);
                 nm(e, dev, 'k', t.link[x]);
             }
             rc = route(e, &xl, src, gw, dev, 0, 0, err);
+            if (rc == MN_OK && n6)
+                rc = route(e, &xl, src6, gw6, dev, 0, 0, err);
         } else if (rc == MN_OK) {
             rc = mn_emu_route_del(&xl, src, 0, err);
+            if (rc == MN_OK && n6)
+                rc = mn_emu_route_del(&xl, src6, 0, err);
         }
         mn_emu_nl_close(&xl);
         TRY(rc);
     }
-    uint32_t ex = vm_inst(e, t.vm[t.exit]), eb = e->inst[ex].box;
     if (add) {
         char lan[MN_EMU_NAME_MAX];
         snprintf(lan, sizeof lan, "%slan", e->P);
         ip4s(gw, A_INST + ex, -1);
         TRY(route(e, &e->nl_dom0[eb], src, gw, lan, 0, 1, err));
+        if (n6) {
+            ip6s(gw, 0x100, ex, -1);
+            TRY(route(e, &e->nl_dom0[eb], src6, gw, lan, 0, 1, err));
+        }
         U->vexit = eb;
         *at_box = eb;
     } else if (U->vexit != MN_NONE && U->vexit != box) {
         TRY(mn_emu_route_del(&e->nl_dom0[U->vexit], src, 0, err));
+        if (n6)
+            TRY(mn_emu_route_del(&e->nl_dom0[U->vexit], src6, 0, err));
     }
     return MN_OK;
 }
@@ -1154,6 +1233,12 @@ static int user_detach(mn_emu *e, uint32_t u, mn_err *err)
         TRY(user_fwd(e, u, 0, NULL, err));
     TRY(mn_emu_link_delete(&e->nl_dom0[U->box], port, err));
     TRY(dom0_host_route(e, U->box, A_USER + u, 0x101, u, v6, NULL, 0, err));
+    if (v6 && u < 0xfff) { /* its IPv6 filters (the IPv4 ones are replaced by handle) */
+        char a[MN_EMU_NAME_MAX], q[MN_EMU_NAME_MAX];
+        radio_devs(e, U->radio, a, q);
+        TRY(mn_emu_tc_u32_ip6_del(&e->nl_dom0[U->box], a, u + 1, err));
+        TRY(mn_emu_tc_u32_ip6_del(&e->nl_dom0[U->box], q, u + 1, err));
+    }
     if (U->tun != MN_NONE) {
         ip4s(src, A_USER + u, 32);
         TRY(mn_emu_rule_del(&e->nl_dom0[U->box], src, TUN_TABLE + U->tun, TUN_PRIO, err));
@@ -1196,6 +1281,13 @@ static int user_attach(mn_emu *e, uint32_t u, uint32_t v, mn_err *err)
         rc = mn_emu_tc_u32_ip(&e->nl_dom0[box], a, A_USER + u, 1, VAP_CLASS + v, u + 1, err);
     if (rc == MN_OK && u < 0xfff)
         rc = mn_emu_tc_u32_ip(&e->nl_dom0[box], q, A_USER + u, 0, VAP_CLASS + v, u + 1, err);
+    if (rc == MN_OK && u < 0xfff && v6) { /* the same for its IPv6 address (removed at detach) */
+        uint8_t b6[16];
+        ip6b(b6, 0x101, u);
+        rc = mn_emu_tc_u32_ip6(&e->nl_dom0[box], a, b6, 1, VAP_CLASS + v, u + 1, err);
+        if (rc == MN_OK)
+            rc = mn_emu_tc_u32_ip6(&e->nl_dom0[box], q, b6, 0, VAP_CLASS + v, u + 1, err);
+    }
     if (rc != MN_OK)
         goto out;
     U->vap = v;
@@ -1232,8 +1324,14 @@ static int user_attach(mn_emu *e, uint32_t u, uint32_t v, mn_err *err)
     }
     if (rc == MN_OK && (vap_domu(e, v) || e->w->vaps[v].vnet != MN_NONE))
         rc = user_fwd(e, u, 1, &at_box, err);
-    if (rc == MN_OK)
+    if (rc == MN_OK && v6 && at_box != box && at_box == U->vexit && !vnet_exit6(e, v)) {
+        /* its IPv6 is not steered through the virtual network: the underlay finds it here */
+        rc = underlay_locate(e, A_USER + u, a6, e->under[box], box, err);
+        if (rc == MN_OK)
+            rc = underlay_locate(e, A_USER + u, NULL, e->under[at_box], at_box, err);
+    } else if (rc == MN_OK) {
         rc = underlay_locate(e, A_USER + u, v6 ? a6 : NULL, e->under[at_box], at_box, err);
+    }
     if (rc == MN_OK && e->built) { /* as in plumb: nothing to correct at build */
         uint8_t b6[16];
         ip6b(b6, 0x101, u);
@@ -1862,27 +1960,25 @@ void mn_emu_write_limits(const mn_emu *e, FILE *f, const char *sep)
         fprintf(f, __VA_ARGS__);    \
         s = sep;                    \
     } while (0)
-    int lat = 0, domu6 = 0, mpls = 0, vnet6 = 0;
+    int lat = 0, mpls = 0, vnet6 = 0;
     for (size_t l = 0; l < e->n->nlinks; l++)
         lat |= e->n->links[l].latency > 0;
     for (size_t b = 0; b < w->nboxes; b++)
         lat |= w->boxes[b].uplink_latency > 0;
     for (size_t v = 0; v < w->nvaps; v++) {
-        domu6 |= w->vaps[v].plane_domu && has6(w->vaps[v].stacks);
-        vnet6 |= w->vaps[v].vnet != MN_NONE && has6(w->vaps[v].stacks);
+        vnet6 |=
+            w->vaps[v].vnet != MN_NONE && has6(w->vaps[v].stacks) && !vnet_exit6(e, (uint32_t)v);
         mpls |= (w->vaps[v].stacks & (1u << MN_STACK_MPLS)) != 0;
     }
     if (lat && e->delay_off)
         LIMIT("link and uplink latencies: not emulated (--delay off; no netem in this kernel); "
               "measured delays are queueing and forwarding only");
-    if (domu6)
-        LIMIT("plane domu: IPv4 is forwarded by the vAP's own namespace, IPv6 (the flows of "
-              "IPv6-only users) still by dom0");
     if (mpls)
         LIMIT("MPLS stacks: not emulated (no MPLS forwarding in this kernel); IPv4/IPv6 only");
     if (vnet6)
-        LIMIT("virtual networks: IPv4 crosses their VMs and virtual links, IPv6 (the flows of "
-              "IPv6-only users) is routed directly");
+        LIMIT("virtual networks whose exit VM has no IPv6 (stacks without ipv6): IPv4 crosses "
+              "their VMs and virtual links, IPv6 (the flows of IPv6-only users) is routed "
+              "directly");
     if (w->narrivals)
         LIMIT("arriving user populations: not emulated (declared users only)");
     if (w->nmobilities && !e->defer_movable)

@@ -1,6 +1,7 @@
 /* tc.c - tbf and htb qdiscs, htb classes and u32 filters via libnl-route-3; see tc.h. */
 #include "tc.h"
 
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_sched.h>
 #include <netlink/netlink.h>
@@ -134,6 +135,65 @@ int mn_emu_tc_u32_ip(mn_emu_nl *nl, const char *dev, uint32_t addr, int dst, uns
     int rc = rtnl_cls_add(nl->sk, c, NLM_F_CREATE | NLM_F_REPLACE);
     rtnl_cls_put(c);
     return rc < 0 ? NLFAIL(nl, rc, "u32 filter to class 1:%x on %s", minor, dev) : MN_OK;
+}
+
+/*
+ * IPv6 filters sit in a u32 instance of their own (prio 11: one prio holds one protocol),
+ * whose root hash table's id the kernel picks (0x801: after the IPv4 one's 0x800, on this
+ * qdisc's shared u32 state), so they are added with the node id only (htid 0: that root)
+ * and found again by it to be removed (mn_emu_tc_u32_ip6_del).
+ */
+#define U32_PRIO6 11
+
+int mn_emu_tc_u32_ip6(mn_emu_nl *nl, const char *dev, const uint8_t addr[16], int dst,
+                      unsigned minor, unsigned node, mn_err *err)
+{
+    int ifi = mn_emu_link_index(nl, dev, err);
+    if (ifi < 0)
+        return ifi;
+    struct rtnl_cls *c = rtnl_cls_alloc();
+    if (!c)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
+    rtnl_tc_set_ifindex(TC_CAST(c), ifi);
+    rtnl_tc_set_parent(TC_CAST(c), TC_HANDLE(1, 0));
+    rtnl_tc_set_kind(TC_CAST(c), "u32");
+    rtnl_cls_set_prio(c, U32_PRIO6);
+    rtnl_cls_set_protocol(c, ETH_P_IPV6);
+    rtnl_u32_set_handle(c, 0, 0, (int)node);
+    /* IPv6 header: source at byte 8, destination at 24, 128 bits as four 32-bit keys */
+    for (int k = 0; k < 4; k++) {
+        uint32_t w;
+        memcpy(&w, addr + 4 * k, 4);
+        rtnl_u32_add_key_uint32(c, ntohl(w), 0xffffffffu, (dst ? 24 : 8) + 4 * k, 0);
+    }
+    rtnl_u32_set_classid(c, TC_HANDLE(1, minor));
+    rtnl_u32_set_cls_terminal(c);
+    int rc = rtnl_cls_add(nl->sk, c, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_cls_put(c);
+    return rc < 0 ? NLFAIL(nl, rc, "IPv6 u32 filter %x to class 1:%x on %s", node, minor, dev)
+                  : MN_OK;
+}
+
+int mn_emu_tc_u32_ip6_del(mn_emu_nl *nl, const char *dev, unsigned node, mn_err *err)
+{
+    int ifi = mn_emu_link_index(nl, dev, err);
+    if (ifi < 0)
+        return ifi;
+    struct nl_cache *cache;
+    int rc = rtnl_cls_alloc_cache(nl->sk, ifi, TC_HANDLE(1, 0), &cache);
+    if (rc < 0)
+        return NLFAIL(nl, rc, "listing the filters of %s", dev);
+    for (struct nl_object *o = nl_cache_get_first(cache); o && rc >= 0; o = nl_cache_get_next(o)) {
+        struct rtnl_cls *c = (struct rtnl_cls *)o;
+        uint32_t h = rtnl_tc_get_handle(TC_CAST(c));
+        if (rtnl_cls_get_prio(c) == U32_PRIO6 && rtnl_cls_get_protocol(c) == ETH_P_IPV6 &&
+            (h & 0xfffffu) == node) /* hash 0, node id: ours */
+            rc = rtnl_cls_delete(nl->sk, c, 0);
+    }
+    nl_cache_free(cache);
+    if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
+        return NLFAIL(nl, rc, "removing IPv6 u32 filter %x on %s", node, dev);
+    return MN_OK;
 }
 
 int mn_emu_tc_clear(mn_emu_nl *nl, const char *dev, mn_err *err)

@@ -37,6 +37,16 @@ int mn_emu_tc_htb_class(mn_emu_nl *nl, const char *dev, unsigned parent_minor, u
  */
 int mn_emu_tc_u32_ip(mn_emu_nl *nl, const char *dev, uint32_t addr, int dst, unsigned minor,
                      unsigned handle, mn_err *err);
+/*
+ * The same for IPv6 packets whose destination (dst = 1) or source (dst = 0) is addr (16
+ * bytes, network order), in a u32 instance of their own (prio 11), named by node (> 0,
+ * < 0x1000); adding a node that is there already is an error: remove it first with
+ * mn_emu_tc_u32_ip6_del, which removes every IPv6 filter of that node on dev (none there
+ * is not an error).
+ */
+int mn_emu_tc_u32_ip6(mn_emu_nl *nl, const char *dev, const uint8_t addr[16], int dst,
+                      unsigned minor, unsigned node, mn_err *err);
+int mn_emu_tc_u32_ip6_del(mn_emu_nl *nl, const char *dev, unsigned node, mn_err *err);
 /* Removes the root qdisc of dev (none there is not an error). */
 int mn_emu_tc_clear(mn_emu_nl *nl, const char *dev, mn_err *err);
 /* The kind of dev's root qdisc into buf ("tbf", "htb", "noqueue"...). */
