@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "fault.h"
 #include "wrun_int.h"
 
 static uint8_t *counter(wr *r, mn_fault_kind k)
@@ -138,7 +139,7 @@ static void on_down(mn_engine *eng, void *ctx)
                                           fs->sessions_dropped, cut,
                                           (uint32_t)(count_down(r, 1) - vaps_before),
                                           (uint32_t)(count_down(r, 0) - vms_before)};
-    mn_time repair = f->random ? (mn_time)mn_distspec_draw(&f->mttr, r->rng_faults) : f->repair;
+    mn_time repair = mn_fault_down_for(f, r->rng_faults); /* fault.h: shared with the emulation */
     if (repair != MN_TIME_MAX && fs->since + repair <= r->horizon &&
         mn_ev_schedule_at(eng, fs->since + (repair > 0 ? repair : 1), on_up, ctx, NULL) != MN_OK)
         w_fail(r, MN_ENOMEM, NULL);
@@ -168,7 +169,7 @@ static void on_up(mn_engine *eng, void *ctx)
     }
     w_flush_dirty(r);
     if (f->random) {
-        mn_time next = mn_engine_now(eng) + (mn_time)mn_distspec_draw(&f->mtbf, r->rng_faults);
+        mn_time next = mn_engine_now(eng) + mn_fault_up_for(f, r->rng_faults);
         if (next <= r->horizon && mn_ev_schedule_at(eng, next, on_down, ctx, NULL) != MN_OK)
             w_fail(r, MN_ENOMEM, NULL);
     }
@@ -194,7 +195,7 @@ int w_faults_arm(wr *r)
             w_fault_state *fs = &r->fstate[r->nfstate];
             fs->fault = (uint32_t)f;
             fs->target = F->targets[t];
-            mn_time at = F->random ? (mn_time)mn_distspec_draw(&F->mtbf, r->rng_faults) : F->at;
+            mn_time at = mn_fault_first_down(F, r->rng_faults);
             if (at <= r->horizon) {
                 int rc = mn_ev_schedule_at(r->eng, at, on_down, (void *)(uintptr_t)r->nfstate, NULL);
                 if (rc != MN_OK)
