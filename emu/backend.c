@@ -1372,6 +1372,36 @@ static int be_set_qos(void *be, uint32_t v, double airtime, mn_err *err)
     return vap_class(e, v, e->inst[v].radio, airtime, err);
 }
 
+/*
+ * Box b's uplink (the delay line's node end too: a veth's peer loses its carrier with it, a
+ * tap's has to be told) and radio segments up or down: power and box faults. Up: the
+ * default routes, which went with the uplink, back.
+ */
+static int box_links(mn_emu *e, uint32_t b, int on, mn_err *err)
+{
+    char dev[MN_EMU_NAME_MAX];
+    snprintf(dev, sizeof dev, "%sup", e->P);
+    TRY(mn_emu_link_set_up(&e->nl_dom0[b], dev, on, err));
+    if (e->dl_up[b] != MN_NONE)
+        TRY(mn_emu_dl_carrier(e->dl, e->dl_up[b], 1, on, err));
+    for (uint32_t r = 0; r < e->w->nradios; r++)
+        if (e->w->radios[r].box == b) {
+            nm(e, dev, 'a', r);
+            TRY(mn_emu_link_set_up(&e->nl_dom0[b], dev, on, err));
+        }
+    return MN_OK;
+}
+
+static int box_routes(mn_emu *e, uint32_t b, mn_err *err)
+{
+    char dev[MN_EMU_NAME_MAX], gw[24];
+    snprintf(dev, sizeof dev, "%sup", e->P);
+    ip4s(gw, A_UP + 4 * b + 1, -1);
+    TRY(route(e, &e->nl_dom0[b], "0.0.0.0/0", gw, dev, 0, 0, err));
+    TRY(route(e, &e->nl_dom0[b], "::/0", "fe80::a", dev, 0, 0, err));
+    return MN_OK;
+}
+
 static int be_power(void *be, uint32_t b, int on, mn_err *err)
 {
     mn_emu *e = be;
@@ -1382,26 +1412,103 @@ static int be_power(void *be, uint32_t b, int on, mn_err *err)
             if (e->inst[i].box == b)
                 return MN_ERR(err, MN_EINVAL, "box %s hosts %s: it stays on", e->w->boxes[b].id,
                               inst_id(e, i));
-    char dev[MN_EMU_NAME_MAX];
-    snprintf(dev, sizeof dev, "%sup", e->P);
-    TRY(mn_emu_link_set_up(&e->nl_dom0[b], dev, on, err));
-    /* a veth's peer loses its carrier with it; a tap's has to be told (the node's end) */
-    if (e->dl_up[b] != MN_NONE)
-        TRY(mn_emu_dl_carrier(e->dl, e->dl_up[b], 1, on, err));
-    for (uint32_t r = 0; r < e->w->nradios; r++)
-        if (e->w->radios[r].box == b) {
-            nm(e, dev, 'a', r);
-            TRY(mn_emu_link_set_up(&e->nl_dom0[b], dev, on, err));
-        }
+    TRY(box_links(e, b, on, err));
     e->powered[b] = (uint8_t)on;
-    if (on) { /* routes through a device that went down are gone: put the default back */
-        char gw[24];
-        snprintf(dev, sizeof dev, "%sup", e->P);
-        ip4s(gw, A_UP + 4 * b + 1, -1);
-        TRY(route(e, &e->nl_dom0[b], "0.0.0.0/0", gw, dev, 0, 0, err));
-        TRY(route(e, &e->nl_dom0[b], "::/0", "fe80::a", dev, 0, 0, err));
+    if (on) /* routes through a device that went down are gone: put the default back */
+        TRY(box_routes(e, b, err));
+    return MN_OK;
+}
+
+/*
+ * The users on radio r (all radios of box b when r is MN_NONE) plumbed again: their host
+ * routes left with the segment's device; re-attaching also announces them (gratuitous ARP
+ * / NA).
+ */
+static int users_replumb(mn_emu *e, uint32_t b, uint32_t r, mn_err *err)
+{
+    for (uint32_t u = 0; u < e->w->nusers; u++) {
+        const e_user *U = &e->user[u];
+        uint32_t v = U->vap;
+        if (v == MN_NONE || U->box != b || (r != MN_NONE && U->radio != r))
+            continue;
+        TRY(user_detach(e, u, err));
+        TRY(user_attach(e, u, v, err));
     }
     return MN_OK;
+}
+
+/* Every host route of the underlay again (after a topology link came back: the kernel dropped
+ * those through it): servers, boxes' uplink addresses, instances, users. */
+static int underlay_relocate(mn_emu *e, mn_err *err)
+{
+    char a6[64];
+    for (size_t k = 0; k + 1 < e->nn; k++) {
+        ip6s(a6, 0x102, (uint32_t)k, -1);
+        TRY(underlay_locate(e, A_SRV + (uint32_t)k, a6, k, MN_NONE, err));
+    }
+    for (uint32_t b = 0; b < e->w->nboxes; b++)
+        TRY(underlay_locate(e, A_UP + 4 * b + 2, NULL, e->under[b], b, err));
+    for (uint32_t i = 0; i < e->w->nvaps + e->w->nvms; i++) {
+        uint32_t box = e->inst[i].box;
+        if (box == MN_NONE)
+            continue;
+        ip6s(a6, 0x100, i, -1);
+        TRY(underlay_locate(e, A_INST + i, has6(inst_stacks(e, i)) ? a6 : NULL, e->under[box], box,
+                            err));
+    }
+    for (uint32_t b = 0; b < e->w->nboxes; b++)
+        TRY(users_replumb(e, b, MN_NONE, err));
+    return MN_OK;
+}
+
+int mn_emu_fault(mn_emu *e, int kind, uint32_t idx, int up, mn_err *err)
+{
+    const mn_world *w = e->w;
+    char dev[MN_EMU_NAME_MAX];
+    switch (kind) {
+    case MN_FAULT_BOX:
+        if (idx >= w->nboxes)
+            return MN_ERR(err, MN_EINVAL, "no such box");
+        TRY(box_links(e, idx, up, err));
+        if (!up)
+            return MN_OK;
+        if (e->powered[idx])
+            TRY(box_routes(e, idx, err));
+        /*
+         * The node's neighbour entry for this dom0 may be probing (INCOMPLETE, retried
+         * every second, what it sent meanwhile queued): a gratuitous ARP settles it now.
+         */
+        snprintf(dev, sizeof dev, "%sup", e->P);
+        TRY(mn_emu_garp_send(mn_emu_box_ns(e, idx), dev, A_UP + 4 * idx + 2, NULL, err));
+        return users_replumb(e, idx, MN_NONE, err);
+    case MN_FAULT_RADIO:
+        if (idx >= w->nradios)
+            return MN_ERR(err, MN_EINVAL, "no such radio");
+        nm(e, dev, 'a', idx);
+        TRY(mn_emu_link_set_up(&e->nl_dom0[w->radios[idx].box], dev, up, err));
+        return up ? users_replumb(e, w->radios[idx].box, idx, err) : MN_OK;
+    case MN_FAULT_LINK:
+        if (idx >= e->n->nlinks)
+            return MN_ERR(err, MN_EINVAL, "no such topology link");
+        if (e->dl_link[idx] != MN_NONE) { /* taps: their carrier off, the routes stay */
+            TRY(mn_emu_dl_carrier(e->dl, e->dl_link[idx], 0, up, err));
+            TRY(mn_emu_dl_carrier(e->dl, e->dl_link[idx], 1, up, err));
+            if (!up)
+                return MN_OK;
+            char ns[MN_EMU_NAME_MAX]; /* the neighbours may be probing: settle them (as a box) */
+            nm(e, dev, 'l', idx);
+            ns_node(e, ns, e->n->links[idx].a);
+            TRY(mn_emu_garp_send(ns, dev, A_LINK + 4 * idx + 1, NULL, err));
+            ns_node(e, ns, e->n->links[idx].b);
+            return mn_emu_garp_send(ns, dev, A_LINK + 4 * idx + 2, NULL, err);
+        }
+        nm(e, dev, 'l', idx);
+        TRY(mn_emu_link_set_up(&e->nl_node[e->n->links[idx].a], dev, up, err));
+        TRY(mn_emu_link_set_up(&e->nl_node[e->n->links[idx].b], dev, up, err));
+        return up ? underlay_relocate(e, err) : MN_OK;
+    default:
+        return MN_ERR(err, MN_EINVAL, "VM faults are not emulated");
+    }
 }
 
 static const mn_backend_ops emu_backend = {

@@ -102,6 +102,15 @@ typedef void (*mn_emu_vap_at)(const void *ctx, uint32_t v, uint32_t *box, uint32
  */
 uint32_t mn_emu_best_vap(const mn_world *w, mn_emu_vap_at where, const void *ctx, uint32_t op,
                          unsigned stacks, mn_pos at);
+/*
+ * A fault's effect (emu/faults.c): kind MN_FAULT_BOX takes box idx's uplink and radio
+ * segments down, MN_FAULT_RADIO radio idx's segment, MN_FAULT_LINK topology link idx's
+ * two ends (veth: both down; tap: both carriers off); what is placed and associated stays,
+ * cut off. up = 1 brings them back, with the routes the kernel dropped meanwhile (default
+ * routes, the users' host routes, for a link the underlay's) and each re-plumbed user's
+ * gratuitous ARP / NA. MN_FAULT_VM: MN_EINVAL (not emulated).
+ */
+int mn_emu_fault(mn_emu *e, int kind, uint32_t idx, int up, mn_err *err);
 /* The backend, for policies and the front end. */
 const mn_backend *mn_emu_backend(mn_emu *e);
 /* Removes everything (keep = 0) or leaves it for inspection; frees e. NULL is a no-op. */

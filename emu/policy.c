@@ -27,6 +27,7 @@ typedef struct p_user {
     mn_emu_user_sla acc;
     mn_time outage_since; /* scenario time its outage began */
     uint8_t was_online, came_online, violating, in_outage;
+    double viol_active; /* this window: wall seconds its violating flows were sending */
 } p_user;
 
 typedef struct p_log {
@@ -85,6 +86,7 @@ struct mn_emu_pol {
     ev_timer timer;
     int status;
     mn_err status_err;
+    uint8_t *box_failed, *radio_failed; /* faults (emu/faults.c): held down now */
 };
 
 static double wall_now(void)
@@ -474,7 +476,7 @@ static int view_refresh(mn_emu_pol *p, mn_err *err)
         V->hosted = p->box[b].hosted;
         V->pinned = p->box[b].pinned;
         V->powered = p->box[b].powered;
-        V->up = 1;
+        V->up = (uint8_t)!p->box_failed[b];
         V->users = 0;
     }
     for (uint32_t r = 0; r < w->nradios; r++) {
@@ -487,6 +489,7 @@ static int view_refresh(mn_emu_pol *p, mn_err *err)
         if (V->air_cap < 1 - MN_WORLD_MAX_BEACON_SHARE)
             V->air_cap = 1 - MN_WORLD_MAX_BEACON_SHARE;
         V->n_tx = 0; /* counted below: every associated user sends (its flows run throughout) */
+        V->up = (uint8_t)(!p->radio_failed[r] && !p->box_failed[R->box]);
     }
     for (uint32_t i = 0; i < p->view.ninsts; i++) {
         mn_view_inst *V = &p->vinsts[i];
@@ -578,11 +581,13 @@ int mn_emu_pol_create(mn_emu *e, const mn_net *n, const mn_emu_pol_opts *o, mn_e
     p->vsla_min = mn_calloc(w->nslas + 1, sizeof *p->vsla_min);
     p->vsite_ids = mn_calloc(w->nsites + 1, sizeof *p->vsite_ids);
     p->usr = mn_calloc(w->nusers + 1, sizeof *p->usr);
+    p->box_failed = mn_calloc(w->nboxes + 1, 1);
+    p->radio_failed = mn_calloc(w->nradios + 1, 1);
     for (size_t s = 0; p->vsite_ids && s < w->nsites; s++)
         p->vsite_ids[s] = w->sites[s].id;
-    if (!p->usr || !p->vsite_ids || !p->nl || !p->box || !p->radio_rx || !p->radio_tx ||
-        !p->share || !p->leg || !p->st || !p->pos_set || !p->pos_fixed || !p->vboxes ||
-        !p->vradios || !p->vinsts || !p->vusers || !p->vsla_min) {
+    if (!p->usr || !p->vsite_ids || !p->box_failed || !p->radio_failed || !p->nl || !p->box ||
+        !p->radio_rx || !p->radio_tx || !p->share || !p->leg || !p->st || !p->pos_set ||
+        !p->pos_fixed || !p->vboxes || !p->vradios || !p->vinsts || !p->vusers || !p->vsla_min) {
         mn_emu_pol_destroy(p);
         return MN_ERR(err, MN_ENOMEM, "out of memory for the policies' view");
     }
@@ -812,8 +817,10 @@ static const mn_sla *flow_sla(const mn_emu_pol *p, size_t k)
  * datagrams' mean one-way delay exceeds max-delay; an associated user
  * violates when one of its flows does. An online user without a vAP is in
  * outage, violating from max-outage after the outage began. Only the part
- * of the window the flows were sending in counts (the last window may run
- * past the traffic's end); a window less than half in it is not judged.
+ * of the window the traffic was sending in counts (the last window may run
+ * past the traffic's end); a window less than half in it is not judged; so
+ * is a flow sending in less than half of it (a session that starts or ends
+ * there, or is not on: see below).
  * Example: a 4 Mbit/s stream under a 3 Mbit/s minimum through a 2 Mbit/s
  * uplink receives ~1.9 Mbit/s < 3 x 0.95: the whole window is violation.
  */
@@ -826,8 +833,10 @@ static void sla_tick(mn_emu_pol *p)
     p->sla_last = now;
     double frac = dt > 0 ? fmin(1, fmax(0, sending / dt)) : 0;
     const mn_world *w = p->w;
-    for (uint32_t u = 0; u < w->nusers; u++)
+    for (uint32_t u = 0; u < w->nusers; u++) {
         p->usr[u].violating = 0;
+        p->usr[u].viol_active = 0;
+    }
     int judged = frac >= 0.5;
     double span = sending * p->scale; /* scenario seconds of traffic in the window */
     for (size_t k = 0; k < p->nflows; k++) {
@@ -839,12 +848,35 @@ static void sla_tick(mn_emu_pol *p)
         if (!judged || !sla || u >= w->nusers || !p->vusers[u].online ||
             p->vusers[u].vap == MN_NONE)
             continue;
+        /*
+         * The part of the window the flow was sending in: a session's
+         * [start_s, stop_s), a sized transfer's until the receiver read its
+         * end; the whole run for a continuous flow. A flow sending for
+         * less than 0.1 s (or half the window, if that is shorter) of it is
+         * not judged in it: too little to measure. No session: no demand,
+         * as in the simulator, where an SLA applies to active sessions; the
+         * violation is the time its violating flows were sending.
+         */
+        const mn_emu_flow_spec *fs = mn_emu_traffic_spec(p->traffic, k);
+        double from = fmax(fmax(t0, 0), fs->start_s);
+        double to = fmin(now, p->traffic_dur);
+        if (fs->stop_s > 0)
+            to = fmin(to, fs->stop_s);
+        if (fs->tcp && fs->size_bytes > 0) {
+            mn_emu_flow_stats st;
+            mn_emu_traffic_snapshot(p->traffic, k, &st);
+            if (st.eof_at > 0)
+                to = fmin(to, st.eof_at);
+        }
+        double active = to - from;
+        if (!(active >= fmin(0.1, 0.5 * dt)))
+            continue;
         p_user *S = &p->usr[u];
         const mn_service *svc = &w->services[p->flow_svc[k]];
         double need = sla->min_bps;
         if (need > 0 && svc->rate_bps > 0)
             need = fmin(need, svc->rate_bps);
-        double bps = (double)bytes * 8 / sending; /* wall seconds: the rates are real ones */
+        double bps = (double)bytes * 8 / active; /* wall seconds: the rates are real ones */
         if (need > 0) {
             if (S->acc.min_bps == 0 || need > S->acc.min_bps)
                 S->acc.min_bps = need;
@@ -854,8 +886,10 @@ static void sla_tick(mn_emu_pol *p)
         if (n && delay > S->acc.worst_delay_s)
             S->acc.worst_delay_s = delay;
         if ((need > 0 && bps < need * (1 - MN_EMU_SLA_TOLERANCE)) ||
-            (sla->max_delay > 0 && n && delay > mn_time_to_sec(sla->max_delay)))
+            (sla->max_delay > 0 && n && delay > mn_time_to_sec(sla->max_delay))) {
             S->violating = 1;
+            S->viol_active += active;
+        }
     }
     if (!judged)
         return;
@@ -867,7 +901,8 @@ static void sla_tick(mn_emu_pol *p)
         }
         S->acc.windows++;
         S->acc.online_s += span;
-        double viol = S->violating ? span : 0;
+        /* the part of the window its violating flows were sending (a continuous flow: all) */
+        double viol = S->violating ? fmin(span, span * S->viol_active / sending) : 0;
         if (p->vusers[u].vap == MN_NONE) {
             const mn_sla *sla = w->users[u].sla != MN_NONE ? &w->slas[w->users[u].sla] : NULL;
             if (!S->in_outage) {
@@ -1102,6 +1137,67 @@ int mn_emu_pol_tick(mn_emu_pol *p, mn_err *err)
     return rc;
 }
 
+/* ---- faults (emu/faults.c) ---- */
+
+static const char *fault_target_id(const mn_emu_pol *p, int kind, uint32_t target)
+{
+    const mn_world *w = p->w;
+    switch (kind) {
+    case MN_FAULT_BOX:
+        return box_id(p, target);
+    case MN_FAULT_RADIO:
+        return target < w->nradios ? w->radios[target].id : "";
+    case MN_FAULT_LINK:
+        return target < p->n->nlinks ? p->n->links[target].id : "";
+    default:
+        return target < w->nvms ? w->vms[target].id : "";
+    }
+}
+
+int mn_emu_pol_fault(mn_emu_pol *p, const mn_emu_pol_fault_ev *ev, mn_err *err)
+{
+    const mn_world *w = p->w;
+    mn_time now_was = p->view.now;
+    const char *was = p->source;
+    p->view.now = ev->t;
+    p->source = "fault";
+    char detail[200];
+    snprintf(detail, sizeof detail, "%s %s%s%s",
+             ev->kind == MN_FAULT_BOX     ? "box"
+             : ev->kind == MN_FAULT_RADIO ? "radio"
+             : ev->kind == MN_FAULT_LINK  ? "link"
+                                          : "vm",
+             ev->changed ? (ev->down ? "down" : "up") : (ev->down ? "already down" : "still down"),
+             ev->rc == MN_OK ? "" : "; not emulated: ", ev->rc == MN_OK ? "" : ev->msg);
+    logf_(p, ev->down ? "fail" : "repair", fault_target_id(p, ev->kind, ev->target), ev->fault_id,
+          "", ev->rc, detail);
+    int rc = MN_OK;
+    if (ev->changed) {
+        if (ev->kind == MN_FAULT_BOX && ev->target < w->nboxes)
+            p->box_failed[ev->target] = ev->down;
+        else if (ev->kind == MN_FAULT_RADIO && ev->target < w->nradios)
+            p->radio_failed[ev->target] = ev->down;
+        else if (ev->kind == MN_FAULT_LINK && ev->target < p->n->nlinks)
+            mn_routes_set_up(p->routes, ev->target, !ev->down); /* box_latency, as the simulator */
+        rc = view_refresh(p, err);
+        /* the rules' box-failure trigger, as the simulator's on_down (w_rules_event) */
+        if (rc == MN_OK && ev->kind == MN_FAULT_BOX && ev->down) {
+            if (w->rules.nrules && w->policies.agent) {
+                p->source = "rule";
+                rc = mn_rules_run(&w->rules, &p->view, &p->be, MN_RULE_ON_BOX_FAILURE, ev->target,
+                                  rule_log, p, err);
+                if (rc == MN_ERANGE || rc == MN_EINVAL)
+                    rc = MN_OK; /* a refusal: logged by the checking backend */
+                if (rc == MN_OK)
+                    rc = view_refresh(p, err);
+            }
+        }
+    }
+    p->source = was;
+    p->view.now = now_was;
+    return rc;
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
@@ -1252,6 +1348,8 @@ void mn_emu_pol_destroy(mn_emu_pol *p)
     mn_free(p->migs);
     mn_free(p->log);
     mn_free(p->usr);
+    mn_free(p->box_failed);
+    mn_free(p->radio_failed);
     mn_free(p->hos);
     mn_free(p->flow_user);
     mn_free(p->flow_svc);

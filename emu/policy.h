@@ -8,7 +8,8 @@
  * Owns:      the view's arrays, the books (CPU, memory and uplink reserved
  *            on each box), one netlink socket per dom0 (byte counters), the
  *            users' mobility legs, the "policy" and "mobility" RNG streams,
- *            the migration records and the action log.
+ *            the migration records, the action log and which boxes and
+ *            radios a fault holds down (mn_emu_pol_fault).
  * Borrows:   the emulation and its net (they must outlive it), the ev loop.
  * Invariant: policies read only the view and act only through the checking
  *            backend, which refuses (MN_ERANGE / MN_EINVAL, as the
@@ -171,6 +172,28 @@ void mn_emu_pol_sla_totals(const mn_emu_pol *p, double *violation_s, double *out
  */
 int mn_emu_pol_set_traffic(mn_emu_pol *p, const mn_emu_traffic *t, const uint32_t *flow_user,
                            const uint32_t *flow_svc, size_t nflows, double duration_s, mn_err *err);
+
+/* A failure or repair as emu/faults.c applied it. */
+typedef struct mn_emu_pol_fault_ev {
+    mn_time t;            /* scenario time it was scheduled at */
+    int kind;             /* mn_fault_kind */
+    uint32_t target;      /* box, radio, topology link or VM index */
+    const char *fault_id; /* the scenario's <fault> id */
+    uint8_t down;         /* a failure (1) or a repair (0) */
+    uint8_t changed;      /* the target went down or came up (not held by another fault too) */
+    int rc;               /* the emulation backend's result (MN_OK; else not emulated: msg) */
+    const char *msg;
+} mn_emu_pol_fault_ev;
+/*
+ * A fault seen by the policies: logged (source "fault", action "fail" or
+ * "repair", subject the target, from the fault's id, at its scenario
+ * time); when the target changed, the view's box or radio up flags (a
+ * link: the routes' box_latency) follow, and a box gone down fires the
+ * rules' box-failure trigger for it (mn_rules_run, as the simulator's
+ * on_down; when the scenario has rules and agent="on"). Returns MN_OK or
+ * an error other than a refusal.
+ */
+int mn_emu_pol_fault(mn_emu_pol *p, const mn_emu_pol_fault_ev *ev, mn_err *err);
 
 /* Counts: ticks run, placements made, actions refused. */
 void mn_emu_pol_counts(const mn_emu_pol *p, unsigned *ticks, unsigned *placed, unsigned *refused);

@@ -29,6 +29,8 @@ typedef struct t_flow {
     ev_io tx_w;       /* TCP: the sender writes when writable */
     int tx_done;      /* TCP: shut down for writing */
     int tx_connected; /* TCP: the thread's copy of st.connected */
+    int tx_opened;    /* TCP: connect was called (at the session's start) */
+    uint64_t tx_left; /* TCP with size_bytes: bytes still to write */
     struct mn_emu_traffic *t;
     uint32_t num;
     double next; /* s since start: the next datagram is due */
@@ -171,22 +173,48 @@ static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
     }
 }
 
+/* A TCP flow's connect (at the start, or at its session's start): writes when writable. */
+static void tcp_open(mn_emu_traffic *t, t_flow *f)
+{
+    struct sockaddr_storage to;
+    socklen_t tolen = flow_addr(&f->spec, 1, f->spec.port, &to);
+    f->tx_opened = 1;
+    f->tx_left = f->spec.size_bytes;
+    if (connect(f->tx, (struct sockaddr *)&to, tolen) != 0 && errno != EINPROGRESS) {
+        int e = errno;
+        pthread_mutex_lock(&t->mu);
+        f->st.tcp_error = e;
+        f->st.send_errors++;
+        pthread_mutex_unlock(&t->mu);
+        f->tx_done = 1;
+    } else {
+        ev_io_start(t->loop, &f->tx_w);
+    }
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)revents;
     mn_emu_traffic *t = w->data;
-    double now = mono(), rel = now - t->start, until = t->end - t->start;
+    double now = mono(), rel = now - t->start, until_run = t->end - t->start, until;
     uint8_t buf[2048];
     for (size_t i = 0; i < t->n; i++) {
         t_flow *f = t->flows[i];
         if (f->spec.tcp) {
-            if (now >= t->end && !f->tx_done) {
+            if (!f->tx_opened && !f->tx_done && rel >= f->spec.start_s && now < t->end)
+                tcp_open(t, f);
+            if (f->tx_opened && !f->tx_done &&
+                (now >= t->end || (f->spec.stop_s > 0 && rel >= f->spec.stop_s))) {
                 ev_io_stop(loop, &f->tx_w);
                 shutdown(f->tx, SHUT_WR);
                 f->tx_done = 1;
             }
             continue;
         }
+        if (f->spec.stop_s > 0 && f->spec.stop_s < until_run)
+            until = f->spec.stop_s;
+        else
+            until = until_run;
         double mean = f->spec.payload * 8.0 / f->spec.rate_bps;
         if (f->next < rel - 0.05) /* a late timer: send at most 50 ms of backlog */
             f->next = rel - 0.05;
@@ -244,6 +272,11 @@ static void on_tcp_data(struct ev_loop *loop, ev_io *w, int revents)
         s->received += (uint64_t)r;
         pthread_mutex_unlock(&f->t->mu);
     }
+    if (r == 0) {
+        pthread_mutex_lock(&f->t->mu);
+        f->st.eof_at = mono() - f->t->start;
+        pthread_mutex_unlock(&f->t->mu);
+    }
     if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
         ev_io_stop(loop, w);
         close(f->conn);
@@ -295,10 +328,17 @@ static void on_tcp_writable(struct ev_loop *loop, ev_io *w, int revents)
     }
     if (mono() >= t->end)
         return; /* the tick shuts it down */
-    ssize_t r;
+    ssize_t r = 0;
     uint64_t sent = 0;
-    while ((r = send(f->tx, t->buf, sizeof t->buf, MSG_NOSIGNAL)) > 0)
+    int sized = f->spec.size_bytes > 0;
+    while (!sized || f->tx_left > 0) {
+        size_t n = sized && f->tx_left < sizeof t->buf ? (size_t)f->tx_left : sizeof t->buf;
+        if ((r = send(f->tx, t->buf, n, MSG_NOSIGNAL)) <= 0)
+            break;
         sent += (uint64_t)r;
+        if (sized)
+            f->tx_left -= (uint64_t)r;
+    }
     int e = r < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
     pthread_mutex_lock(&t->mu);
     f->st.sent += sent;
@@ -307,8 +347,10 @@ static void on_tcp_writable(struct ev_loop *loop, ev_io *w, int revents)
         f->st.send_errors++;
     }
     pthread_mutex_unlock(&t->mu);
-    if (e) {
+    if (e || (sized && f->tx_left == 0)) { /* an error, or the session's size all written */
         ev_io_stop(loop, w);
+        if (!e)
+            shutdown(f->tx, SHUT_WR);
         f->tx_done = 1;
     }
 }
@@ -455,18 +497,13 @@ int mn_emu_traffic_start(mn_emu_traffic *t, double duration_s, mn_err *err)
     for (size_t i = 0; i < t->n; i++) {
         t_flow *f = t->flows[i];
         if (f->spec.tcp) {
-            struct sockaddr_storage to;
-            socklen_t tolen = flow_addr(&f->spec, 1, f->spec.port, &to);
-            if (connect(f->tx, (struct sockaddr *)&to, tolen) != 0 && errno != EINPROGRESS) {
-                f->st.tcp_error = errno;
-                f->st.send_errors++;
-                f->tx_done = 1;
-            } else {
-                ev_io_start(t->loop, &f->tx_w);
-            }
+            if (f->spec.start_s <= 0)
+                tcp_open(t, f); /* the thread does not exist yet: the mutex is uncontended */
             continue;
         }
-        f->next = f->spec.poisson ? -log(uniform(t)) * f->spec.payload * 8.0 / f->spec.rate_bps : 0;
+        f->next =
+            (f->spec.start_s > 0 ? f->spec.start_s : 0) +
+            (f->spec.poisson ? -log(uniform(t)) * f->spec.payload * 8.0 / f->spec.rate_bps : 0);
     }
     t->running = 1;
     ev_timer_start(t->loop, &t->tick);

@@ -32,15 +32,20 @@
  *            Sequence numbers count datagrams the kernel took (sendto
  *            succeeded); a failed send is counted in send_errors.
  *
+ * Sessions: a flow sends only in [start_s, stop_s) (UDP) or from start_s
+ * (TCP); its sockets exist for the whole run, each flow on a port of its own.
+ *
  * Constant rate: one datagram every payload*8/rate s. Poisson: exponential
  * gaps of the same mean. Sending is driven by a 1 ms timer on the traffic
  * loop that sends every datagram that is due (a late timer sends the
  * backlog, up to 50 ms of it).
  *
  * TCP bulk (spec.tcp): one connection from src to dst:port, opened at
- * start, written as fast as TCP takes it (paced at rate_bps by
- * SO_MAX_PACING_RATE when rate_bps > 0) until the duration ends, then
- * shut down for writing; the receiver reads and counts bytes. For a TCP
+ * start (a session's: at its start_s), written as fast as TCP takes it
+ * (paced at rate_bps by SO_MAX_PACING_RATE when rate_bps > 0) until the
+ * duration ends (a session's: until stop_s, or until size_bytes are
+ * written), then shut down for writing; the receiver reads and counts
+ * bytes and notes when it reads the end of the stream (eof_at). For a TCP
  * flow sent and received count bytes (written by the sender, read by the
  * receiver), bytes = received, there is no header, delay or sequence.
  *
@@ -70,6 +75,11 @@ typedef struct mn_emu_flow_spec {
     int poisson;
     unsigned payload; /* bytes per datagram, >= MN_EMU_TRAFFIC_HDR */
     int tcp;          /* a TCP bulk flow (rate_bps: its pacing cap, 0: none; payload unused) */
+    /* A session (0, 0, 0: the whole run, as before): sends from start_s (s since the start)
+       to stop_s (0: the end of the run); a TCP flow connects at start_s and, with
+       size_bytes > 0, writes exactly size_bytes then shuts down for writing. */
+    double start_s, stop_s;
+    uint64_t size_bytes;
 } mn_emu_flow_spec;
 
 typedef struct mn_emu_flow_stats {
@@ -81,6 +91,8 @@ typedef struct mn_emu_flow_stats {
     uint64_t last_seq;
     int connected; /* TCP: the connection was established */
     int tcp_error; /* TCP: errno of a failed connect or write, else 0 */
+    double
+        eof_at; /* TCP: when the receiver read the end of the stream, s since the start; 0: not */
 } mn_emu_flow_stats;
 
 typedef struct mn_emu_traffic mn_emu_traffic;

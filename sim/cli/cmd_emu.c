@@ -1,16 +1,19 @@
 /* cmd_emu.c - `mnetsim emu`: a scenario on real namespaces, traffic, pcap, reports. */
 #include <ev.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../../emu/backend.h"
 #include "../../emu/delayline.h"
+#include "../../emu/faults.h"
 #include "../../emu/capture.h"
 #include "../../emu/clock_ev.h"
 #include "../../emu/gap.h"
@@ -82,10 +85,15 @@ struct run {
     mn_emu_traffic *traffic;
     mn_emu_capture *cap;
     mn_emu_pol *pol;
+    mn_emu_faults *faults; /* the scenario's faults on the real-time clock */
     uint32_t *flow_user, *flow_svc; /* per flow */
     int *flow_dir;
+    uint32_t *flow_sess; /* per flow: its session's index among its user's and service's */
     size_t nflows;
-    char (*pcap)[4096]; /* per capture point: its file */
+    int sessions;          /* --traffic sessions (else continuous: one flow for the whole run) */
+    size_t ndrawn;         /* sessions drawn for the emulated users (each one flow per direction) */
+    size_t ndrawn_kind[2]; /* of them: transfers, streams (MN_SVC_*) */
+    char (*pcap)[4096];    /* per capture point: its file */
     size_t npcap;
     size_t *user_point;   /* per user: its capture point, SIZE_MAX when none */
     struct mig_gap *gaps; /* per (migration, affected flow) */
@@ -177,63 +185,161 @@ static int flow_family(const mn_world *w, uint32_t u, uint32_t s)
     return AF_INET;
 }
 
+/* The most flows a run makes (ports 5000 up, three descriptors each). */
+#define MAX_FLOWS 8000
+
+/*
+ * The flows of user u's session of service s: one per direction, sending in [t0, t1) wall
+ * s since the start (0, 0: the whole run); a transfer's writes size bytes (0: until the end).
+ */
+static int add_session(struct run *r, uint32_t u, uint32_t s, uint32_t sess, double t0, double t1,
+                       uint64_t size, mn_err *err)
+{
+    const mn_world *w = &r->net->world;
+    const mn_service *S = &w->services[s];
+    const char *ens;
+    uint32_t eip;
+    if (mn_emu_service_end(r->emu, u, s, &ens, &eip) != MN_OK)
+        return MN_OK;
+    for (int dir = MN_DIR_DOWN; dir <= MN_DIR_UP; dir++) {
+        if (!(S->direction & dir))
+            continue;
+        if (r->nflows >= MAX_FLOWS)
+            return MN_ERR(err, MN_ERANGE,
+                          "traffic: more than %d flows (sessions x directions); shorten "
+                          "--duration, lower --time-scale or use --traffic continuous",
+                          MAX_FLOWS);
+        size_t cap = r->nflows + 1;
+        uint32_t *nu = realloc(r->flow_user, cap * sizeof *nu);
+        if (nu)
+            r->flow_user = nu;
+        uint32_t *ns = realloc(r->flow_svc, cap * sizeof *ns);
+        if (ns)
+            r->flow_svc = ns;
+        int *nd = realloc(r->flow_dir, cap * sizeof *nd);
+        if (nd)
+            r->flow_dir = nd;
+        uint32_t *nx = realloc(r->flow_sess, cap * sizeof *nx);
+        if (nx)
+            r->flow_sess = nx;
+        if (!nu || !ns || !nd || !nx)
+            return MN_ERR(err, MN_ENOMEM, "out of memory");
+        mn_emu_flow_spec f;
+        memset(&f, 0, sizeof f);
+        int down = dir == MN_DIR_DOWN;
+        if (r->sessions)
+            snprintf(f.id, sizeof f.id, "%s/%s/%s#%u", w->users[u].id, S->id, down ? "down" : "up",
+                     sess);
+        else
+            snprintf(f.id, sizeof f.id, "%s/%s/%s", w->users[u].id, S->id, down ? "down" : "up");
+        snprintf(f.tx_ns, sizeof f.tx_ns, "%s", down ? ens : mn_emu_user_ns(r->emu, u));
+        snprintf(f.rx_ns, sizeof f.rx_ns, "%s", down ? mn_emu_user_ns(r->emu, u) : ens);
+        f.src = down ? eip : mn_emu_user_ip(r->emu, u);
+        f.dst = down ? mn_emu_user_ip(r->emu, u) : eip;
+        f.port = (uint16_t)(5000 + r->nflows);
+        f.family = flow_family(w, u, s);
+        if (f.family == AF_INET6) {
+            addr6_of(f.src, f.src6);
+            addr6_of(f.dst, f.dst6);
+        }
+        /* streams: UDP at their rate, constant; transfers: TCP bulk, paced at their rate cap
+           when they have one */
+        f.tcp = S->kind == MN_SVC_TRANSFER;
+        f.rate_bps = f.tcp             ? (S->rate_bps > 0 ? S->rate_bps : 0)
+                     : S->rate_bps > 0 ? S->rate_bps
+                                       : 10e6;
+        double pkt = S->packet_bytes > 0 ? S->packet_bytes : 1200;
+        f.payload = (unsigned)(pkt < 64 ? 64 : pkt > 1400 ? 1400 : pkt);
+        f.start_s = t0;
+        f.stop_s = t1;
+        f.size_bytes = f.tcp ? size : 0;
+        int rc = mn_emu_traffic_add(r->traffic, &f, err);
+        if (rc != MN_OK)
+            return rc;
+        r->flow_user[r->nflows] = u;
+        r->flow_svc[r->nflows] = s;
+        r->flow_dir[r->nflows] = dir;
+        r->flow_sess[r->nflows] = sess;
+        r->nflows++;
+    }
+    return MN_OK;
+}
+
+/*
+ * --traffic continuous: one flow per emulated user, service and direction for the whole run.
+ * --traffic sessions: each user's sessions of each service, drawn as the simulator draws them
+ * (mn_service_draw_gap, mn_service_draw_amount) from the stream "emu-sessions" of the
+ * scenario's seed, users and then services in scenario order, over the scenario time the run
+ * covers (H = --duration x F, F = --time-scale): arrivals a_1 = gap_1, a_k = a_(k-1) + gap_k
+ * while a_k < H; a stream holds [a_k, min(a_k + duration_k, H)); a transfer sends size_k bytes
+ * from a_k. Every user of the world draws (emulated or not, --part or not), so a user's
+ * sessions are the same in every run of one scenario and seed. Wall times are scenario / F:
+ * a 60 s session at F = 60 lasts 1 s.
+ * Example: interarrival exponential(20s), --duration 4s --time-scale 10 (H = 40 s): gaps
+ * 12.1, 9.8, 25.0 s give sessions at 12.1 and 21.9 s (1.21 and 2.19 s wall), not 46.9.
+ */
 static int add_flows(struct run *r, mn_err *err)
 {
     const mn_world *w = &r->net->world;
-    size_t cap = w->nusers * w->nservices * 2 + 1;
-    r->flow_user = calloc(cap, sizeof *r->flow_user);
-    r->flow_svc = calloc(cap, sizeof *r->flow_svc);
-    r->flow_dir = calloc(cap, sizeof *r->flow_dir);
-    if (!r->flow_user || !r->flow_svc || !r->flow_dir)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    for (uint32_t u = 0; u < w->nusers; u++) {
-        if (mn_emu_user_vap(r->emu, u) == MN_NONE)
-            continue;
-        for (uint32_t s = 0; s < w->nservices; s++) {
+    if (!r->sessions) {
+        for (uint32_t u = 0; u < w->nusers; u++) {
+            if (mn_emu_user_vap(r->emu, u) == MN_NONE)
+                continue;
+            for (uint32_t s = 0; s < w->nservices; s++)
+                if (w->users[u].services & (1u << s)) {
+                    int rc = add_session(r, u, s, 0, 0, 0, 0, err);
+                    if (rc != MN_OK)
+                        return rc;
+                }
+        }
+        return MN_OK;
+    }
+    mn_rng *rng;
+    int rc = mn_rng_create(r->net->has_seed ? r->net->seed : 1, "emu-sessions", NULL, &rng, err);
+    if (rc != MN_OK)
+        return rc;
+    double F = r->time_scale, H = r->duration * F;
+    for (uint32_t u = 0; u < w->nusers && rc == MN_OK; u++) {
+        int emulated = mn_emu_user_vap(r->emu, u) != MN_NONE;
+        for (uint32_t s = 0; s < w->nservices && rc == MN_OK; s++) {
             if (!(w->users[u].services & (1u << s)))
                 continue;
             const mn_service *S = &w->services[s];
-            const char *ens;
-            uint32_t eip;
-            if (mn_emu_service_end(r->emu, u, s, &ens, &eip) != MN_OK)
-                continue;
-            for (int dir = MN_DIR_DOWN; dir <= MN_DIR_UP; dir++) {
-                if (!(S->direction & dir))
+            double a = 0;
+            for (uint32_t k = 0; rc == MN_OK; k++) {
+                a += mn_time_to_sec(mn_service_draw_gap(S, rng));
+                if (a >= H)
+                    break;
+                uint64_t amount = mn_service_draw_amount(S, rng);
+                if (!emulated)
                     continue;
-                mn_emu_flow_spec f;
-                memset(&f, 0, sizeof f);
-                snprintf(f.id, sizeof f.id, "%s/%s/%s", w->users[u].id, S->id,
-                         dir == MN_DIR_DOWN ? "down" : "up");
-                int down = dir == MN_DIR_DOWN;
-                snprintf(f.tx_ns, sizeof f.tx_ns, "%s", down ? ens : mn_emu_user_ns(r->emu, u));
-                snprintf(f.rx_ns, sizeof f.rx_ns, "%s", down ? mn_emu_user_ns(r->emu, u) : ens);
-                f.src = down ? eip : mn_emu_user_ip(r->emu, u);
-                f.dst = down ? mn_emu_user_ip(r->emu, u) : eip;
-                f.port = (uint16_t)(5000 + r->nflows);
-                f.family = flow_family(w, u, s);
-                if (f.family == AF_INET6) {
-                    addr6_of(f.src, f.src6);
-                    addr6_of(f.dst, f.dst6);
+                r->ndrawn++;
+                r->ndrawn_kind[S->kind == MN_SVC_STREAM]++;
+                if (S->kind == MN_SVC_STREAM) {
+                    double end = fmin(a + mn_time_to_sec((mn_time)amount), H);
+                    rc = add_session(r, u, s, k, a / F, end / F, 0, err);
+                } else {
+                    rc = add_session(r, u, s, k, a / F, 0, amount > 0 ? amount : 1, err);
                 }
-                /* streams: UDP at their rate, constant; transfers: one TCP bulk connection for the
-                   whole run, paced at their rate cap when they have one */
-                f.tcp = S->kind == MN_SVC_TRANSFER;
-                f.rate_bps = f.tcp             ? (S->rate_bps > 0 ? S->rate_bps : 0)
-                             : S->rate_bps > 0 ? S->rate_bps
-                                               : 10e6;
-                double pkt = S->packet_bytes > 0 ? S->packet_bytes : 1200;
-                f.payload = (unsigned)(pkt < 64 ? 64 : pkt > 1400 ? 1400 : pkt);
-                int rc = mn_emu_traffic_add(r->traffic, &f, err);
-                if (rc != MN_OK)
-                    return rc;
-                r->flow_user[r->nflows] = u;
-                r->flow_svc[r->nflows] = s;
-                r->flow_dir[r->nflows] = dir;
-                r->nflows++;
             }
         }
     }
-    return MN_OK;
+    mn_rng_destroy(rng);
+    return rc;
+}
+
+/* Whether flow k's session was sending at wall time t (s since the traffic's start). */
+static int flow_active_at(const struct run *r, size_t k, double t)
+{
+    const mn_emu_flow_spec *f = mn_emu_traffic_spec(r->traffic, k);
+    if (!r->sessions)
+        return 1;
+    if (t < f->start_s)
+        return 0;
+    if (f->stop_s > 0)
+        return t < f->stop_s;
+    const mn_emu_flow_stats *s = mn_emu_traffic_stats(r->traffic, k);
+    return !(s->eof_at > 0 && t > s->eof_at); /* a transfer: until it completed */
 }
 
 /* The captures recognise a TCP flow's data segments by its port. */
@@ -344,7 +450,8 @@ static int measure_gaps(struct run *r, mn_err *err)
         const mn_emu_mig *M = mn_emu_pol_mig(r->pol, m);
         size_t before = r->ngaps;
         for (size_t k = 0; k < r->nflows; k++) {
-            if (!mig_affects(r, M->inst, k))
+            /* sessions: the ones that were on when it moved (the gap window's middle) */
+            if (!mig_affects(r, M->inst, k) || !flow_active_at(r, k, M->wall_start - r->wall_start))
                 continue;
             struct mig_gap *G = &r->gaps[r->ngaps++];
             G->mig = m;
@@ -508,10 +615,13 @@ static void write_sla_json(const struct run *r, FILE *f)
             "  \"sla\": {\"source\": \"emulation: per policy tick and online user, its flows' "
             "received bytes and mean one-way delay over the tick against its SLA (min-throughput "
             "capped at the service's rate, within the tolerance; max-delay; max-outage); scenario "
-            "seconds\", \"tolerance\": %g, \"violation_s\": %.6f, \"outage_s\": %.6f, "
+            "seconds; a flow over the part of a tick its session was sending in\", "
+            "\"tolerance\": %g, \"violation_s\": %.6f, "
+            "\"outage_s\": %.6f, "
             "\"handover_outage_s\": %.6f, \"users_online\": %zu, \"users_violated\": %zu,\n"
             "    \"users\": [",
-            MN_EMU_SLA_TOLERANCE, viol, outage, ho, online, violated);
+            MN_EMU_SLA_TOLERANCE, viol, outage, ho, online,
+            violated);
     for (uint32_t u = 0; u < w->nusers; u++) {
         const mn_emu_user_sla *a = mn_emu_pol_user_sla(r->pol, u);
         fprintf(f, "%s\n      {\"user\": ", u ? "," : "");
@@ -767,6 +877,123 @@ static void write_handover_comparison(const struct run *r, FILE *f)
             S->sum.metrics[MN_M_SLA_VIOLATION_S]);
 }
 
+/* Field k (0-based) of CSV line (no quoting in faults.csv); "" past the end. */
+static void csv_field(const char *line, int k, char *out, size_t cap)
+{
+    const char *p = line;
+    for (int i = 0; i < k && p; i++)
+        p = (p = strchr(p, ',')) ? p + 1 : NULL;
+    size_t n = 0;
+    while (p && p[n] && p[n] != ',' && p[n] != '\n')
+        n++;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, p ? p : "", p ? n : 0);
+    out[p ? n : 0] = 0;
+}
+
+/*
+ * The simulated outage of target id, the order-th (0-based) of that target in the
+ * simulator's sim/faults.csv (fault,kind,target,down_s,up_s,...): 1 when found.
+ */
+static int sim_outage(const struct simrun *S, const char *kind, const char *id, size_t order,
+                      char fault[96], double *down, double *up)
+{
+    char path[4300], line[1024], f[96];
+    snprintf(path, sizeof path, "%s/faults.csv", S->dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    int found = 0;
+    for (size_t seen = 0; !found && fgets(line, sizeof line, fp);) {
+        csv_field(line, 1, f, sizeof f);
+        if (strcmp(f, kind) != 0)
+            continue;
+        csv_field(line, 2, f, sizeof f);
+        if (strcmp(f, id) != 0 || seen++ != order)
+            continue;
+        csv_field(line, 0, fault, 96);
+        csv_field(line, 3, f, sizeof f);
+        *down = strtod(f, NULL);
+        csv_field(line, 4, f, sizeof f);
+        *up = f[0] ? strtod(f, NULL) : -1;
+        found = 1;
+    }
+    fclose(fp);
+    return found;
+}
+
+static const char *fault_target(const struct run *r, int kind, uint32_t t)
+{
+    const mn_world *w = &r->net->world;
+    return kind == MN_FAULT_BOX ? w->boxes[t].id : kind == MN_FAULT_RADIO ? w->radios[t].id
+         : kind == MN_FAULT_LINK ? r->net->links[t].id : w->vms[t].id;
+}
+
+/*
+ * comparison.faults: each emulated outage (emu/faults.c: failure and repair at the
+ * timeline's scenario times, applied on the real-time clock) beside the simulator's
+ * (sim/faults.csv), matched by target and order (the k-th outage of a target in each);
+ * null on the side that has none.
+ */
+static void write_fault_comparison(const struct run *r, FILE *f)
+{
+    static const char *const kinds[] = {"box", "radio", "link", "vm"};
+    const mn_world *w = &r->net->world;
+    size_t no = mn_emu_faults_noutages(r->faults), rows = 0, sim_rows = 0;
+    fprintf(f, "    \"faults\": [");
+    for (size_t k = 0; k < no; k++) {
+        const mn_emu_outage *o = mn_emu_faults_outage(r->faults, k);
+        size_t order = 0;
+        for (size_t j = 0; j < k; j++) {
+            const mn_emu_outage *q = mn_emu_faults_outage(r->faults, j);
+            order += q->kind == o->kind && q->target == o->target;
+        }
+        const char *id = fault_target(r, o->kind, o->target);
+        char sf[96];
+        double sd = 0, su = -1;
+        int have = sim_outage(r->sim, kinds[o->kind], id, order, sf, &sd, &su);
+        fprintf(f, "%s\n      {\"kind\": \"%s\", \"target\": ", rows++ ? "," : "", kinds[o->kind]);
+        mn_json_string(f, id);
+        fprintf(f, ", \"order\": %zu, \"emulated\": {\"fault\": ", order + 1);
+        mn_json_string(f, w->faults[o->fault].id);
+        fprintf(f, ", \"down_s\": %.6f, \"up_s\": ", o->down_s);
+        if (o->up_s >= 0)
+            fprintf(f, "%.6f", o->up_s);
+        else
+            fprintf(f, "null");
+        fprintf(f, ", \"late_s\": %.6f, \"emulated\": %s}, \"simulated\": ", o->late_s,
+                o->rc == MN_OK ? "true" : "false");
+        if (have) {
+            fprintf(f, "{\"fault\": ");
+            mn_json_string(f, sf);
+            fprintf(f, ", \"down_s\": %.6f, \"up_s\": ", sd);
+            if (su >= 0)
+                fprintf(f, "%.6f}", su);
+            else
+                fprintf(f, "null}");
+        } else {
+            fprintf(f, "null");
+        }
+        fprintf(f, "}");
+    }
+    /* simulated outages beyond the emulated ones (should be none: the same timeline) */
+    char path[4300], line[1024];
+    snprintf(path, sizeof path, "%s/faults.csv", r->sim->dir);
+    FILE *fp = fopen(path, "r");
+    if (fp) {
+        if (fgets(line, sizeof line, fp))
+            while (fgets(line, sizeof line, fp))
+                sim_rows++;
+        fclose(fp);
+    }
+    fprintf(f,
+            "%s],\n    \"fault_count\": {\"emulated\": %zu, \"simulated\": %zu, \"source\": "
+            "\"emulation: emu/faults.c on the real-time clock (policy.csv source fault); "
+            "simulator: sim/faults.csv; the same draws (sim/models/fault.h)\"},\n",
+            rows ? "\n    " : "", no, sim_rows);
+}
+
 /* summary.json's "simulated" and "comparison": each figure labelled with where it comes from. */
 static const char *latency_note(const struct run *r);
 
@@ -908,6 +1135,7 @@ static void write_comparison_json(const struct run *r, FILE *f)
     }
     fprintf(f, "%s],\n", nu ? "\n    " : "");
     write_handover_comparison(r, f);
+    write_fault_comparison(r, f);
     fprintf(
         f,
         "    \"sources\": {\"emulated_bps\": \"emulation: the sum of the user's flows' throughput "
@@ -925,11 +1153,17 @@ static void write_comparison_json(const struct run *r, FILE *f)
         "\"the simulated migration copies the instance's memory over the uplink in pre-copy rounds "
         "(start_s to end_s) and stops it for the last copy (downtime_s); the emulated one only "
         "re-plumbs its veths and routes (replumb_s), during which the single-threaded generator "
-        "also pauses\", \"the emulation runs one flow per service and direction for the whole run; "
-        "the simulator draws sessions (interarrival, duration or size) and blocks those it cannot "
-        "serve\", \"scenario time: the simulator ran %.3f s (--duration x --time-scale); the "
+        "also pauses\", \"%s\", \"scenario time: the simulator ran %.3f s (--duration x "
+        "--time-scale); the "
         "emulation's traffic ran %.3f s of wall time\"]\n  }\n",
-        latency_note(r), S->duration_s, r->duration);
+        latency_note(r),
+        r->sessions ? "the emulation draws its sessions from its own stream (emu-sessions) and "
+                      "starts every one; the simulator draws from its stream (sessions) and "
+                      "blocks those it cannot serve"
+                    : "the emulation runs one flow per service and direction for the whole "
+                      "run (--traffic continuous); the simulator draws sessions (interarrival, "
+                      "duration or size) and blocks those it cannot serve",
+        S->duration_s, r->duration);
 }
 
 /* Whether any topology link or box uplink of the scenario has a latency. */
@@ -1021,9 +1255,10 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
         return rc;
     fprintf(o.f, "flow,user,service,direction,kind,from_ns,to_ns,offered_bps,sent,received,lost,"
                  "loss,throughput_bps,delay_mean_s,delay_max_s,max_gap_s,radio_bps,path,proto,"
-                 "reordered,family\n");
+                 "reordered,family,session,start_s,end_s,size_bytes,completion_s\n");
     uint64_t sent = 0, recv = 0;
     double thr_sum = 0, delay_sum = 0;
+    size_t nxfer = 0, ndone = 0; /* sized transfer flows, and those that completed */
     for (size_t i = 0; i < r->nflows; i++) {
         const mn_emu_flow_spec *f = mn_emu_traffic_spec(r->traffic, i);
         const mn_emu_flow_stats *s = mn_emu_traffic_stats(r->traffic, i);
@@ -1050,8 +1285,21 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
                 fprintf(o.f, "%s%s", sep, mn_emu_capture_label(r->cap, p));
                 sep = ";";
             }
-        fprintf(o.f, ",%s,%llu,%s\n", f->tcp ? "tcp" : "udp", (unsigned long long)s->reordered,
-                f->family == AF_INET6 ? "ipv6" : "ipv4");
+        fprintf(o.f, ",%s,%llu,%s,%u,%.6f,%.6f,", f->tcp ? "tcp" : "udp",
+                (unsigned long long)s->reordered, f->family == AF_INET6 ? "ipv6" : "ipv4",
+                r->flow_sess[i], f->start_s, f->stop_s > 0 ? f->stop_s : r->duration);
+        if (f->size_bytes)
+            fprintf(o.f, "%llu", (unsigned long long)f->size_bytes);
+        fputc(',', o.f);
+        /* a sized transfer completed when its receiver read the end of the stream */
+        if (f->size_bytes && s->eof_at > 0 && s->bytes == f->size_bytes)
+            fprintf(o.f, "%.6f", s->eof_at - f->start_s);
+        fputc('\n', o.f);
+        if (f->tcp && f->size_bytes) {
+            nxfer++;
+            if (s->eof_at > 0 && s->bytes == f->size_bytes)
+                ndone++;
+        }
         if (!f->tcp) { /* datagrams; a TCP flow counts bytes */
             sent += s->sent;
             recv += s->received;
@@ -1086,6 +1334,15 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
             (unsigned long long)sent, (unsigned long long)recv,
             sent ? (double)(sent - (recv < sent ? recv : sent)) / (double)sent : 0,
             r->nflows ? thr_sum / (double)r->nflows : 0, recv ? delay_sum / (double)recv : 0);
+    fprintf(o.f,
+            "  \"traffic\": {\"mode\": \"%s\", \"sessions_drawn\": %zu, \"streams\": %zu, "
+            "\"transfers\": %zu, \"transfer_flows\": %zu, \"transfers_completed\": %zu, "
+            "\"rng_stream\": \"emu-sessions\", \"seed\": %llu, \"time_scale\": %g, "
+            "\"scenario_s\": %.3f},\n",
+            r->sessions ? "sessions" : "continuous", r->ndrawn, r->ndrawn_kind[MN_SVC_STREAM],
+            r->ndrawn_kind[MN_SVC_TRANSFER], nxfer, ndone,
+            (unsigned long long)(r->net->has_seed ? r->net->seed : 1), r->time_scale,
+            r->duration * r->time_scale);
     fprintf(o.f, "  \"captures\": [");
     for (size_t p = 0; p < mn_emu_capture_points(r->cap); p++) {
         fprintf(o.f, "%s\n    {\"point\": ", p ? "," : "");
@@ -1183,6 +1440,7 @@ int mn_cli_emu(int argc, char **argv)
     double time_scale = 1;
     int delay_on = 1; /* --delay: link latencies through the user-space delay line */
     int keep = 0, only_build = 0, nparts = 0;
+    int sessions = 1; /* --traffic sessions|continuous */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--cleanup") == 0)
@@ -1208,6 +1466,14 @@ int mn_cli_emu(int argc, char **argv)
                 return MN_EXIT_USAGE;
             }
             delay_on = v[1] == 'n';
+        }
+        else if (strcmp(a, "--traffic") == 0) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (strcmp(v, "sessions") != 0 && strcmp(v, "continuous") != 0) {
+                usage_error("--traffic takes sessions or continuous; got", v[0] ? v : "nothing");
+                return MN_EXIT_USAGE;
+            }
+            sessions = v[0] == 's';
         }
         else if (strcmp(a, "--time-scale") == 0) {
             char *end = NULL;
@@ -1287,6 +1553,7 @@ int mn_cli_emu(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.duration = mn_time_to_sec(dur);
     r.time_scale = time_scale;
+    r.sessions = sessions;
     r.scenario = scenario;
     double load_start = now_mono();
     if (mn_net_load(scenario, NULL, 0, NULL, &r.net, &err) != MN_OK) {
@@ -1357,14 +1624,23 @@ int mn_cli_emu(int argc, char **argv)
     if ((rc = mn_emu_build(r.emu, (volatile const int *)&g_stop, &err)) != MN_OK ||
         (rc = mn_emu_pol_create(r.emu, r.net, &po, &r.pol, &err)) != MN_OK ||
         (rc = mn_emu_pol_place(r.pol, &err)) != MN_OK ||
+        (rc = mn_emu_faults_create(r.emu, r.net, r.pol, po.seed, time_scale,
+                                   r.duration * time_scale, &r.faults, &err)) != MN_OK ||
         (rc = mn_mkdir_p(dir, &err)) != MN_OK ||
         (rc = mn_emu_clock_create(NULL, &r.clock, &err)) != MN_OK)
         goto done;
     struct ev_loop *loop = mn_emu_clock_loop(r.clock);
+    /* sessions: every flow's sockets exist for the whole run (up to MAX_FLOWS x 3) */
+    struct rlimit nofile;
+    if (r.sessions && getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     /* the traffic runs on a thread of its own: it keeps sending while this loop re-plumbs */
     if ((rc = mn_emu_traffic_create(r.net->has_seed ? r.net->seed : 1, &r.traffic, &err)) !=
             MN_OK ||
         (rc = add_flows(&r, &err)) != MN_OK ||
+        /* the SLA accounting judges each flow over the windows its session was sending in */
         (rc = mn_emu_pol_set_traffic(r.pol, r.traffic, r.flow_user, r.flow_svc, r.nflows,
                                      r.duration, &err)) != MN_OK ||
         (rc = mn_emu_capture_create(loop, r.nflows, &r.cap, &err)) != MN_OK ||
@@ -1384,12 +1660,15 @@ int mn_cli_emu(int argc, char **argv)
     ev_timer_start(loop, &watch);
     if (mn_emu_pol_active(r.pol))
         mn_emu_pol_start(r.pol, loop);
+    if (mn_emu_faults_events(r.faults))
+        mn_emu_faults_start(r.faults, loop); /* scenario time 0: the traffic's start */
     if (!g_stop)
         ev_run(loop, 0);
     ev_timer_stop(loop, &watch);
     mn_emu_traffic_stop(r.traffic); /* joined: its counters are final from here on */
     mn_emu_pol_stop(r.pol);
-    if (mn_emu_pol_status(r.pol, &err) != MN_OK) {
+    mn_emu_faults_stop(r.faults);
+    if (mn_emu_pol_status(r.pol, &err) != MN_OK || mn_emu_faults_status(r.faults, &err) != MN_OK) {
         rc = err.code ? err.code : MN_EIO;
         goto done;
     }
@@ -1410,6 +1689,7 @@ done:
     if (rc != MN_OK)
         mn_cli_print_error(&err);
     mn_emu_capture_destroy(r.cap);
+    mn_emu_faults_destroy(r.faults);
     mn_emu_pol_destroy(r.pol);
     mn_emu_traffic_destroy(r.traffic);
     mn_emu_clock_destroy(r.clock);
@@ -1421,6 +1701,7 @@ done:
     free(r.flow_user);
     free(r.flow_svc);
     free(r.flow_dir);
+    free(r.flow_sess);
     free(r.pcap);
     free(r.user_point);
     free(r.gaps);

@@ -8,6 +8,17 @@
 #include "net.h"
 #include "route.h"
 
+mn_time mn_service_draw_gap(const mn_service *S, mn_rng *r)
+{
+    mn_time gap = (mn_time)mn_distspec_draw(&S->interarrival, r);
+    return gap > 0 ? gap : 1;
+}
+
+uint64_t mn_service_draw_amount(const mn_service *S, mn_rng *r)
+{
+    return mn_distspec_draw(S->kind == MN_SVC_TRANSFER ? &S->size : &S->duration, r);
+}
+
 void mn_world_init(mn_world *w)
 {
     memset(w, 0, sizeof *w);

@@ -260,6 +260,16 @@ enum {
 void mn_world_init(mn_world *w);
 void mn_world_fini(mn_world *w);
 
+/*
+ * A user's sessions of service S, as the simulator (wrun_sess.c) and the
+ * emulation's traffic (cmd_emu.c) both draw them from an mn_rng: the gap
+ * from one arrival to the next (ns, at least 1: one draw of S->interarrival)
+ * and a session's amount (one draw: a transfer's size in bytes, a stream's
+ * holding time in ns).
+ */
+mn_time mn_service_draw_gap(const mn_service *S, mn_rng *r);
+uint64_t mn_service_draw_amount(const mn_service *S, mn_rng *r);
+
 /* The world of a loaded mn_net (defined in net.c; world handlers get the mn_net). */
 struct mn_net;
 mn_world *mn_net_world(struct mn_net *n);

@@ -677,8 +677,7 @@ static int alloc_sess(wr *r, uint32_t *sid)
 
 int w_schedule_arrival(wr *r, uint32_t u, uint32_t svc)
 {
-    mn_time gap = (mn_time)mn_distspec_draw(&r->w->services[svc].interarrival, r->rng_sessions);
-    mn_time at = mn_engine_now(r->eng) + (gap > 0 ? gap : 1);
+    mn_time at = mn_engine_now(r->eng) + mn_service_draw_gap(&r->w->services[svc], r->rng_sessions);
     if (at > r->horizon)
         return MN_OK;
     return mn_ev_schedule_at(r->eng, at, w_session_arrival, pack_arrival(r->users[u].gen, svc, u), NULL);
@@ -698,8 +697,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     }
     const mn_service *S = &r->w->services[svc];
     /* its size or holding time is drawn whether or not it can start: the same draws either way */
-    double amount = (double)mn_distspec_draw(S->kind == MN_SVC_TRANSFER ? &S->size : &S->duration,
-                                             r->rng_sessions);
+    double amount = (double)mn_service_draw_amount(S, r->rng_sessions);
     if (!U->online)
         return; /* between places: no demand */
     w_svc_stats *st = &r->svc[svc];

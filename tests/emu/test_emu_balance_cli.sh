@@ -14,7 +14,7 @@ need_python "summary.json"
 SCN="$SRC/tests/emu/data/emu-handover.xml"
 
 P=$(run_prefix 8209)
-"$MNETSIM" emu "$SCN" --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 L="$T/run/policy.csv"
 if [ -f "$L" ]; then

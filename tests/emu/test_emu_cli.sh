@@ -45,7 +45,7 @@ wait_ns() { # wait until the run's namespaces are all there (6 for emu-small)
     i=0; while [ $i -lt 100 ]; do [ "$(count_ns $1)" -ge 6 ] && return 0; sleep 0.1; i=$((i+1)); done; return 1; }
 
 # 1. a normal run
-"$MNETSIM" emu "$SCN" --duration 3s --out "$T/run" --prefix $P >"$T/out" 2>&1 &
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 3s --out "$T/run" --prefix $P >"$T/out" 2>&1 &
 pid=$!
 if wait_ns $P; then
     sleep 0.5
@@ -92,7 +92,7 @@ fi
 
 # 2. SIGINT and SIGTERM remove everything
 for sig in INT TERM; do
-    "$MNETSIM" emu "$SCN" --duration 30s --out "$T/sig" --prefix $P >"$T/out" 2>&1 &
+    "$MNETSIM" emu "$SCN" --traffic continuous --duration 30s --out "$T/sig" --prefix $P >"$T/out" 2>&1 &
     pid=$!
     wait_ns $P || no "SIG$sig run never started"
     sleep 0.3
@@ -102,7 +102,7 @@ for sig in INT TERM; do
 done
 
 # 3. kill -9 leaves objects; --cleanup PREFIX removes them
-"$MNETSIM" emu "$SCN" --duration 30s --out "$T/k9" --prefix $P >"$T/out" 2>&1 &
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 30s --out "$T/k9" --prefix $P >"$T/out" 2>&1 &
 pid=$!
 wait_ns $P || no "kill -9 run never started"
 kill -9 $pid; wait $pid 2>/dev/null

@@ -29,7 +29,7 @@ wait_built() { # the run is built once its traffic starts (stderr says how many 
 kind_of() { ip -n "$1" -d link show "$2" 2>/dev/null | sed -n 3p | awk '{print $1}'; }
 
 # 1. delay on (the default)
-"$MNETSIM" emu "$SCN" --duration 4s --out "$T/on" --prefix $P >"$T/out" 2>"$T/err-on" &
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 4s --out "$T/on" --prefix $P >"$T/out" 2>"$T/err-on" &
 pid=$!
 if wait_built "$T/err-on"; then
     # n0 = n1's namespace: P-l0 (the 20 ms link) and P-b0 (box1's uplink); d0 = box1's dom0
@@ -87,7 +87,7 @@ EOF
 out=$("$MNETSIM" emu "$SCN" --delay sometimes 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q -- "--delay takes on or off" && ok "--delay sometimes refused (exit 2)" \
     || no "--delay sometimes: rc=$rc $out"
-"$MNETSIM" emu "$SCN" --duration 2s --delay off --out "$T/off" --prefix $P >"$T/out" 2>"$T/err-off" &
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 2s --delay off --out "$T/off" --prefix $P >"$T/out" 2>"$T/err-off" &
 pid=$!
 if wait_built "$T/err-off"; then
     kl=$(kind_of $P-n0 $P-l0)
@@ -106,12 +106,12 @@ assert '--delay off' in S['comparison']['notes'][0]
 EOF
 
 # 3. SIGINT, kill -9 + --cleanup PREFIX
-"$MNETSIM" emu "$SCN" --duration 30s --out "$T/sig" --prefix $P >"$T/out" 2>"$T/err-int" &
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 30s --out "$T/sig" --prefix $P >"$T/out" 2>"$T/err-int" &
 pid=$!
 wait_built "$T/err-int" || no "SIGINT run never started"
 kill -INT $pid; wait $pid; rc=$?
 [ $rc = 1 ] && [ "$(count_ns)" = 0 ] && ok "SIGINT: exit 1, nothing left" || no "SIGINT: rc=$rc, $(count_ns) namespaces left"
-"$MNETSIM" emu "$SCN" --duration 30s --out "$T/k9" --prefix $P >"$T/out" 2>"$T/err-k9" &
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 30s --out "$T/k9" --prefix $P >"$T/out" 2>"$T/err-k9" &
 pid=$!
 wait_built "$T/err-k9" || no "kill -9 run never started"
 kill -9 $pid; wait $pid 2>/dev/null

@@ -40,7 +40,7 @@ PY
 }
 
 P=$(run_prefix 4099)
-"$MNETSIM" emu "$SRC/tests/emu/data/emu-domu.xml" --duration 3s --out "$T/a" --prefix $P >"$T/out" 2>&1; rc=$?
+"$MNETSIM" emu "$SRC/tests/emu/data/emu-domu.xml" --traffic continuous --duration 3s --out "$T/a" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "emu-domu: run exits 0" || { no "emu-domu: rc=$rc"; cat "$T/out"; }
 F="$T/a/flows.csv"
 for fl in u1/call/down u1/call/up u2/call/down u2/call/up; do
@@ -76,7 +76,7 @@ left=$(ls /run/netns 2>/dev/null | grep -c "^$P-"); links=$(ip -o link | grep -c
 "$MNETSIM" emu --cleanup $P >/dev/null 2>&1
 
 P=$(run_prefix 8209)
-"$MNETSIM" emu "$SRC/tests/emu/data/emu-domu-follow.xml" --duration 6s --out "$T/f" --prefix $P >"$T/out" 2>&1; rc=$?
+"$MNETSIM" emu "$SRC/tests/emu/data/emu-domu-follow.xml" --traffic continuous --duration 6s --out "$T/f" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "emu-domu-follow: run exits 0" || { no "emu-domu-follow: rc=$rc"; cat "$T/out"; }
 row=$(grep ',policy,migrate,vap1,box1,box2,done,' "$T/f/policy.csv" 2>/dev/null | head -1)
 if [ -n "$row" ]; then

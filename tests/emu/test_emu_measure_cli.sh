@@ -25,7 +25,7 @@ need_python "the second pcap reader and the JSON checks"
 SCN="$SRC/tests/emu/data/emu-compare.xml"
 
 P=$(run_prefix 8191)
-"$MNETSIM" emu "$SCN" --duration 6s --time-scale 2 --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 6s --time-scale 2 --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 M="$T/run/migrations.csv"
 row=$(grep '^vap1,box1,box2,' "$M" 2>/dev/null | head -1)

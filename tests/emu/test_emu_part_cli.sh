@@ -46,7 +46,7 @@ check_bad site=S3 'the part needs 1007 network namespaces'
     || no "a refused part left namespaces"
 
 # 3. the part of two boxes, kept for inspection
-"$MNETSIM" emu "$SCN" --part box=b1,b2 --duration 3s --out "$T/run" --prefix $P --keep \
+"$MNETSIM" emu "$SCN" --part box=b1,b2 --traffic continuous --duration 3s --out "$T/run" --prefix $P --keep \
     >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "--part box=b1,b2 runs" || { no "part run: rc=$rc"; cat "$T/out"; }
 grep -q "part box=b1,b2: 2 of 303 boxes, 3 of 305 instances, 3 of 403 users, 4 of 6 topology nodes: 13 namespaces (the whole scenario: 1018)" "$T/out" \

@@ -17,7 +17,7 @@ out=$("$MNETSIM" emu "$SCN" --time-scale 0 2>&1); rc=$?
     || no "--time-scale 0: rc=$rc $out"
 
 P=$(run_prefix 17)
-"$MNETSIM" emu "$SCN" --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 L="$T/run/policy.csv"
 if [ -f "$L" ]; then
@@ -46,7 +46,7 @@ left=$(ls /run/netns 2>/dev/null | grep -c "^$P-"); links=$(ip -o link | grep -c
 # the boxes' agents run in emulation too (the same agent.c): Carol, whom nothing serves at the
 # cafe, gets her operator's on-demand vAP in the paper's seven steps, in order
 P2=mn$(printf '%06x' $(( ($$ * 7919 + 4099) % 16777216 )))
-"$MNETSIM" emu "$SRC/tests/emu/data/emu-agent.xml" --duration 3s --time-scale 60 --out "$T/agent" \
+"$MNETSIM" emu "$SRC/tests/emu/data/emu-agent.xml" --traffic continuous --duration 3s --time-scale 60 --out "$T/agent" \
     --prefix $P2 >"$T/aout" 2>&1; rc=$?
 [ $rc = 0 ] && ok "agent run exits 0" || { no "agent run: rc=$rc"; cat "$T/aout"; }
 steps=$(awk -F, '$3 == "agent" && $5 == "carol" {print $4}' "$T/agent/policy.csv" 2>/dev/null | tr '\n' ' ')

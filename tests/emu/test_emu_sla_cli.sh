@@ -14,7 +14,7 @@ need_python "summary.json"
 SCN="$SRC/tests/emu/data/emu-sla.xml"
 
 P=$(run_prefix 12289)
-"$MNETSIM" emu "$SCN" --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
+"$MNETSIM" emu "$SCN" --traffic continuous --duration 6s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 L="$T/run/policy.csv"
 if [ -f "$L" ]; then
@@ -52,6 +52,28 @@ check(cu["u2"]["simulated_sla_violation_s"] == 0 and cu["u2"]["emulated_sla_viol
 check(abs(c["sla"]["emulated_violation_s"] - s["violation_s"]) < 1e-3 and c["sla"]["simulated_violation_s"] > dur - 1.5, "comparison.sla %s" % c["sla"])
 sys.exit(bad)
 PY
+# the default traffic, the scenario's sessions: a flow is judged only while its session sends
+P2=$(run_prefix 12301)
+"$MNETSIM" emu "$SCN" --duration 6s --out "$T/sess" --prefix $P2 >"$T/out2" 2>&1; rc=$?
+[ $rc = 0 ] && ok "sessions run exits 0" || { no "sessions run: rc=$rc"; cat "$T/out2"; }
+python3 - "$T/sess/summary.json" <<'PY' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = 0
+def check(cond, what):
+    global bad
+    print(("ok: " if cond else "FAIL: ") + what)
+    bad |= not cond
+u = {x["user"]: x for x in d["sla"]["users"]}
+t = d["traffic"]
+check(t["mode"] == "sessions" and t["sessions_drawn"] > 10, "sessions: %d drawn" % t["sessions_drawn"])
+# u1's sessions cannot get 3 Mbit/s through its 2 Mbit/s uplink: violation while they send, less
+# than the whole run (between sessions it has no demand); u2 and u3 meet theirs
+check(0.5 <= u["u1"]["violation_s"] < d["duration_s"] - 0.5, "u1 violated %.3f s while its sessions sent (worst %.0f bit/s against %.0f)" % (u["u1"]["violation_s"], u["u1"]["worst_tick_bps"], u["u1"]["need_bps"]))
+check(u["u2"]["violation_s"] == 0 and u["u3"]["violation_s"] == 0 and u["u2"]["worst_tick_bps"] > 0, "u2 and u3 met theirs (u2 worst %.0f bit/s)" % u["u2"]["worst_tick_bps"])
+sys.exit(bad)
+PY
+"$MNETSIM" emu --cleanup $P2 >/dev/null 2>&1
 left=$(ls /run/netns 2>/dev/null | grep -c "^$P-"); links=$(ip -o link | grep -c "$P-")
 [ "$left" = 0 ] && [ "$links" = 0 ] && ok "nothing of $P left" || no "$left namespaces, $links links of $P left"
 "$MNETSIM" emu --cleanup $P >/dev/null 2>&1

@@ -12,7 +12,7 @@
 . "$SRC/tests/emu/cli_common.sh"
 
 P=$(run_prefix 12289)
-"$MNETSIM" emu "$SRC/tests/emu/data/emu-tcp.xml" --duration 4s --out "$T/run" --prefix $P \
+"$MNETSIM" emu "$SRC/tests/emu/data/emu-tcp.xml" --traffic continuous --duration 4s --out "$T/run" --prefix $P \
     >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 F="$T/run/flows.csv"

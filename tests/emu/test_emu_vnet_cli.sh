@@ -17,7 +17,7 @@
 . "$SRC/tests/emu/cli_common.sh"
 need_python "the pcap and JSON checks"
 P=$(run_prefix 12007)
-"$MNETSIM" emu "$SRC/tests/emu/data/emu-vnet.xml" --duration 4s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
+"$MNETSIM" emu "$SRC/tests/emu/data/emu-vnet.xml" --traffic continuous --duration 4s --out "$T/run" --prefix $P >"$T/out" 2>&1; rc=$?
 [ $rc = 0 ] && ok "run exits 0" || { no "run: rc=$rc"; cat "$T/out"; }
 F="$T/run/flows.csv"
 call=$(grep '^u1/call/up,' "$F" 2>/dev/null); tv=$(grep '^u1/tv/down,' "$F" 2>/dev/null)
