@@ -53,8 +53,16 @@ void mn_emu_nl_close(mn_emu_nl *nl)
     }
 }
 
-int mn_emu_veth_create(mn_emu_nl *nl, const char *a, int fd_a, const char *b, int fd_b,
-                       mn_err *err)
+/*
+ * The pair a (in fd_a's namespace, -1: nl's) <-> b (in fd_b's) in one request;
+ * with up, a comes up, on master_a (> 0) if given. One request instead of four
+ * to six: the kernel applies a's ifinfomsg flags once the pair is joined
+ * (rtnl_configure_link), then enslaves a to IFLA_MASTER, looked up in a's
+ * namespace. b cannot come up in the same request: veth_newlink opens the peer
+ * before joining it to a (veth_open: ENOTCONN).
+ */
+static int veth_add(mn_emu_nl *nl, const char *a, int fd_a, int up, int master_a, const char *b,
+                    int fd_b, mn_err *err)
 {
     if (strlen(a) >= IFNAMSIZ || strlen(b) >= IFNAMSIZ)
         return MN_ERR(err, MN_EINVAL, "veth %s/%s: names must be at most %d bytes", a, b,
@@ -69,41 +77,26 @@ int mn_emu_veth_create(mn_emu_nl *nl, const char *a, int fd_a, const char *b, in
         rtnl_link_set_ns_fd(l, fd_a);
     if (fd_b >= 0)
         rtnl_link_set_ns_fd(peer, fd_b);
+    if (up)
+        rtnl_link_set_flags(l, IFF_UP);
+    if (up && master_a > 0)
+        rtnl_link_set_master(l, master_a);
     int rc = rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL);
     rtnl_link_put(peer);
     rtnl_link_put(l);
     return rc < 0 ? NLFAIL(nl, rc, "creating veth %s <-> %s", a, b) : MN_OK;
 }
 
+int mn_emu_veth_create(mn_emu_nl *nl, const char *a, int fd_a, const char *b, int fd_b,
+                       mn_err *err)
+{
+    return veth_add(nl, a, fd_a, 0, 0, b, fd_b, err);
+}
+
 int mn_emu_veth_create_up(mn_emu_nl *nl, const char *a, int fd_a, int master_a, const char *b,
                           int fd_b, mn_err *err)
 {
-    if (strlen(a) >= IFNAMSIZ || strlen(b) >= IFNAMSIZ)
-        return MN_ERR(err, MN_EINVAL, "veth %s/%s: names must be at most %d bytes", a, b,
-                      IFNAMSIZ - 1);
-    struct rtnl_link *l = rtnl_link_veth_alloc();
-    if (!l)
-        return MN_ERR(err, MN_ENOMEM, "veth %s: out of memory", a);
-    struct rtnl_link *peer = rtnl_link_veth_get_peer(l);
-    rtnl_link_set_name(l, a);
-    rtnl_link_set_name(peer, b);
-    if (fd_a >= 0)
-        rtnl_link_set_ns_fd(l, fd_a);
-    if (fd_b >= 0)
-        rtnl_link_set_ns_fd(peer, fd_b);
-    /*
-     * One request instead of four to six: the kernel applies a's ifinfomsg flags once
-     * the pair is joined (rtnl_configure_link), then enslaves a to IFLA_MASTER, looked
-     * up in a's namespace. b cannot come up in the same request: veth_newlink opens the
-     * peer before joining it to a (veth_open: ENOTCONN).
-     */
-    rtnl_link_set_flags(l, IFF_UP);
-    if (master_a > 0)
-        rtnl_link_set_master(l, master_a);
-    int rc = rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL);
-    rtnl_link_put(peer);
-    rtnl_link_put(l);
-    return rc < 0 ? NLFAIL(nl, rc, "creating veth %s <-> %s", a, b) : MN_OK;
+    return veth_add(nl, a, fd_a, 1, master_a, b, fd_b, err);
 }
 
 int mn_emu_bridge_create(mn_emu_nl *nl, const char *name, mn_err *err)

@@ -113,9 +113,11 @@ int mn_emu_tc_htb_class(mn_emu_nl *nl, const char *dev, unsigned parent_minor, u
                   : MN_OK;
 }
 
-int mn_emu_tc_u32_ip(mn_emu_nl *nl, const char *dev, uint32_t addr, int dst, unsigned minor,
-                     unsigned handle, mn_err *err)
+/* A u32 classifier on dev's root qdisc 1: at prio for protocol; MN_OK and *out, to fill and add. */
+static int u32_alloc(mn_emu_nl *nl, const char *dev, unsigned prio, unsigned protocol,
+                     struct rtnl_cls **out, mn_err *err)
 {
+    *out = NULL;
     int ifi = mn_emu_link_index(nl, dev, err);
     if (ifi < 0)
         return ifi;
@@ -125,8 +127,19 @@ int mn_emu_tc_u32_ip(mn_emu_nl *nl, const char *dev, uint32_t addr, int dst, uns
     rtnl_tc_set_ifindex(TC_CAST(c), ifi);
     rtnl_tc_set_parent(TC_CAST(c), TC_HANDLE(1, 0));
     rtnl_tc_set_kind(TC_CAST(c), "u32");
-    rtnl_cls_set_prio(c, 10);
-    rtnl_cls_set_protocol(c, ETH_P_IP);
+    rtnl_cls_set_prio(c, (uint16_t)prio);
+    rtnl_cls_set_protocol(c, (uint16_t)protocol);
+    *out = c;
+    return MN_OK;
+}
+
+int mn_emu_tc_u32_ip(mn_emu_nl *nl, const char *dev, uint32_t addr, int dst, unsigned minor,
+                     unsigned handle, mn_err *err)
+{
+    struct rtnl_cls *c;
+    int rc0 = u32_alloc(nl, dev, 10, ETH_P_IP, &c, err);
+    if (rc0 != MN_OK)
+        return rc0;
     rtnl_u32_set_handle(c, 0x800, 0, (int)handle);
     /* IPv4 header: source at byte 12, destination at 16 */
     rtnl_u32_add_key_uint32(c, addr, 0xffffffffu, dst ? 16 : 12, 0);
@@ -148,17 +161,10 @@ int mn_emu_tc_u32_ip(mn_emu_nl *nl, const char *dev, uint32_t addr, int dst, uns
 int mn_emu_tc_u32_ip6(mn_emu_nl *nl, const char *dev, const uint8_t addr[16], int dst,
                       unsigned minor, unsigned node, mn_err *err)
 {
-    int ifi = mn_emu_link_index(nl, dev, err);
-    if (ifi < 0)
-        return ifi;
-    struct rtnl_cls *c = rtnl_cls_alloc();
-    if (!c)
-        return MN_ERR(err, MN_ENOMEM, "out of memory");
-    rtnl_tc_set_ifindex(TC_CAST(c), ifi);
-    rtnl_tc_set_parent(TC_CAST(c), TC_HANDLE(1, 0));
-    rtnl_tc_set_kind(TC_CAST(c), "u32");
-    rtnl_cls_set_prio(c, U32_PRIO6);
-    rtnl_cls_set_protocol(c, ETH_P_IPV6);
+    struct rtnl_cls *c;
+    int rc0 = u32_alloc(nl, dev, U32_PRIO6, ETH_P_IPV6, &c, err);
+    if (rc0 != MN_OK)
+        return rc0;
     rtnl_u32_set_handle(c, 0, 0, (int)node);
     /* IPv6 header: source at byte 8, destination at 24, 128 bits as four 32-bit keys */
     for (int k = 0; k < 4; k++) {

@@ -20,19 +20,10 @@
 #include "emu/names.h"
 #include "emu/netns.h"
 #include "emu/tc.h"
+#include "emu_check.h"
 
-static int failures;
 static char P[MN_EMU_PREFIX_LEN + 1];
 
-#define CHECK(c, ...)                                                \
-    do {                                                             \
-        if (!(c)) {                                                  \
-            failures++;                                              \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);     \
-            fprintf(stderr, __VA_ARGS__);                            \
-            fputc('\n', stderr);                                     \
-        }                                                            \
-    } while (0)
 #define OK(expr)                                                              \
     do {                                                                      \
         mn_err e_;                                                            \
