@@ -138,6 +138,12 @@ static void ip6b(uint8_t out[16], unsigned cls, uint32_t idx)
     inet_pton(AF_INET6, s, out);
 }
 
+void mn_emu_endpoint_ip6(uint32_t ip4, uint8_t out[16])
+{
+    /* 10.<100 + c>/16 + 1 + n (A_INST, A_USER, A_SRV) -> class 0x100 + c, index n */
+    ip6b(out, 0x100 + ((ip4 >> 16) & 0xff) - 100, (ip4 & 0xffff) - 1);
+}
+
 static int is_vap(const mn_emu *e, uint32_t i)
 {
     return i < e->w->nvaps;

@@ -146,6 +146,11 @@ const char *mn_emu_inst_ns(const mn_emu *e, uint32_t i);
 const char *mn_emu_inst_port(const mn_emu *e, uint32_t i);
 uint32_t mn_emu_inst_ip(const mn_emu *e, uint32_t i); /* host byte order */
 /*
+ * The IPv6 address (network byte order) of the endpoint whose IPv4 address is
+ * ip4 (an instance's, user's or server's: docs/emulation.md "Address plan").
+ */
+void mn_emu_endpoint_ip6(uint32_t ip4, uint8_t out[16]);
+/*
  * Whether instance i forwards its users' traffic in its own namespace: a vAP with
  * plane="domu", or a VM of a virtual network (docs/emulation.md "Plane separation",
  * "Virtual networks").

@@ -155,22 +155,6 @@ static void on_watch(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /*
- * The IPv6 address of an endpoint from its IPv4 one (docs/emulation.md "Address plan"):
- * 10.<100+c>.0.0/16 + 1 + n is fd00:6d6e:<100+c>::(n+1) - instances, users, servers.
- */
-static void addr6_of(uint32_t ip4, uint8_t out[16])
-{
-    unsigned cls = 0x100 + ((ip4 >> 16) & 0xff) - 100, host = ip4 & 0xffff;
-    static const uint8_t pre[4] = {0xfd, 0x00, 0x6d, 0x6e};
-    memset(out, 0, 16);
-    memcpy(out, pre, 4);
-    out[4] = (uint8_t)(cls >> 8);
-    out[5] = (uint8_t)cls;
-    out[14] = (uint8_t)(host >> 8);
-    out[15] = (uint8_t)host;
-}
-
-/*
  * A flow's family: IPv4 when the user and the service's end both speak it, else IPv6 when
  * both speak that (a server, on a node or the Internet, speaks both), else IPv4 as always.
  */
@@ -239,8 +223,8 @@ static int add_session(struct run *r, uint32_t u, uint32_t s, uint32_t sess, dou
         f.port = (uint16_t)(5000 + r->nflows);
         f.family = flow_family(w, u, s);
         if (f.family == AF_INET6) {
-            addr6_of(f.src, f.src6);
-            addr6_of(f.dst, f.dst6);
+            mn_emu_endpoint_ip6(f.src, f.src6);
+            mn_emu_endpoint_ip6(f.dst, f.dst6);
         }
         /* streams: UDP at their rate, constant; transfers: TCP bulk, paced at their rate cap
            when they have one */
