@@ -359,11 +359,9 @@ static void w_prefetch(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead)
             if (U->radio_hint != MN_NONE)
                 __builtin_prefetch(&r->radios[U->radio_hint]);
         }
-    } else if (fn == on_leg && ahead == 1) {
-        const w_user *U = &r->users[unpack_idx(ctx)];
-        __builtin_prefetch(U);
-        __builtin_prefetch(&U->leg);
     }
+    /* legs, session ends and flow completions are scheduled with handles: the engine
+       prefetches their slots itself and never shows them here (engine.c prefetch_model) */
 }
 
 /* A live user of these attributes, served by nothing yet; its generation is kept. */
