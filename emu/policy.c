@@ -873,9 +873,7 @@ static void sla_tick(mn_emu_pol *p)
             continue;
         p_user *S = &p->usr[u];
         const mn_service *svc = &w->services[p->flow_svc[k]];
-        double need = sla->min_bps;
-        if (need > 0 && svc->rate_bps > 0)
-            need = fmin(need, svc->rate_bps);
+        double need = mn_sla_need_bps(sla, svc);
         double bps = (double)bytes * 8 / active; /* wall seconds: the rates are real ones */
         if (need > 0) {
             if (S->acc.min_bps == 0 || need > S->acc.min_bps)
@@ -885,8 +883,7 @@ static void sla_tick(mn_emu_pol *p)
         }
         if (n && delay > S->acc.worst_delay_s)
             S->acc.worst_delay_s = delay;
-        if ((need > 0 && bps < need * (1 - MN_EMU_SLA_TOLERANCE)) ||
-            (sla->max_delay > 0 && n && delay > mn_time_to_sec(sla->max_delay))) {
+        if (mn_sla_violated(sla, svc, bps, delay, n > 0, MN_EMU_SLA_TOLERANCE)) {
             S->violating = 1;
             S->viol_active += active;
         }

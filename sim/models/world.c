@@ -1,6 +1,7 @@
 /* world.c - the world's life cycle and end-of-load checks; see world.h, world_load.h. */
 #include "world_load.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,22 @@ mn_time mn_service_draw_gap(const mn_service *S, mn_rng *r)
 uint64_t mn_service_draw_amount(const mn_service *S, mn_rng *r)
 {
     return mn_distspec_draw(S->kind == MN_SVC_TRANSFER ? &S->size : &S->duration, r);
+}
+
+double mn_sla_need_bps(const mn_sla *sla, const mn_service *svc)
+{
+    double need = sla->min_bps;
+    if (need > 0 && svc->rate_bps > 0)
+        need = fmin(need, svc->rate_bps);
+    return need;
+}
+
+int mn_sla_violated(const mn_sla *sla, const mn_service *svc, double bps, double delay_s,
+                    int has_delay, double tolerance)
+{
+    double need = mn_sla_need_bps(sla, svc);
+    return (need > 0 && bps < need * (1 - tolerance)) ||
+           (sla->max_delay > 0 && has_delay && delay_s > mn_time_to_sec(sla->max_delay));
 }
 
 void mn_world_init(mn_world *w)

@@ -270,6 +270,18 @@ void mn_world_fini(mn_world *w);
 mn_time mn_service_draw_gap(const mn_service *S, mn_rng *r);
 uint64_t mn_service_draw_amount(const mn_service *S, mn_rng *r);
 
+/*
+ * The SLA rule (docs/models.md section 5), one place for the simulator
+ * (wrun_sess.c, at every rate change of a session) and the emulation
+ * (emu/policy.c, per tick from measured traffic): a flow of service svc
+ * violates sla when its rate is below its need - the SLA's minimum, or the
+ * service's own rate when that is lower - by more than the relative
+ * tolerance, or when its delay (has_delay: known) exceeds max-delay.
+ */
+double mn_sla_need_bps(const mn_sla *sla, const mn_service *svc);
+int mn_sla_violated(const mn_sla *sla, const mn_service *svc, double bps, double delay_s,
+                    int has_delay, double tolerance);
+
 /* The world of a loaded mn_net (defined in net.c; world handlers get the mn_net). */
 struct mn_net;
 mn_world *mn_net_world(struct mn_net *n);

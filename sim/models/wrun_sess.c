@@ -552,14 +552,8 @@ static void evaluate(wr *r, uint32_t sid)
     const mn_sla *sla = sess_sla(r, S);
     if (!sla)
         return;
-    const mn_service *svc = &r->w->services[S->svc];
-    /* the SLA's minimum, or the session's own demand when that is lower */
-    double need = sla->min_bps;
-    if (need > 0 && svc->rate_bps > 0)
-        need = fmin(need, svc->rate_bps);
-    int v = (need > 0 && rate < need * (1 - 1e-9)) ||
-            (sla->max_delay > 0 && delay > mn_time_to_sec(sla->max_delay));
-    set_violating(r, sid, v);
+    /* 1e-9: the solver's rates are exact but for rounding */
+    set_violating(r, sid, mn_sla_violated(sla, &r->w->services[S->svc], rate, delay, 1, 1e-9));
 }
 
 void w_flush_dirty(wr *r)
