@@ -747,37 +747,44 @@ static void run_simulator(struct run *r, const char *dir)
     mn_net_destroy(n);
 }
 
-/* users.csv's column name of user id in the simulator's results; -1 when not found. */
-static double sim_user_col(const struct simrun *S, const char *id, const char *name)
+/*
+ * The simulator's users.csv, read once: for each user of w (the same world,
+ * so the same ids) its mean_bps and sla_violation_s, -1 where the file or
+ * the user's row has none.
+ */
+static void read_sim_users(const struct simrun *S, const mn_world *w, double *bps, double *viol)
 {
+    for (uint32_t u = 0; u < w->nusers; u++)
+        bps[u] = viol[u] = -1;
     char path[4300], line[1024];
     snprintf(path, sizeof path, "%s/users.csv", S->dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return -1;
-    int col = -1;
-    double v = -1;
+        return;
+    int col_bps = -1, col_viol = -1;
     if (fgets(line, sizeof line, f)) {
         int k = 0;
-        for (char *t = strtok(line, ",\n"); t; t = strtok(NULL, ",\n"), k++)
-            if (strcmp(t, name) == 0)
-                col = k;
+        for (char *t = strtok(line, ",\n"); t; t = strtok(NULL, ",\n"), k++) {
+            if (strcmp(t, "mean_bps") == 0)
+                col_bps = k;
+            else if (strcmp(t, "sla_violation_s") == 0)
+                col_viol = k;
+        }
     }
-    while (col >= 0 && v < 0 && fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f)) {
         char *save = NULL, *t = strtok_r(line, ",\n", &save);
-        if (!t || strcmp(t, id) != 0)
+        uint32_t v, u;
+        if (!t || !mn_strmap_get(&w->ids, t, &v) || (u = v & ((1u << 28) - 1)) >= w->nusers ||
+            strcmp(w->users[u].id, t) != 0)
             continue;
-        for (int k = 1; (t = strtok_r(NULL, ",\n", &save)); k++)
-            if (k == col)
-                v = strtod(t, NULL);
+        for (int k = 1; (t = strtok_r(NULL, ",\n", &save)); k++) {
+            if (k == col_bps)
+                bps[u] = strtod(t, NULL);
+            else if (k == col_viol)
+                viol[u] = strtod(t, NULL);
+        }
     }
     fclose(f);
-    return v;
-}
-
-static double sim_user_bps(const struct simrun *S, const char *id)
-{
-    return sim_user_col(S, id, "mean_bps");
 }
 
 static double flow_thr(const struct run *r, size_t i)
@@ -1088,15 +1095,22 @@ static void write_comparison_json(const struct run *r, FILE *f)
     }
     fprintf(f, "%s],\n    \"users\": [", rows ? "\n    " : "");
     size_t nu = 0;
-    for (uint32_t u = 0; u < w->nusers; u++) {
-        double emu = 0;
-        size_t nf = 0;
+    /* per user: its flows' throughput and count (one pass), and the simulator's figures */
+    double *emu_bps = calloc(w->nusers ? 4 * w->nusers : 1, sizeof *emu_bps);
+    double *nflows_of = emu_bps + w->nusers, *sim_bps = emu_bps + 2 * w->nusers,
+           *sim_viol_of = emu_bps + 3 * w->nusers;
+    if (emu_bps) {
         for (size_t i = 0; i < r->nflows; i++)
-            if (r->flow_user[i] == u) {
-                emu += flow_thr(r, i);
-                nf++;
+            if (r->flow_user[i] < w->nusers) {
+                emu_bps[r->flow_user[i]] += flow_thr(r, i);
+                nflows_of[r->flow_user[i]]++;
             }
-        double sim = sim_user_bps(S, w->users[u].id);
+        read_sim_users(S, w, sim_bps, sim_viol_of);
+    }
+    for (uint32_t u = 0; emu_bps && u < w->nusers; u++) {
+        double emu = emu_bps[u];
+        size_t nf = (size_t)nflows_of[u];
+        double sim = sim_bps[u];
         if (!nf && sim < 0)
             continue;
         fprintf(f, "%s\n      {\"user\": ", nu++ ? "," : "");
@@ -1108,7 +1122,7 @@ static void write_comparison_json(const struct run *r, FILE *f)
             fprintf(f, "%.0f", sim);
         else
             fprintf(f, "null");
-        double sim_viol = sim_user_col(S, w->users[u].id, "sla_violation_s");
+        double sim_viol = sim_viol_of[u];
         fprintf(f, ", \"emulated_sla_violation_s\": %.3f, \"simulated_sla_violation_s\": ",
                 mn_emu_pol_user_sla(r->pol, u)->violation_s);
         if (sim_viol >= 0)
@@ -1117,6 +1131,7 @@ static void write_comparison_json(const struct run *r, FILE *f)
             fprintf(f, "null");
         fprintf(f, "}");
     }
+    free(emu_bps);
     fprintf(f, "%s],\n", nu ? "\n    " : "");
     write_handover_comparison(r, f);
     write_fault_comparison(r, f);
