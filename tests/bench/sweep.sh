@@ -30,22 +30,6 @@ sweep=tests/sweep/bench.xml
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-timeit() { # timeit NAME COMMAND...: R wall times of the command into $tmp/NAME
-    name=$1
-    shift
-    : >"$tmp/$name"
-    i=0
-    while [ $i -lt "$runs" ]; do
-        rm -rf "$tmp/out"
-        t0=$(now)
-        "$@" --out "$tmp/out" --quiet >/dev/null 2>&1 || { echo "FAIL: $* exits non-zero"; exit 1; }
-        t1=$(now)
-        awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}' >>"$tmp/$name"
-        i=$((i + 1))
-    done
-    median <"$tmp/$name"
-}
-
 once() { # once NAME COMMAND...: one wall time of the command, appended to $tmp/NAME
     name=$1
     shift
@@ -54,6 +38,17 @@ once() { # once NAME COMMAND...: one wall time of the command, appended to $tmp/
     "$@" --out "$tmp/out" --quiet >/dev/null 2>&1 || { echo "FAIL: $* exits non-zero" >&2; exit 1; }
     t1=$(now)
     awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}' >>"$tmp/$name"
+}
+timeit() { # timeit NAME COMMAND...: R wall times of the command into $tmp/NAME, their median
+    name=$1
+    shift
+    : >"$tmp/$name"
+    i=0
+    while [ $i -lt "$runs" ]; do
+        once "$name" "$@"
+        i=$((i + 1))
+    done
+    median <"$tmp/$name"
 }
 # pair A B SWEEP: R runs of -j2 (into $tmp/A) and of mpirun -np 2 (into
 # $tmp/B) taken in turn, so that both see the same load on a shared machine
