@@ -115,19 +115,34 @@ void mn_engine_set_prefetch(mn_engine *eng, mn_ev_prefetch_fn fn)
 }
 
 /*
- * The model's look-ahead (mn_engine_set_prefetch) for the next event e and
- * the one after it (e2, NULL if not at hand). Out of line: without a hook
- * (PHOLD) the loop keeps its one prefetch of the next ctx.
+ * The model's look-ahead (mn_engine_set_prefetch) for the next event e1 and
+ * the two after it (e2, e3: NULL if not at hand in the sorted front). An
+ * event scheduled with a handle is shown through its pool slot: the slot
+ * is prefetched three events ahead and read (fn and ctx, if it still
+ * stands) at two and one. Out of line: without a hook (PHOLD) the loop
+ * keeps its one prefetch of the next ctx.
  */
-static __attribute__((noinline)) void prefetch_model(mn_engine *eng, const mn_evq_entry *e,
-                                                     const mn_evq_entry *e2)
+static void prefetch_shown(mn_engine *eng, const mn_evq_entry *e, int ahead)
 {
-    if (!e->fn)
-        __builtin_prefetch(&eng->slots[(uint32_t)(uintptr_t)e->ctx]);
-    else
-        eng->prefetch(eng, (mn_ev_fn)e->fn, e->ctx, 1);
-    if (e2 && e2->fn)
-        eng->prefetch(eng, (mn_ev_fn)e2->fn, e2->ctx, 2);
+    if (e->fn) {
+        eng->prefetch(eng, (mn_ev_fn)e->fn, e->ctx, ahead);
+        return;
+    }
+    const ev_slot *s = &eng->slots[(uint32_t)(uintptr_t)e->ctx];
+    if (ahead == 3)
+        __builtin_prefetch(s);
+    else if (s->seq == e->seq)
+        eng->prefetch(eng, s->fn, s->u.ctx, ahead);
+}
+
+static __attribute__((noinline)) void prefetch_model(mn_engine *eng, const mn_evq_entry *e1,
+                                                     const mn_evq_entry *e2, const mn_evq_entry *e3)
+{
+    prefetch_shown(eng, e1, 1);
+    if (e2)
+        prefetch_shown(eng, e2, 2);
+    if (e3)
+        prefetch_shown(eng, e3, 3);
 }
 
 void *mn_engine_user(const mn_engine *eng)
@@ -363,7 +378,8 @@ static mn_run_end run_radix(mn_engine *eng, struct radix *r, mn_time until)
         if (r->head != r->nfront || (r->n && (mn__radix_refill_front(r), 1))) {
             if (__builtin_expect(eng->prefetch != NULL, 0))
                 prefetch_model(eng, &r->front[r->head],
-                               r->head + 1 < r->nfront ? &r->front[r->head + 1] : NULL);
+                               r->head + 1 < r->nfront ? &r->front[r->head + 1] : NULL,
+                               r->head + 2 < r->nfront ? &r->front[r->head + 2] : NULL);
             else
                 __builtin_prefetch(r->front[r->head].ctx);
         }
@@ -421,7 +437,7 @@ int mn_engine_run(mn_engine *eng, mn_time until, mn_run_end *why)
          * 10^6 objects, that load is a cache miss the handler would wait for. */
         const mn_evq_entry *next = queue_peek(eng);
         if (next && eng->prefetch)
-            prefetch_model(eng, next, NULL);
+            prefetch_model(eng, next, NULL, NULL);
         else if (next)
             __builtin_prefetch(next->ctx);
         fn(eng, ctx);

@@ -73,12 +73,14 @@ void *mn_engine_user(const mn_engine *eng);
  * will read: by default the memory its ctx points to (PHOLD's LPs). A model
  * whose contexts are packed indexes sets this to prefetch from them
  * instead (its users' records, say). It is called for the next event
- * (ahead 1) and, when the queue's sorted front holds it, the one after
- * (ahead 2), so that a model can load a record two events ahead and what
- * that record points to one event ahead. fn is the event's handler; an
- * event scheduled with a handle is not shown (the engine prefetches its
- * pool slot). It must only read and prefetch, never change state or
- * schedule. NULL restores the default.
+ * (ahead 1) and, when the queue's sorted front holds them, the two after
+ * (ahead 2 and 3), so that a model can load a record three events ahead,
+ * what that record points to two events ahead, and what that points to one
+ * event ahead. fn is the event's handler. An event scheduled with a handle
+ * is shown at ahead 2 and 1 only, as its pool slot says (the engine
+ * prefetches the slot at 3), and not at all once cancelled. It must only
+ * read and prefetch, never change state or schedule: a record it reads may
+ * be stale, and a prefetch is only a hint. NULL restores the default.
  */
 typedef void (*mn_ev_prefetch_fn)(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead);
 void mn_engine_set_prefetch(mn_engine *eng, mn_ev_prefetch_fn fn);

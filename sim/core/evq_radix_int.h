@@ -14,6 +14,7 @@
 #define NB (LEVELS * WAYS) /* buckets */
 #define CHUNK_ENTRIES 15   /* 15 entries * 32 B + 32 B header = 512 B */
 #define FRONT_MAX 128      /* a bucket this small becomes the front */
+#define FRONT_MIN 16       /* the front takes following buckets until it holds this many */
 #define SPILL 256          /* a front longer than this goes back to buckets */
 #define NIL UINT32_MAX
 

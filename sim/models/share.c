@@ -730,6 +730,45 @@ double mn_share_flow_coef(const mn_share *s, uint32_t flow_id, size_t i)
     return F(s, flow_id)->hop[i].coef;
 }
 
+void mn_share_prefetch_link(const mn_share *s, uint32_t l)
+{
+    if (l >= s->nlinks)
+        return;
+    __builtin_prefetch(&s->links[l]);
+    __builtin_prefetch(s->links[l].inl);
+}
+
+/* Its header lines and its first hops' line (what a stop or a completion reads first). */
+static inline void prefetch_flow_lines(const flow *f)
+{
+    __builtin_prefetch(f);
+    __builtin_prefetch((const char *)f + 64);
+    __builtin_prefetch(f->hop);
+}
+
+void mn_share_prefetch_flow(const mn_share *s, uint32_t id)
+{
+    if (id < s->nflows_made)
+        prefetch_flow_lines(F(s, id));
+}
+
+int mn_share_prefetch_event(const mn_share *s, mn_ev_fn fn, void *ctx, int ahead, void **flow_ctx)
+{
+    if (fn != on_flow_done)
+        return 0;
+    const flow *f = ctx;
+    if (ahead >= 2) {
+        prefetch_flow_lines(f);
+        return 1;
+    }
+    uint8_t n = f->plen <= MN_SHARE_MAX_PATH ? f->plen : 0;
+    for (uint8_t i = 0; i < n; i++)
+        mn_share_prefetch_link(s, f->hop[i].link);
+    if (flow_ctx)
+        *flow_ctx = f->ctx;
+    return 1;
+}
+
 double mn_share_link_capacity(const mn_share *s, uint32_t l)
 {
     return s->links[l].cap;

@@ -114,6 +114,23 @@ size_t mn_share_flow_plen(const mn_share *s, uint32_t flow);
 uint32_t mn_share_flow_link(const mn_share *s, uint32_t flow, size_t i);
 double mn_share_flow_coef(const mn_share *s, uint32_t flow, size_t i);
 
+/*
+ * For a model's look-ahead (mn_engine_set_prefetch): start loading a
+ * link's two lines, or a flow's header and first hops, that an event soon
+ * to run will read. Only hints: any id below the number made is harmless.
+ */
+void mn_share_prefetch_link(const mn_share *s, uint32_t link);
+void mn_share_prefetch_flow(const mn_share *s, uint32_t flow);
+
+/*
+ * The same for an event the engine shows the look-ahead: returns 1 if
+ * (fn, ctx) is one of the solver's own flow completions, 0 otherwise. Two
+ * events ahead or more it prefetches the flow; one ahead, the links of its
+ * path, and *flow_ctx is the flow's ctx, for the caller to prefetch its own
+ * record of the flow.
+ */
+int mn_share_prefetch_event(const mn_share *s, mn_ev_fn fn, void *ctx, int ahead, void **flow_ctx);
+
 /* Bytes an active flow has delivered so far. */
 double mn_share_flow_sent(const mn_share *s, uint32_t flow);
 double mn_share_link_capacity(const mn_share *s, uint32_t link);

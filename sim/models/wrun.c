@@ -337,31 +337,25 @@ static void on_leg(mn_engine *eng, void *ctx)
 }
 
 /*
- * The engine's look-ahead (mn_engine_set_prefetch): the next event's user
- * record starts loading while this event runs. A city's 100,000 users do
- * not stay in cache, and a session's arrival or a leg reads its user first
- * (then its vAP, box, radio and links, which depend on it); the load was
- * the largest single stall of the full city. Only a hint: a stale index
- * costs nothing but the prefetch.
+ * The engine's look-ahead (mn_engine_set_prefetch): while this event runs,
+ * the next three start loading what they will read. A city's users, vAPs,
+ * boxes, radios, solver links and flows do not stay in cache, and each
+ * depends on the one before (a session's arrival reads its user, which
+ * names its vAP, box and radio, which name the links), so each stage loads
+ * what the previous one brought in (w_sess_prefetch). Only hints: a stale
+ * index costs nothing but the prefetch.
  */
 static void w_prefetch(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead)
 {
     const wr *r = mn_engine_user(eng);
-    if (fn == w_session_arrival) {
-        const w_user *U = &r->users[(uint32_t)(uintptr_t)ctx];
-        if (ahead == 2) {
-            __builtin_prefetch(U);
-        } else if (U->vap != MN_NONE) {
-            /* the user's line was asked for an event ago: now its vAP, box and radio lines */
-            __builtin_prefetch(&r->vaps[U->vap]);
-            if (U->box_hint != MN_NONE)
-                __builtin_prefetch(&r->boxes[U->box_hint]);
-            if (U->radio_hint != MN_NONE)
-                __builtin_prefetch(&r->radios[U->radio_hint]);
-        }
+    if (w_sess_prefetch(r, fn, ctx, ahead))
+        return;
+    if (fn == on_leg && ahead >= 2) { /* a leg reads the whole record (mobility, books) */
+        uint32_t u = unpack_idx(ctx);
+        if (u < r->nusers)
+            for (size_t off = 0; off < sizeof(w_user); off += 64)
+                __builtin_prefetch((const char *)&r->users[u] + off);
     }
-    /* legs, session ends and flow completions are scheduled with handles: the engine
-       prefetches their slots itself and never shows them here (engine.c prefetch_model) */
 }
 
 /* A live user of these attributes, served by nothing yet; its generation is kept. */

@@ -339,6 +339,7 @@ void w_sessions_end_all(wr *r, uint32_t u, int reason); /* reason: 0 offline, 1 
 void w_drop_dead_sessions(wr *r);             /* those crossing a dead resource */
 void w_rate_hook(mn_share *s, uint32_t flow, double old_rate, void *flow_ctx, void *hook_ctx);
 void w_flush_dirty(wr *r);
+int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead); /* the look-ahead of session events */
 void w_radio_recount(wr *r, uint32_t radio);
 double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double frame_bytes, double payload_bytes);
 void w_sessions_close_all(wr *r);             /* at the end of the run: account what is open */

@@ -765,6 +765,82 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     w_flush_dirty(r);
 }
 
+/* Starts loading the lines a session will touch next: its record, its user, its vAP, its flows. */
+static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
+{
+    if (sid >= r->nsess)
+        return;
+    const w_sess *S = &r->sess[sid];
+    if (ahead >= 2) {
+        __builtin_prefetch(S);
+        __builtin_prefetch((const char *)S + sizeof *S - 1);
+        return;
+    }
+    if (S->user < r->nusers)
+        __builtin_prefetch(&r->users[S->user]);
+    if (S->vap < r->w->nvaps)
+        __builtin_prefetch(&r->vaps[S->vap]);
+    for (int k = 0; k < S->nflows && k < 2; k++)
+        mn_share_prefetch_flow(r->share, S->flow[k]);
+}
+
+/*
+ * The look-ahead (w_prefetch) for the session events, three stages deep:
+ * an arrival's user three events ahead, then the vAP, box and radio its
+ * hot line names, then the solver links those name; a stream's end, its
+ * record then its user, vAP and flows; a transfer's completion (the
+ * solver's event), its flow then its links and its session. Returns 1 if
+ * (fn, ctx) was a session event.
+ */
+int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
+{
+    if (fn == w_session_arrival) {
+        uint64_t packed = (uint64_t)(uintptr_t)ctx;
+        uint32_t u = (uint32_t)packed, svc = (uint32_t)(packed >> 32) & 31;
+        if (u >= r->nusers)
+            return 1;
+        const w_user *U = &r->users[u];
+        if (ahead == 3) {
+            __builtin_prefetch(U);
+            return 1;
+        }
+        if (U->vap == MN_NONE || U->box_hint == MN_NONE || U->radio_hint == MN_NONE)
+            return 1;
+        const w_vap *V = &r->vaps[U->vap];
+        const w_box *B = &r->boxes[U->box_hint];
+        const w_radio *R = &r->radios[U->radio_hint];
+        if (ahead == 2) {
+            __builtin_prefetch(V);
+            __builtin_prefetch(B);
+            __builtin_prefetch(R);
+            return 1;
+        }
+        /* the path's resources, and the radio's flow list where the new flow goes */
+        mn_share_prefetch_link(r->share, R->res);
+        mn_share_prefetch_link(r->share, B->res_down);
+        mn_share_prefetch_link(r->share, V->plane_domu ? V->res_cpu : B->res_cpu);
+        if (V->res_air != MN_NONE)
+            mn_share_prefetch_link(r->share, V->res_air);
+        if (svc < r->w->nservices && (r->w->services[svc].direction & MN_DIR_UP))
+            mn_share_prefetch_link(r->share, B->res_up);
+        if (R->flows)
+            __builtin_prefetch(&R->flows[R->nflows]);
+        return 1;
+    }
+    if (fn == on_stream_end) {
+        if (ahead <= 2)
+            prefetch_sess(r, (uint32_t)(uintptr_t)ctx, ahead);
+        return 1;
+    }
+    void *fctx = NULL;
+    if (mn_share_prefetch_event(r->share, fn, ctx, ahead, &fctx)) {
+        if (ahead == 1 && !w_copy_flow(fctx))
+            prefetch_sess(r, (uint32_t)((uintptr_t)fctx >> 1), 2);
+        return 1;
+    }
+    return 0;
+}
+
 int w_sessions_repath(wr *r, uint32_t u)
 {
     w_user *U = &r->users[u];

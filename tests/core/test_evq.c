@@ -74,6 +74,17 @@ static mn_time multiscale_delay(uint64_t r)
     }
 }
 
+/*
+ * Sparse events, as in a city run: delays of 0 to 67 ms, so that the
+ * pending entries sit about one per bucket of one level and the radix
+ * queue's front takes several buckets at once (FRONT_MIN), with later
+ * pushes landing inside that front's range, between its entries.
+ */
+static mn_time sparse_delay(uint64_t r)
+{
+    return (mn_time)((r >> 8) % (1u << 26));
+}
+
 static void check_backend_orders_monotone_workload(const struct mn_evq_ops *ops,
                                                    mn_time (*delay_of)(uint64_t))
 {
@@ -148,6 +159,12 @@ static void test_evq_every_backend_orders_times_of_every_scale(void)
 {
     for (size_t i = 0; i < mn_evq_count(); i++)
         check_backend_orders_monotone_workload(mn_evq_at(i), multiscale_delay);
+}
+
+static void test_evq_every_backend_orders_sparse_times(void)
+{
+    for (size_t i = 0; i < mn_evq_count(); i++)
+        check_backend_orders_monotone_workload(mn_evq_at(i), sparse_delay);
 }
 
 static void test_evq_every_backend_returns_the_minimum_of_any_pushes(void)
@@ -229,6 +246,7 @@ void mn_test_register(void)
     static const struct mn_test_case cases[] = {
         MN_TEST(test_evq_every_backend_orders_by_time_then_seq),
         MN_TEST(test_evq_every_backend_orders_times_of_every_scale),
+        MN_TEST(test_evq_every_backend_orders_sparse_times),
         MN_TEST(test_evq_every_backend_returns_the_minimum_of_any_pushes),
         MN_TEST(test_evq_every_backend_retains_and_stays_ordered),
         MN_TEST(test_evq_push_reports_out_of_memory_and_keeps_queue),
