@@ -598,6 +598,7 @@ static int setup_resources(wr *r, mn_err *err)
         rc = add_res(r, w->vlinks[i / 2].bps / 8, &id, err);
     if (rc == MN_OK && (!(r->res_dead = mn_calloc(r->nres + 1, 1)) ||
                         !(r->res_used = mn_calloc(r->nres + 1, sizeof *r->res_used)) ||
+                        !(r->usage_log = mn_alloc(W_USAGE_LOG * sizeof *r->usage_log)) ||
                         !(r->radio_nvaps = mn_calloc(w->nradios + 1, sizeof *r->radio_nvaps))))
         rc = MN_ERR(err, MN_ENOMEM, "out of memory");
     for (size_t i = 0; rc == MN_OK && i < w->nradios; i++)
@@ -812,6 +813,7 @@ static void destroy(wr *r)
     mn_free(r->box_vaps);
     mn_free(r->res_dead);
     mn_free(r->res_used);
+    mn_free(r->usage_log);
     mn_free(r->link_down_count);
     mn_free(r->box_down_count);
     mn_free(r->radio_down_count);
@@ -919,6 +921,7 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
     if (rc != MN_OK)
         goto done;
     w_sessions_close_all(r);
+    w_usage_flush(r);
     if (r->series && (rc = mn_outfile_commit(&series, err)) != MN_OK)
         goto done;
     uint64_t events = mn_engine_events_run(r->eng) - r->progress_events;

@@ -223,6 +223,21 @@ typedef struct w_fault_row { /* one outage of one target, for faults.csv */
     uint32_t sessions_dropped, users_cut, vaps_down, vms_down;
 } w_fault_row;
 
+/*
+ * One addition to res_used, logged: what a flow used of a resource. The
+ * log is applied in order when full and before the results are written,
+ * so every sum is the one the additions made directly would give, byte
+ * for byte. Why: at city scale res_used (a double per resource) is out of
+ * cache by the time a flow ends, so a direct addition at each end was a
+ * miss the run waited for; applied together, the additions' misses
+ * overlap.
+ */
+typedef struct w_usage {
+    uint32_t res;
+    double amount;
+} w_usage;
+#define W_USAGE_LOG 16384
+
 typedef struct w_svc_stats {
     uint64_t attempted, started, completed, blocked, dropped;
     double viol_s, bytes;
@@ -250,7 +265,9 @@ typedef struct wr {
     uint32_t *box_vaps;     /* vAPs grouped by box */
     uint32_t res_vlink0;    /* first vlink resource */
     uint8_t *res_dead;      /* per resource: down now (faults) */
-    double *res_used;       /* per resource: usage delivered (bytes, cycles, seconds of air) */
+    double *res_used;       /* per resource: usage delivered (bytes, cycles, seconds of air); w_usage_flush first */
+    w_usage *usage_log;     /* owned: W_USAGE_LOG additions to res_used not yet made */
+    size_t nusage;
     uint8_t *link_down_count; /* per topology link: how many faults hold it down */
     uint8_t *box_down_count, *radio_down_count, *vm_down_count;
     size_t nres;
@@ -343,6 +360,14 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead); /* the look
 void w_radio_recount(wr *r, uint32_t radio);
 double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double frame_bytes, double payload_bytes);
 void w_sessions_close_all(wr *r);             /* at the end of the run: account what is open */
+
+void w_usage_flush(wr *r);                    /* makes the logged additions to res_used */
+static inline void w_usage_add(wr *r, uint32_t res, double amount)
+{
+    if (r->nusage == W_USAGE_LOG)
+        w_usage_flush(r);
+    r->usage_log[r->nusage++] = (w_usage){res, amount};
+}
 
 /* wrun_fault.c */
 int w_faults_arm(wr *r);

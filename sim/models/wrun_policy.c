@@ -644,7 +644,7 @@ static int pause_inst(wr *r, uint32_t i)
 static void mig_account(wr *r, const w_mig *m, double bytes)
 {
     for (uint8_t k = 0; k < m->plen; k++)
-        r->res_used[m->path[k]] += bytes;
+        w_usage_add(r, m->path[k], bytes);
 }
 
 static void on_copy_done(mn_share *s, uint32_t flow, void *ctx)

@@ -430,7 +430,14 @@ static void account_usage(wr *r, w_sess *S, int k, double sent)
     uint32_t f = S->flow[k];
     size_t n = mn_share_flow_plen(r->share, f);
     for (size_t i = 0; i < n; i++)
-        r->res_used[mn_share_flow_link(r->share, f, i)] += moved * mn_share_flow_coef(r->share, f, i);
+        w_usage_add(r, mn_share_flow_link(r->share, f, i), moved * mn_share_flow_coef(r->share, f, i));
+}
+
+void w_usage_flush(wr *r)
+{
+    for (size_t i = 0; i < r->nusage; i++)
+        r->res_used[r->usage_log[i].res] += r->usage_log[i].amount;
+    r->nusage = 0;
 }
 
 /* Flow k of a session has left the solver after delivering `sent` bytes in all: its books. */
@@ -813,6 +820,7 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
             __builtin_prefetch(V);
             __builtin_prefetch(B);
             __builtin_prefetch(R);
+            __builtin_prefetch((const char *)R + 64); /* its flow list's pointer */
             return 1;
         }
         /* the path's resources, and the radio's flow list where the new flow goes */
