@@ -774,6 +774,11 @@ double mn_share_link_capacity(const mn_share *s, uint32_t l)
     return s->links[l].cap;
 }
 
+void *mn_share_link_flow_ctx(const mn_share *s, uint32_t l, size_t i)
+{
+    return F(s, s->links[l].ent[i].flow)->ctx;
+}
+
 size_t mn_share_link_flows(const mn_share *s, uint32_t l)
 {
     return s->links[l].n;

@@ -135,6 +135,9 @@ int mn_share_prefetch_event(const mn_share *s, mn_ev_fn fn, void *ctx, int ahead
 double mn_share_flow_sent(const mn_share *s, uint32_t flow);
 double mn_share_link_capacity(const mn_share *s, uint32_t link);
 size_t mn_share_link_flows(const mn_share *s, uint32_t link); /* active flows on it */
+/* The ctx of the i-th active flow on a link (i < mn_share_link_flows): starts
+ * and stops append to a link's list and move its last flow into a gap. */
+void *mn_share_link_flow_ctx(const mn_share *s, uint32_t link, size_t i);
 
 /* The engine the flows run on (for callbacks that need the time). */
 mn_engine *mn_share_engine(const mn_share *s);

@@ -161,23 +161,26 @@ static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *p
         for (long cx = x0; cx <= x1; cx++) {
             uint32_t cell = (uint32_t)cy * r->gx + (uint32_t)cx;
             for (uint32_t k = r->grid_start[cell]; k < r->grid_start[cell + 1]; k++) {
-                uint32_t b = r->grid_boxes[k];
-                const mn_box *B = &r->w->boxes[b];
-                double d = mn_pos_dist(p, B->pos);
+                double d = mn_pos_dist(p, r->grid_pos[k]);
                 if (d > R)
                     continue;
-                const w_box *SB = &r->boxes[b];
+                const w_box *SB = &r->boxes[r->grid_boxes[k]];
+                uint32_t phy_radio = MN_NONE; /* a box's vAPs mostly share a radio: its rate at d, once */
+                double phy = 0;
                 for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++) {
                     uint32_t v = r->box_vaps[j];
-                    const mn_radio *rad = &r->w->radios[r->vaps[v].radio];
-                    if (d > rad->range_m || !vap_usable(r, v, U, full))
+                    const w_vap *V = &r->vaps[v];
+                    const w_radio *WR = &r->radios[V->radio];
+                    if (d > WR->range_m || !vap_usable(r, v, U, full))
                         continue;
-                    const w_radio *WR = &r->radios[r->vaps[v].radio];
-                    double phy = mn_radio_phy_rate(&WR->cfg, d, NULL);
+                    if (V->radio != phy_radio) {
+                        phy_radio = V->radio;
+                        phy = mn_radio_phy_rate(&WR->cfg, d, NULL);
+                    }
                     if (phy <= 0)
                         continue;
-                    mn_lb_cand x = {v, phy, mn_lb_predicted(phy, WR->air_cap, r->w->vaps[v].airtime, WR->n_tx),
-                                    r->vaps[v].nusers, 0};
+                    mn_lb_cand x = {v, phy, mn_lb_predicted(phy, WR->air_cap, V->airtime, WR->n_tx),
+                                    V->nusers, 0};
                     mn_lb_cand_keep(c, &n, W_MAX_CAND, &x);
                 }
             }
@@ -493,6 +496,7 @@ static int prepare_radio(wr *r, size_t i, mn_err *err)
     const mn_radio *R = &r->w->radios[i];
     w_radio *S = &r->radios[i];
     S->cfg = R->cfg;
+    S->range_m = R->range_m;
     S->up = 1;
     /* the loader keeps beacons under MN_WORLD_MAX_BEACON_SHARE of the air */
     S->air_cap = 1 - mn_wifi_beacon_overhead(&R->cfg, R->nvaps, R->beacon_bytes,
@@ -563,7 +567,7 @@ static int setup_resources(wr *r, mn_err *err)
             w_vap *SV = &r->vaps[v];
             *SV = (w_vap){V->radio, V->box, V->op, V->max_users, MN_NONE, MN_NONE, 0,
                           (uint8_t)V->stacks, 1, (uint8_t)V->plane_domu,
-                          V->tunnel_site != MN_NONE || V->vnet != MN_NONE, 0, 0, {0, 0}};
+                          V->tunnel_site != MN_NONE || V->vnet != MN_NONE, 0, 0, V->airtime, 0};
             if (V->airtime < 1)
                 rc = add_res(r, V->airtime * r->radios[V->radio].air_cap, &SV->res_air, err);
             if (rc == MN_OK && V->plane_domu)
@@ -582,7 +586,7 @@ static int setup_resources(wr *r, mn_err *err)
         w_vap *SV = &r->vaps[v];
         *SV = (w_vap){MN_NONE, MN_NONE, V->op, V->max_users, MN_NONE, MN_NONE, 0,
                       (uint8_t)V->stacks, 0, (uint8_t)V->plane_domu, V->tunnel_site != MN_NONE, 0, 0,
-                      {0, 0}};
+                      V->airtime, 0};
         if (V->airtime < 1)
             rc = add_res(r, V->airtime, &SV->res_air, err);
         if (rc == MN_OK && V->plane_domu)
@@ -645,7 +649,8 @@ static int setup_grid(wr *r, mn_err *err)
     size_t cells = (size_t)r->gx * r->gy;
     r->grid_start = mn_calloc(cells + 2, sizeof *r->grid_start);
     r->grid_boxes = mn_alloc(w->nboxes * sizeof *r->grid_boxes);
-    if (!r->grid_start || !r->grid_boxes)
+    r->grid_pos = mn_alloc(w->nboxes * sizeof *r->grid_pos);
+    if (!r->grid_start || !r->grid_boxes || !r->grid_pos)
         return MN_ERR(err, MN_ENOMEM, "out of memory for the box grid");
     uint32_t *cell_of = mn_alloc(w->nboxes * sizeof *cell_of);
     if (!cell_of)
@@ -666,8 +671,10 @@ static int setup_grid(wr *r, mn_err *err)
         return MN_ERR(err, MN_ENOMEM, "out of memory for the box grid");
     }
     memcpy(fill, r->grid_start, (cells + 1) * sizeof *fill);
-    for (size_t b = 0; b < w->nboxes; b++)
+    for (size_t b = 0; b < w->nboxes; b++) {
+        r->grid_pos[fill[cell_of[b]]] = w->boxes[b].pos;
         r->grid_boxes[fill[cell_of[b]]++] = (uint32_t)b;
+    }
     mn_free(fill);
     mn_free(cell_of);
     /* each box has a slot per vAP its radios can carry: policies may place more on it */
@@ -800,9 +807,6 @@ static void destroy(wr *r)
     mn_rng_destroy(r->rng_mobility);
     mn_rng_destroy(r->rng_arrivals);
     mn_rng_destroy(r->rng_faults);
-    if (r->radios)
-        for (size_t i = 0; i < r->w->nradios; i++)
-            mn_free(r->radios[i].flows);
     mn_free(r->radios_raw);
     mn_free(r->vaps_raw);
     mn_free(r->vstats);
@@ -821,6 +825,7 @@ static void destroy(wr *r)
     mn_free(r->classes);
     mn_free(r->grid_start);
     mn_free(r->grid_boxes);
+    mn_free(r->grid_pos);
     mn_free(r->dirty);
     mn_free(r->waiting);
     mn_free(r->fstate);

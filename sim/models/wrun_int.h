@@ -55,6 +55,7 @@ typedef struct w_sess {
     uint8_t dir[2];          /* MN_DIR_DOWN or MN_DIR_UP */
     uint8_t violating;
     uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
+    uint32_t radio_hint;     /* its vAP's radio when it took the vAP: a prefetch hint only (vAPs move) */
     double demand_bps;       /* stream rate, or transfer cap (0: none) */
     double bytes;            /* transfer: bytes still to move (per re-path) */
     double delivered;        /* bytes delivered by flows already stopped */
@@ -111,9 +112,9 @@ typedef struct w_radio {
     uint32_t down_flows, up_users;
     uint8_t up;
     double air_cap;        /* 1 - beacon overhead */
-    mn_radio_cfg cfg;
-    uint32_t *flows;       /* owned: sessions' flow slots on this radio: sess << 1 | dir index */
-    uint32_t nflows, flows_cap;
+    double range_m;        /* copied from the mn_radio, for association */
+    mn_radio_cfg cfg;      /* its flows are the solver's on res (w_radio_recount) */
+    uint64_t pad_;
 } w_radio;
 _Static_assert(sizeof(w_radio) == 128, "a radio is two cache lines");
 
@@ -133,7 +134,8 @@ typedef struct w_vap {
     uint8_t stacks, up, plane_domu, special; /* special: tunnelled, or in a virtual network */
     uint64_t sessions;
     double bytes;
-    uint64_t pad_[2];
+    double airtime;            /* copied from the mn_vap: its configured share, for association */
+    uint64_t pad_;
 } w_vap;
 _Static_assert(sizeof(w_vap) == 64, "a vAP is one cache line");
 
@@ -277,6 +279,7 @@ typedef struct wr {
     double cell_m, min_x, min_y;
     uint32_t gx, gy;
     uint32_t *grid_start, *grid_boxes;
+    mn_pos *grid_pos;       /* owned: grid_boxes' positions, in the same order (a scan reads no mn_box) */
     double max_range_m;
     /* dirty sessions to re-evaluate after a solve */
     uint32_t *dirty;

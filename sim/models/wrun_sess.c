@@ -317,30 +317,6 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
 
 /* ---- flows of a session ---- */
 
-static void radio_list_add(wr *r, uint32_t radio, uint32_t sid, int k)
-{
-    w_radio *R = &r->radios[radio];
-    size_t cap = R->flows_cap;
-    if (mn_array_reserve((void **)&R->flows, &cap, (size_t)R->nflows + 1, sizeof *R->flows) != MN_OK ||
-        cap > UINT32_MAX) {
-        w_fail(r, MN_ENOMEM, NULL);
-        return;
-    }
-    R->flows_cap = (uint32_t)cap;
-    R->flows[R->nflows++] = sid << 1 | (uint32_t)k;
-}
-
-static void radio_list_remove(wr *r, uint32_t radio, uint32_t sid, int k)
-{
-    w_radio *R = &r->radios[radio];
-    uint32_t key = sid << 1 | (uint32_t)k;
-    for (size_t i = 0; i < R->nflows; i++)
-        if (R->flows[i] == key) {
-            R->flows[i] = R->flows[--R->nflows];
-            return;
-        }
-}
-
 static void mark_dirty(wr *r, uint32_t sid)
 {
     w_sess *S = &r->sess[sid];
@@ -408,7 +384,6 @@ static int attach_flows(wr *r, uint32_t sid, const path_b *p)
             return rc;
         }
         S->nflows++;
-        radio_list_add(r, radio, sid, k);
         if (d == MN_DIR_DOWN)
             r->radios[radio].down_flows++;
         else if (U->up_flows++ == 0)
@@ -449,7 +424,6 @@ static void flow_gone(wr *r, uint32_t sid, int k, double sent)
     if (r->w->services[S->svc].kind == MN_SVC_TRANSFER)
         S->bytes -= sent;
     account_usage(r, S, k, sent);
-    radio_list_remove(r, radio, sid, k);
     if (S->dir[k] == MN_DIR_DOWN)
         r->radios[radio].down_flows--;
     else if (--r->users[S->user].up_flows == 0)
@@ -468,7 +442,13 @@ static void detach_flows(wr *r, uint32_t sid)
     S->nflows = 0;
 }
 
-/* n_tx may have changed: re-weigh every flow on the radio (inside a batch). */
+/*
+ * n_tx may have changed: re-weigh every flow on the radio (inside a batch).
+ * The flows on the radio are those on its airtime resource, every
+ * session's first (build_path), in the solver's order: the solver's list
+ * of the link is the radio's list (a list of its own, kept beside it, was
+ * a miss at every flow's end).
+ */
 void w_radio_recount(wr *r, uint32_t radio)
 {
     w_radio *R = &r->radios[radio];
@@ -478,9 +458,13 @@ void w_radio_recount(wr *r, uint32_t radio)
     if (n == R->n_tx)
         return;
     R->n_tx = n;
-    for (size_t i = 0; i < R->nflows; i++) {
-        uint32_t sid = R->flows[i] >> 1;
-        int k = (int)(R->flows[i] & 1);
+    size_t nflows = mn_share_link_flows(r->share, R->res);
+    for (size_t i = 0; i < nflows; i++) {
+        void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
+        if (w_copy_flow(ctx))
+            continue;
+        uint32_t sid = (uint32_t)((uintptr_t)ctx >> 1);
+        int k = (int)((uintptr_t)ctx & 1);
         w_sess *S = &r->sess[sid];
         const w_user *U = &r->users[S->user];
         const mn_service *svc = &r->w->services[S->svc];
@@ -740,6 +724,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     X->user = u;
     X->svc = svc;
     X->vap = U->vap;
+    X->radio_hint = U->radio_hint;
     X->active = 1;
     X->start = X->last_eval = mn_engine_now(eng);
     X->demand_bps = S->rate_bps;
@@ -787,6 +772,8 @@ static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
         __builtin_prefetch(&r->users[S->user]);
     if (S->vap < r->w->nvaps)
         __builtin_prefetch(&r->vaps[S->vap]);
+    if (S->radio_hint < r->w->nradios)
+        __builtin_prefetch(&r->radios[S->radio_hint]);
     for (int k = 0; k < S->nflows && k < 2; k++)
         mn_share_prefetch_flow(r->share, S->flow[k]);
 }
@@ -820,10 +807,9 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
             __builtin_prefetch(V);
             __builtin_prefetch(B);
             __builtin_prefetch(R);
-            __builtin_prefetch((const char *)R + 64); /* its flow list's pointer */
             return 1;
         }
-        /* the path's resources, and the radio's flow list where the new flow goes */
+        /* the path's resources */
         mn_share_prefetch_link(r->share, R->res);
         mn_share_prefetch_link(r->share, B->res_down);
         mn_share_prefetch_link(r->share, V->plane_domu ? V->res_cpu : B->res_cpu);
@@ -831,8 +817,6 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
             mn_share_prefetch_link(r->share, V->res_air);
         if (svc < r->w->nservices && (r->w->services[svc].direction & MN_DIR_UP))
             mn_share_prefetch_link(r->share, B->res_up);
-        if (R->flows)
-            __builtin_prefetch(&R->flows[R->nflows]);
         return 1;
     }
     if (fn == on_stream_end) {
@@ -862,6 +846,7 @@ int w_sessions_repath(wr *r, uint32_t u)
         S->last_eval = mn_engine_now(r->eng);
         detach_flows(r, sid);
         S->vap = U->vap;
+        S->radio_hint = U->radio_hint;
         radios[1] = r->vaps[S->vap].radio;
         path_b p;
         build_path(r, u, &r->w->services[S->svc], &p);
