@@ -126,6 +126,7 @@ void mn__radix_append_new_chunk(struct radix *r, unsigned j, unsigned v, const m
     }
     b->tail = c;
     mn_evq_copy(&fresh->e[fresh->n++], e);
+    b->tail_n = 1;
     b->n++;
 }
 
@@ -158,7 +159,7 @@ static uint32_t detach(struct radix *r, unsigned j, unsigned v)
     bucket *b = &r->b[j][v];
     uint32_t c = b->head;
     b->head = b->tail = NIL;
-    b->n = 0;
+    b->n = b->tail_n = 0;
     r->used[j][v / 64] &= ~(1ULL << (v % 64));
     if (!(r->used[j][0] | r->used[j][1] | r->used[j][2] | r->used[j][3]))
         r->level_mask &= (uint16_t)~(1u << j);

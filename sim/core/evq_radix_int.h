@@ -25,9 +25,17 @@ typedef struct chunk {
     mn_evq_entry e[CHUNK_ENTRIES];
 } chunk;
 
+/*
+ * tail_n is the tail chunk's count, kept here as well: a push reads only
+ * the bucket (the 64 KB array stays in cache) and writes the chunk, where
+ * reading the chunk's own count first was a load miss at every push when
+ * pending events spread over more chunks than the caches hold (a city's
+ * 400,000).
+ */
 typedef struct bucket {
     uint32_t head, tail; /* chunk indexes; NIL when empty */
     uint32_t n;          /* entries */
+    uint32_t tail_n;     /* entries in the tail chunk (its n) */
 } bucket;
 
 struct radix {
@@ -69,13 +77,14 @@ static inline __attribute__((always_inline)) void append(struct radix *r, unsign
                                                          const mn_evq_entry *e)
 {
     bucket *b = &r->b[j][v];
-    if (__builtin_expect(b->tail == NIL, 0) ||
-        __builtin_expect(r->chunks[b->tail].n == CHUNK_ENTRIES, 0)) {
+    if (__builtin_expect(b->tail == NIL, 0) || __builtin_expect(b->tail_n == CHUNK_ENTRIES, 0)) {
         mn__radix_append_new_chunk(r, j, v, e);
         return;
     }
     chunk *t = &r->chunks[b->tail];
-    mn_evq_copy(&t->e[t->n++], e);
+    uint32_t k = b->tail_n++;
+    mn_evq_copy(&t->e[k], e);
+    t->n = k + 1;
     b->n++;
 }
 
@@ -133,9 +142,11 @@ static inline __attribute__((always_inline)) int mn__radix_push4(struct radix *r
         unsigned jt = (63 - (unsigned)__builtin_clzll(dt)) / 8; /* byte of t: level 8 + jt */
         bucket *b = &r->b[8 + jt][((uint64_t)t >> (8 * jt)) & 0xff];
         if (__builtin_expect(b->tail != NIL, 1)) {
-            chunk *c = &r->chunks[b->tail];
-            if (__builtin_expect(c->n < CHUNK_ENTRIES, 1)) {
-                mn_evq_entry *d = &c->e[c->n++];
+            if (__builtin_expect(b->tail_n < CHUNK_ENTRIES, 1)) {
+                chunk *c = &r->chunks[b->tail];
+                uint32_t n = b->tail_n++;
+                c->n = n + 1;
+                mn_evq_entry *d = &c->e[n];
                 d->t = t;
                 d->seq = seq;
                 d->fn = fn;
