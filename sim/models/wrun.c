@@ -133,6 +133,64 @@ static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t *full)
 }
 
 #define W_MAX_CAND 64 /* vAPs in range a balancing policy chooses among (the strongest kept) */
+#define W_NEAR_BATCH 32 /* boxes in range whose lines are loaded together */
+
+/* Boxes in range of a user, in scan order, with their distances. */
+typedef struct near_boxes {
+    uint32_t box[W_NEAR_BATCH];
+    double d[W_NEAR_BATCH];
+    size_t n;
+} near_boxes;
+
+/*
+ * Offers the vAPs of a batch of boxes in range, in scan order, as
+ * candidates. Their lines are loaded level by level first (the boxes, then
+ * their vAP lists, then the vAPs, then their radios: each names the next),
+ * so that each level's misses overlap across the batch instead of waiting
+ * one after the other: at city scale none of them is in cache.
+ */
+static void offer_boxes(wr *r, const w_user *U, const near_boxes *nb, mn_lb_cand *c, size_t *n,
+                        uint32_t *full)
+{
+    for (size_t i = 0; i < nb->n; i++)
+        __builtin_prefetch(&r->boxes[nb->box[i]]);
+    for (size_t i = 0; i < nb->n; i++)
+        __builtin_prefetch(&r->box_vaps[r->boxes[nb->box[i]].vap_first]);
+    for (size_t i = 0; i < nb->n; i++) {
+        const w_box *SB = &r->boxes[nb->box[i]];
+        for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++)
+            __builtin_prefetch(&r->vaps[r->box_vaps[j]]);
+    }
+    for (size_t i = 0; i < nb->n; i++) {
+        const w_box *SB = &r->boxes[nb->box[i]];
+        for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++) {
+            const w_radio *WR = &r->radios[r->vaps[r->box_vaps[j]].radio];
+            __builtin_prefetch(WR);
+            __builtin_prefetch((const char *)WR + 64);
+        }
+    }
+    for (size_t i = 0; i < nb->n; i++) {
+        const w_box *SB = &r->boxes[nb->box[i]];
+        double d = nb->d[i];
+        uint32_t phy_radio = MN_NONE; /* a box's vAPs mostly share a radio: its rate at d, once */
+        double phy = 0;
+        for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++) {
+            uint32_t v = r->box_vaps[j];
+            const w_vap *V = &r->vaps[v];
+            const w_radio *WR = &r->radios[V->radio];
+            if (d > WR->range_m || !vap_usable(r, v, U, full))
+                continue;
+            if (V->radio != phy_radio) {
+                phy_radio = V->radio;
+                phy = mn_radio_phy_rate(&WR->cfg, d, NULL);
+            }
+            if (phy <= 0)
+                continue;
+            mn_lb_cand x = {v, phy, mn_lb_predicted(phy, WR->air_cap, V->airtime, WR->n_tx), V->nusers, 0};
+            mn_lb_cand_keep(c, n, W_MAX_CAND, &x);
+        }
+    }
+}
 
 /*
  * The vAP user u at its current position should use: the balancing
@@ -157,6 +215,8 @@ static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *p
     if (y0 < 0) y0 = 0;
     if (x1 >= (long)r->gx) x1 = (long)r->gx - 1;
     if (y1 >= (long)r->gy) y1 = (long)r->gy - 1;
+    near_boxes nb;
+    nb.n = 0;
     for (long cy = y0; cy <= y1; cy++)
         for (long cx = x0; cx <= x1; cx++) {
             uint32_t cell = (uint32_t)cy * r->gx + (uint32_t)cx;
@@ -164,27 +224,15 @@ static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *p
                 double d = mn_pos_dist(p, r->grid_pos[k]);
                 if (d > R)
                     continue;
-                const w_box *SB = &r->boxes[r->grid_boxes[k]];
-                uint32_t phy_radio = MN_NONE; /* a box's vAPs mostly share a radio: its rate at d, once */
-                double phy = 0;
-                for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++) {
-                    uint32_t v = r->box_vaps[j];
-                    const w_vap *V = &r->vaps[v];
-                    const w_radio *WR = &r->radios[V->radio];
-                    if (d > WR->range_m || !vap_usable(r, v, U, full))
-                        continue;
-                    if (V->radio != phy_radio) {
-                        phy_radio = V->radio;
-                        phy = mn_radio_phy_rate(&WR->cfg, d, NULL);
-                    }
-                    if (phy <= 0)
-                        continue;
-                    mn_lb_cand x = {v, phy, mn_lb_predicted(phy, WR->air_cap, V->airtime, WR->n_tx),
-                                    V->nusers, 0};
-                    mn_lb_cand_keep(c, &n, W_MAX_CAND, &x);
+                nb.box[nb.n] = r->grid_boxes[k];
+                nb.d[nb.n++] = d;
+                if (nb.n == W_NEAR_BATCH) {
+                    offer_boxes(r, U, &nb, c, &n, full);
+                    nb.n = 0;
                 }
             }
         }
+    offer_boxes(r, U, &nb, c, &n, full);
     if (n == 0)
         return MN_NONE;
     const mn_view *view = w_lb_view(r, u);
