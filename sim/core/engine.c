@@ -122,6 +122,8 @@ void mn_engine_set_prefetch(mn_engine *eng, mn_ev_prefetch_fn fn)
  * stands) at two and one. Out of line: without a hook (PHOLD) the loop
  * keeps its one prefetch of the next ctx.
  */
+#define LOOKAHEAD 3 /* events the model's look-ahead is shown */
+
 static void prefetch_shown(mn_engine *eng, const mn_evq_entry *e, int ahead)
 {
     if (e->fn) {
@@ -376,6 +378,8 @@ static mn_run_end run_radix(mn_engine *eng, struct radix *r, mn_time until)
          * front first if need be (fronts of 2 entries are common at 10^6
          * LPs and 8 events each, where that load is a cache miss) */
         if (r->head != r->nfront || (r->n && (mn__radix_refill_front(r), 1))) {
+            if (__builtin_expect(eng->prefetch != NULL, 0) && r->nfront - r->head < LOOKAHEAD)
+                mn__radix_top_up(r, LOOKAHEAD); /* the look-ahead needs its events sorted */
             if (__builtin_expect(eng->prefetch != NULL, 0))
                 prefetch_model(eng, &r->front[r->head],
                                r->head + 1 < r->nfront ? &r->front[r->head + 1] : NULL,

@@ -294,20 +294,26 @@ static unsigned next_used(const struct radix *r, unsigned j, unsigned v)
     return WAYS;
 }
 
+/* Dumps bucket (j, v), whole, after the front's live entries; bound moves to its end. */
+static void take_bucket(struct radix *r, unsigned j, unsigned v)
+{
+    mn_evq_key low_mask = ((mn_evq_key)1 << (8 * j)) - 1;
+    mn_evq_key span_mask = j == 15 ? ~(mn_evq_key)0 : ((mn_evq_key)1 << (8 * (j + 1))) - 1;
+    mn_evq_key start = (r->last & ~span_mask) | ((mn_evq_key)v << (8 * j));
+    r->bound = start + low_mask + 1;
+    r->front_level = (uint8_t)j;
+    r->front_v = (uint16_t)v;
+    if (r->bound == 0) { /* the top bucket of level 15 ends at 2^128 */
+        r->bound = ~(mn_evq_key)0;
+        r->front_level = NO_LEVEL;
+    }
+    uint32_t count = r->b[j][v].n; /* before detach empties it */
+    dump_to_front(r, j, detach(r, j, v), count);
+}
+
 /*
  * Refills the empty front from the lowest bucket, spreading large buckets
  * first. Call only when the front is empty and n > 0.
- *
- * A small bucket is followed into the front by the next non-empty buckets
- * of its level while the front holds fewer than FRONT_MIN entries (and
- * stays within FRONT_MAX): bound moves to the end of the last one taken,
- * and the buckets skipped between were empty, so the invariant holds. The
- * order of events is the same; what changes is how far ahead the sorted
- * front reaches. When events are sparse for the bucket widths (a city's
- * 74 events per simulated second fall about one per 16.8 ms bucket of
- * level 11), a front of one bucket holds one or two entries, and an
- * engine look-ahead of three events (mn_engine_set_prefetch) had nothing
- * to look at.
  */
 void mn__radix_refill_front(struct radix *r)
 {
@@ -318,33 +324,48 @@ void mn__radix_refill_front(struct radix *r)
         while (!r->used[j][w])
             w++;
         unsigned v = w * 64 + (unsigned)__builtin_ctzll(r->used[j][w]);
-        mn_evq_key low_mask = ((mn_evq_key)1 << (8 * j)) - 1;
         mn_evq_key span_mask = j == 15 ? ~(mn_evq_key)0 : ((mn_evq_key)1 << (8 * (j + 1))) - 1;
         r->last = (r->last & ~span_mask) | ((mn_evq_key)v << (8 * j));
-        uint32_t count = r->b[j][v].n;
-        if (count <= FRONT_MAX || j == 0) {
+        if (r->b[j][v].n <= FRONT_MAX || j == 0) {
             /* the whole bucket becomes the front: keys in [last, last + 256^j) */
-            for (;;) {
-                mn_evq_key start = (r->last & ~span_mask) | ((mn_evq_key)v << (8 * j));
-                r->bound = start + low_mask + 1;
-                if (r->bound == 0) /* the top bucket of level 15 ends at 2^128 */
-                    r->bound = ~(mn_evq_key)0;
-                dump_to_front(r, j, detach(r, j, v), count);
-                if (r->nfront >= FRONT_MIN || j == 0 || r->bound == ~(mn_evq_key)0)
-                    return;
-                v = next_used(r, j, v);
-                if (v == WAYS || r->nfront + r->b[j][v].n > FRONT_MAX)
-                    return;
-                count = r->b[j][v].n;
-            }
+            take_bucket(r, j, v);
+            return;
         }
         /* spread over lower levels: every key is in [last, last + 256^j); a key
          * equal to last itself differs from it in no byte, so it goes to the
          * front (bound = last + 1) */
         r->bound = r->last + 1;
+        r->front_level = NO_LEVEL;
         replace_chain(r, detach(r, j, v), NULL, NULL);
         if (r->nfront)
             return;
+    }
+}
+
+/*
+ * While the front holds fewer than `want` live entries, appends to it the
+ * next non-empty bucket of the level it was filled from, whole (within
+ * FRONT_MAX). The invariant holds: the buckets skipped were empty, bound
+ * moves to the end of the one taken, and every key past it still differs
+ * from `last` at that level or above. The order of events is the same;
+ * what changes is how far ahead the front reaches. For a look-ahead
+ * (mn_engine_set_prefetch), which needs the next few events sorted: when
+ * events are sparse for the bucket widths (a city's 74 events per
+ * simulated second fall about one per 16.8 ms bucket of level 11), a front
+ * of one bucket holds one or two.
+ */
+void mn__radix_top_up(struct radix *r, size_t want)
+{
+    while (r->front_level != NO_LEVEL && r->nfront - r->head < want) {
+        unsigned j = r->front_level, v = next_used(r, j, r->front_v);
+        if (v == WAYS || r->nfront - r->head + r->b[j][v].n > FRONT_MAX)
+            return;
+        if (r->nfront + r->b[j][v].n > r->front_cap) { /* the live part to the start: it fits */
+            memmove(r->front, r->front + r->head, (r->nfront - r->head) * sizeof *r->front);
+            r->nfront -= r->head;
+            r->head = 0;
+        }
+        take_bucket(r, j, v);
     }
 }
 
@@ -357,6 +378,7 @@ static int create(void **state, size_t capacity, mn_err *err)
         for (unsigned v = 0; v < WAYS; v++)
             r->b[j][v].head = r->b[j][v].tail = NIL;
     r->free_chunk = NIL;
+    r->front_level = NO_LEVEL;
     if (mn__radix_reserve(r, capacity) != MN_OK || reserve_front(r, SPILL + 1) != MN_OK) {
         mn_free(r->chunks);
         mn_free(r);
@@ -387,6 +409,7 @@ static void spill_front(struct radix *r)
     size_t from = r->head, to = r->nfront;
     r->head = r->nfront = 0;
     r->bound = r->last + 1;
+    r->front_level = NO_LEVEL;
     for (size_t i = from; i < to; i++) {
         mn_evq_entry e;
         mn_evq_copy(&e, &r->front[i]); /* place may write to front[0] */

@@ -14,7 +14,7 @@
 #define NB (LEVELS * WAYS) /* buckets */
 #define CHUNK_ENTRIES 15   /* 15 entries * 32 B + 32 B header = 512 B */
 #define FRONT_MAX 128      /* a bucket this small becomes the front */
-#define FRONT_MIN 16       /* the front takes following buckets until it holds this many */
+#define NO_LEVEL 0xff      /* front_level: the front is not one level's buckets */
 #define SPILL 256          /* a front longer than this goes back to buckets */
 #define NIL UINT32_MAX
 
@@ -44,6 +44,8 @@ struct radix {
     size_t head, nfront, front_cap; /* live part: front[head .. nfront) */
     size_t n;                 /* entries, front included */
     size_t room;              /* entries the chunk pool can take without growing */
+    uint8_t front_level;      /* the front holds buckets (front_level, .. front_v] dumped whole, or NO_LEVEL */
+    uint16_t front_v;
     uint16_t level_mask;      /* bit j: level j has a non-empty bucket */
     uint64_t used[LEVELS][4]; /* bit v of level j: bucket (j, v) is non-empty */
     bucket b[LEVELS][WAYS];
@@ -57,6 +59,7 @@ int mn__radix_reserve(struct radix *r, size_t n);
 int mn__radix_push_front(struct radix *r, const mn_evq_entry *e);
 void mn__radix_front_insert(struct radix *r, const mn_evq_entry *e);
 void mn__radix_refill_front(struct radix *r);
+void mn__radix_top_up(struct radix *r, size_t want);
 
 static inline unsigned level_of(mn_evq_key x) /* x = k ^ last, nonzero */
 {

@@ -149,6 +149,78 @@ static void test_engine_many_self_scheduling_events_run_in_order(void)
     }
 }
 
+/*
+ * The look-ahead (mn_engine_set_prefetch) on the radix queue with sparse
+ * events (delays of 1 ns to 67 ms: a front of one bucket holds one or two):
+ * the queue tops its front up so the hook is shown three events ahead for
+ * nearly every event, and the order of events is what it is without a
+ * hook. Every fourth token reschedules itself with a handle, which the
+ * hook must be shown through its slot.
+ */
+struct ahead_count {
+    uint64_t calls[4];
+};
+static struct ahead_count ahead_seen;
+static mn_time sparse_hop_delay(struct hop_world *w)
+{
+    return 1 + (mn_time)(hop_rand(w) % 67000000);
+}
+static void sparse_hop(mn_engine *eng, void *ctx)
+{
+    struct hop_token *tok = ctx;
+    struct hop_world *w = tok->w;
+    mn_time now = mn_engine_now(eng);
+    w->bad_order += now < w->last_t || (now == w->last_t && tok->id < w->last_id);
+    w->last_t = now;
+    w->last_id = tok->id;
+    if (++w->runs >= 200000)
+        return;
+    tok->id = ++w->schedules;
+    mn_ev_handle h;
+    CU_ASSERT_EQUAL(mn_ev_schedule_in(eng, sparse_hop_delay(w), sparse_hop, tok, tok->id % 4 ? NULL : &h),
+                    MN_OK);
+}
+static void count_ahead(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead)
+{
+    (void)eng;
+    (void)ctx;
+    if (fn == sparse_hop && ahead >= 1 && ahead <= 3)
+        ahead_seen.calls[ahead]++;
+}
+static uint64_t run_sparse_hops(int with_hook, uint64_t *order_hash)
+{
+    mn_engine *eng = make_engine(mn_evq_default());
+    if (with_hook)
+        mn_engine_set_prefetch(eng, count_ahead);
+    struct hop_world w = {.rng = 88172645463325252ULL};
+    enum { TOKENS = 1000 };
+    static struct hop_token tok[TOKENS];
+    for (int i = 0; i < TOKENS; i++) {
+        tok[i] = (struct hop_token){&w, ++w.schedules};
+        CU_ASSERT_EQUAL(mn_ev_schedule_at(eng, sparse_hop_delay(&w), sparse_hop, &tok[i], NULL), MN_OK);
+    }
+    mn_run_end why;
+    CU_ASSERT_EQUAL(mn_engine_run(eng, MN_TIME_MAX, &why), MN_OK);
+    CU_ASSERT_EQUAL(w.bad_order, 0);
+    *order_hash = w.last_id ^ (uint64_t)w.last_t; /* the last event run: any reordering moves it */
+    uint64_t runs = w.runs;
+    mn_engine_destroy(eng);
+    return runs;
+}
+static void test_engine_look_ahead_sees_three_events_and_keeps_order(void)
+{
+    uint64_t plain_hash, hooked_hash;
+    memset(&ahead_seen, 0, sizeof ahead_seen);
+    uint64_t plain = run_sparse_hops(0, &plain_hash);
+    uint64_t hooked = run_sparse_hops(1, &hooked_hash);
+    CU_ASSERT_EQUAL(plain, hooked);
+    CU_ASSERT_EQUAL(plain_hash, hooked_hash);
+    /* one call per stage per event, all but the last few events */
+    CU_ASSERT(ahead_seen.calls[1] > hooked * 95 / 100);
+    CU_ASSERT(ahead_seen.calls[2] > hooked * 90 / 100);
+    CU_ASSERT(ahead_seen.calls[3] > hooked * 70 / 100); /* handle events: only their slot, at 3 */
+}
+
 /* A handler that schedules a follow-up at the same time: it runs after
  * everything already scheduled for that time. */
 struct chain {
@@ -441,6 +513,7 @@ void mn_test_register(void)
         MN_TEST(test_engine_runs_events_in_time_order),
         MN_TEST(test_engine_runs_ties_in_schedule_order),
         MN_TEST(test_engine_many_self_scheduling_events_run_in_order),
+        MN_TEST(test_engine_look_ahead_sees_three_events_and_keeps_order),
         MN_TEST(test_engine_same_time_follow_up_runs_after_earlier_ties),
         MN_TEST(test_engine_cancel_removes_only_that_event),
         MN_TEST(test_engine_stale_handles_never_touch_other_events),

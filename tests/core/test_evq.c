@@ -76,9 +76,9 @@ static mn_time multiscale_delay(uint64_t r)
 
 /*
  * Sparse events, as in a city run: delays of 0 to 67 ms, so that the
- * pending entries sit about one per bucket of one level and the radix
- * queue's front takes several buckets at once (FRONT_MIN), with later
- * pushes landing inside that front's range, between its entries.
+ * pending entries sit about one per bucket of one level, each bucket
+ * becoming the front on its own (the engine's look-ahead tops it up with
+ * the next buckets: test_engine).
  */
 static mn_time sparse_delay(uint64_t r)
 {
