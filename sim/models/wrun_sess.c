@@ -22,9 +22,26 @@ static void *pack_arrival(uint32_t gen, uint32_t svc, uint32_t u)
     return (void *)(uintptr_t)((uint64_t)(gen & 0x7ffffff) << 37 | (uint64_t)svc << 32 | u);
 }
 
-static void *flow_ctx(uint32_t sid, int k)
+/*
+ * A session's flow k, as the solver's ctx: sid << 1 | k in the low 33
+ * bits (what every reader takes: (uint32_t)(ctx >> 1) and ctx & 1), and
+ * the session's user above them as a hint for the look-ahead, which can
+ * then load the user together with the session instead of after it
+ * (W_CTX_NO_USER when it does not fit; bit 63 stays clear: migrations'
+ * copy flows are marked there).
+ */
+#define W_CTX_USER_BITS 30
+#define W_CTX_NO_USER ((1u << W_CTX_USER_BITS) - 1)
+
+static void *flow_ctx(uint32_t sid, int k, uint32_t user)
 {
-    return (void *)(uintptr_t)((uint64_t)sid << 1 | (uint64_t)k);
+    uint64_t hint = sizeof(uintptr_t) >= 8 && user < W_CTX_NO_USER ? user : W_CTX_NO_USER;
+    return (void *)(uintptr_t)((sizeof(uintptr_t) >= 8 ? hint << 33 : 0) | (uint64_t)sid << 1 | (uint64_t)k);
+}
+
+static uint32_t flow_ctx_user_hint(const void *ctx)
+{
+    return sizeof(uintptr_t) >= 8 ? (uint32_t)(((uint64_t)(uintptr_t)ctx >> 33) & W_CTX_NO_USER) : W_CTX_NO_USER;
 }
 
 /* ---- radio contention (Bianchi, per class of DCF timing) ---- */
@@ -376,7 +393,7 @@ static int attach_flows(wr *r, uint32_t sid, const path_b *p)
         }
         double bytes = svc->kind == MN_SVC_TRANSFER ? S->bytes : INFINITY;
         mn_share_flow_spec spec = {path, coef, n, bytes, S->demand_bps / 8,
-                                   svc->kind == MN_SVC_TRANSFER ? on_flow_done : NULL, flow_ctx(sid, k)};
+                                   svc->kind == MN_SVC_TRANSFER ? on_flow_done : NULL, flow_ctx(sid, k, S->user)};
         mn_err err = {0};
         int rc = mn_share_flow_begin(r->share, &spec, &S->flow[k], &err);
         if (rc != MN_OK) {
@@ -783,7 +800,8 @@ static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
  * an arrival's user three events ahead, then the vAP, box and radio its
  * hot line names, then the solver links those name; a stream's end, its
  * record then its user, vAP and flows; a transfer's completion (the
- * solver's event), its flow then its links and its session. Returns 1 if
+ * solver's event), its flow then its links, its session and its user (a
+ * hint in the flow's ctx, so the two load together). Returns 1 if
  * (fn, ctx) was a session event.
  */
 int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
@@ -826,8 +844,12 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
     }
     void *fctx = NULL;
     if (mn_share_prefetch_event(r->share, fn, ctx, ahead, &fctx)) {
-        if (ahead == 1 && !w_copy_flow(fctx))
+        if (ahead == 1 && !w_copy_flow(fctx)) {
             prefetch_sess(r, (uint32_t)((uintptr_t)fctx >> 1), 2);
+            uint32_t u = flow_ctx_user_hint(fctx);
+            if (u < r->nusers)
+                __builtin_prefetch(&r->users[u]);
+        }
         return 1;
     }
     return 0;
