@@ -752,6 +752,14 @@ void mn_share_prefetch_flow(const mn_share *s, uint32_t id)
         prefetch_flow_lines(F(s, id));
 }
 
+void mn_share_prefetch_link_flows(const mn_share *s, uint32_t l)
+{
+    if (l >= s->nlinks)
+        return;
+    for (uint32_t k = 0; k < s->links[l].n; k++)
+        prefetch_flow_lines(F(s, s->links[l].ent[k].flow));
+}
+
 int mn_share_prefetch_event(const mn_share *s, mn_ev_fn fn, void *ctx, int ahead, void **flow_ctx)
 {
     if (fn != on_flow_done)

@@ -121,6 +121,7 @@ double mn_share_flow_coef(const mn_share *s, uint32_t flow, size_t i);
  */
 void mn_share_prefetch_link(const mn_share *s, uint32_t link);
 void mn_share_prefetch_flow(const mn_share *s, uint32_t flow);
+void mn_share_prefetch_link_flows(const mn_share *s, uint32_t link); /* each active flow on it */
 
 /*
  * The same for an event the engine shows the look-ahead: returns 1 if

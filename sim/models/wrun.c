@@ -145,7 +145,7 @@ typedef struct near_boxes {
 /*
  * Offers the vAPs of a batch of boxes in range, in scan order, as
  * candidates. Their lines are loaded level by level first (the boxes, then
- * their vAP lists, then the vAPs, then their radios: each names the next),
+ * their vAP lists and first radios, then the vAPs: each names the next),
  * so that each level's misses overlap across the batch instead of waiting
  * one after the other: at city scale none of them is in cache.
  */
@@ -154,20 +154,18 @@ static void offer_boxes(wr *r, const w_user *U, const near_boxes *nb, mn_lb_cand
 {
     for (size_t i = 0; i < nb->n; i++)
         __builtin_prefetch(&r->boxes[nb->box[i]]);
-    for (size_t i = 0; i < nb->n; i++)
-        __builtin_prefetch(&r->box_vaps[r->boxes[nb->box[i]].vap_first]);
+    for (size_t i = 0; i < nb->n; i++) { /* the vAP list, and the radio its vAPs mostly share */
+        const w_box *SB = &r->boxes[nb->box[i]];
+        __builtin_prefetch(&r->box_vaps[SB->vap_first]);
+        if (SB->radio_first != MN_NONE) {
+            __builtin_prefetch(&r->radios[SB->radio_first]);
+            __builtin_prefetch((const char *)&r->radios[SB->radio_first] + 64);
+        }
+    }
     for (size_t i = 0; i < nb->n; i++) {
         const w_box *SB = &r->boxes[nb->box[i]];
         for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++)
             __builtin_prefetch(&r->vaps[r->box_vaps[j]]);
-    }
-    for (size_t i = 0; i < nb->n; i++) {
-        const w_box *SB = &r->boxes[nb->box[i]];
-        for (uint32_t j = SB->vap_first; j < SB->vap_first + SB->nvaps; j++) {
-            const w_radio *WR = &r->radios[r->vaps[r->box_vaps[j]].radio];
-            __builtin_prefetch(WR);
-            __builtin_prefetch((const char *)WR + 64);
-        }
     }
     for (size_t i = 0; i < nb->n; i++) {
         const w_box *SB = &r->boxes[nb->box[i]];
@@ -607,6 +605,7 @@ static int setup_resources(wr *r, mn_err *err)
             (rc = add_res(r, left_after_reservations(B->uplink_bps, down_res), &S->res_down, err)) == MN_OK)
             /* dom0 forwards with what the domUs leave it: its own share plus any unreserved CPU */
             rc = add_res(r, B->cpu_hz - B->cpu_used_hz, &S->res_cpu, err);
+        S->radio_first = rstart[b] < rstart[b + 1] ? rlist[rstart[b]] : MN_NONE;
         for (uint32_t k = rstart[b]; k < rstart[b + 1] && rc == MN_OK; k++)
             rc = add_res(r, r->radios[rlist[k]].air_cap, &r->radios[rlist[k]].res, err);
         for (uint32_t k = vstart[b]; k < vstart[b + 1] && rc == MN_OK; k++) {

@@ -161,6 +161,7 @@ typedef struct w_box {
     mn_time uplink_latency;          /* copied from the mn_box */
     /* colder */
     uint32_t vap_slots;        /* its radios' vAP caps together */
+    uint32_t radio_first;      /* its first radio (MN_NONE: none), for association's look-ahead */
     mn_time down_since, off_since;
     double down_s, off_s;
     double cpu_used, mem_used, uplink_used; /* instances on it or arriving (pinned included) */

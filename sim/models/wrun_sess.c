@@ -476,6 +476,26 @@ void w_radio_recount(wr *r, uint32_t radio)
         return;
     R->n_tx = n;
     size_t nflows = mn_share_link_flows(r->share, R->res);
+    if (nflows > 1) {
+        /* the flows, their sessions, and the sessions' users and vAPs, each level
+         * loaded for all before the next (each names the next): at city scale the
+         * radio's other sessions are out of cache, and one after the other their
+         * misses did not overlap */
+        mn_share_prefetch_link_flows(r->share, R->res);
+        for (size_t i = 0; i < nflows; i++) {
+            void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
+            if (!w_copy_flow(ctx))
+                __builtin_prefetch(&r->sess[(uint32_t)((uintptr_t)ctx >> 1)]);
+        }
+        for (size_t i = 0; i < nflows; i++) {
+            void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
+            if (w_copy_flow(ctx))
+                continue;
+            const w_sess *S = &r->sess[(uint32_t)((uintptr_t)ctx >> 1)];
+            __builtin_prefetch(&r->users[S->user]);
+            __builtin_prefetch(&r->vaps[S->vap]);
+        }
+    }
     for (size_t i = 0; i < nflows; i++) {
         void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
         if (w_copy_flow(ctx))
