@@ -48,7 +48,7 @@ _Static_assert(sizeof(link) == 128 && offsetof(link, inl) == 64,
 /* One link of a flow's path: together, so a short path is one cache line. */
 typedef struct hop {
     uint32_t link;
-    uint32_t pos; /* index of this flow in the link's arrays */
+    uint32_t pos; /* index of this flow in the link's entries, kept only while they are in a heap block */
     double coef;  /* usage of the link per byte/s of rate */
 } hop;
 
@@ -517,6 +517,13 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
                 memcpy(grown, l->inl, sizeof l->inl);
             l->ent = grown;
             l->n_cap = cap;
+            if (inl) /* positions were not kept inline: from now on they are */
+                for (uint32_t k = 0; k < l->n; k++) {
+                    flow *m = F(s, l->ent[k].flow);
+                    for (uint8_t j = 0; j < m->plen; j++)
+                        if (m->hop[j].link == path[i])
+                            m->hop[j].pos = k;
+                }
         }
     }
     uint32_t id;
@@ -552,20 +559,39 @@ int mn_share_flow_begin(mn_share *s, const mn_share_flow_spec *spec, uint32_t *f
     return MN_OK;
 }
 
-/* Removes the flow from its links' arrays (swap with the last). */
+/*
+ * Where flow f is in the entries of link l, its hop i. Inline entries (at
+ * most LINK_INLINE, in the link's own line) are searched: keeping a
+ * position there meant writing to the flow moved into a gap at every
+ * detach, another session's flow, out of cache at city scale. In a heap
+ * block (a busy link) the hop keeps the position.
+ */
+static uint32_t ent_index(const link *l, const flow *f, uint8_t i)
+{
+    if (l->n_cap > LINK_INLINE)
+        return f->hop[i].pos;
+    uint32_t k = 0;
+    while (k + 1 < l->n && l->ent[k].flow != f->id)
+        k++;
+    return k;
+}
+
+/* Removes the flow from its links' entries (swap with the last). */
 static void detach(mn_share *s, flow *f)
 {
     for (uint8_t i = 0; i < f->plen; i++) {
         link *l = &s->links[f->hop[i].link];
+        uint32_t at = ent_index(l, f, i);
         uint32_t moved = l->ent[--l->n].flow;
-        uint32_t at = f->hop[i].pos;
         l->ent[at] = l->ent[l->n];
-        flow *m = F(s, moved);
-        for (uint8_t j = 0; j < m->plen; j++)
-            if (m->hop[j].link == f->hop[i].link) {
-                m->hop[j].pos = at;
-                break;
-            }
+        if (l->n_cap > LINK_INLINE && moved != f->id) {
+            flow *m = F(s, moved);
+            for (uint8_t j = 0; j < m->plen; j++)
+                if (m->hop[j].link == f->hop[i].link) {
+                    m->hop[j].pos = at;
+                    break;
+                }
+        }
         l->load -= f->hop[i].coef * f->rate;
         if (l->n == 0)
             l->load = 0; /* no drift on an empty link */
@@ -654,7 +680,7 @@ int mn_share_flow_update(mn_share *s, uint32_t id, const double *coef, double ra
         if (coef) {
             l->load += (coef[i] - f->hop[i].coef) * f->rate;
             f->hop[i].coef = coef[i];
-            l->ent[f->hop[i].pos].coef = coef[i];
+            l->ent[ent_index(l, f, i)].coef = coef[i];
         }
         if (was_full) /* its other flows may gain from a smaller coefficient */
             rc = region_expand(s, f->hop[i].link);
