@@ -311,7 +311,7 @@ int w_associate(wr *r, uint32_t u)
     }
     r->n_associated += (v != MN_NONE) - (old != MN_NONE);
     U->vap = v;
-    U->box_hint = v != MN_NONE ? r->vaps[v].box : MN_NONE;
+    U->res_hint = v != MN_NONE && r->vaps[v].box != MN_NONE ? r->boxes[r->vaps[v].box].res_up : MN_NONE;
     U->radio_hint = v != MN_NONE ? r->vaps[v].radio : MN_NONE;
     U->phy_bps = phy;
     int rc = MN_OK;

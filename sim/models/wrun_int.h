@@ -81,7 +81,8 @@ typedef struct w_user {
     uint32_t sess_head, nsess, nviol_sess, up_flows;
     uint32_t sla;               /* copied: visitors have no mn_user */
     uint32_t sessions;
-    uint32_t box_hint, radio_hint; /* its vAP's box and radio when it associated: prefetch hints only */
+    uint32_t res_hint, radio_hint; /* its vAP's box's first resource and its radio when it
+                                      associated: prefetch hints only */
     double phy_bps;
     double bytes;
     uint8_t online, outage, violating, outage_violating, transient, live;

@@ -831,9 +831,9 @@ static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
 
 /*
  * The look-ahead (w_prefetch) for the session events, three stages deep:
- * an arrival's user three events ahead, then the vAP, box and radio its
- * hot line names, then the solver links those name; a stream's end, its
- * record then its user, vAP and flows; a transfer's completion (the
+ * an arrival's user three events ahead, then the vAP, radio and box
+ * resources its hot line names, then the box and the links the vAP and
+ * radio name; a stream's end, its record then its user, vAP and flows; a transfer's completion (the
  * solver's event), its flow then its links, its session and its user (a
  * hint in the flow's ctx, so the two load together). Returns 1 if
  * (fn, ctx) was a session event.
@@ -842,7 +842,7 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
 {
     if (fn == w_session_arrival) {
         uint64_t packed = (uint64_t)(uintptr_t)ctx;
-        uint32_t u = (uint32_t)packed, svc = (uint32_t)(packed >> 32) & 31;
+        uint32_t u = (uint32_t)packed;
         if (u >= r->nusers)
             return 1;
         const w_user *U = &r->users[u];
@@ -850,25 +850,28 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
             __builtin_prefetch(U);
             return 1;
         }
-        if (U->vap == MN_NONE || U->box_hint == MN_NONE || U->radio_hint == MN_NONE)
+        if (U->vap == MN_NONE || U->radio_hint == MN_NONE)
             return 1;
         const w_vap *V = &r->vaps[U->vap];
-        const w_box *B = &r->boxes[U->box_hint];
         const w_radio *R = &r->radios[U->radio_hint];
         if (ahead == 2) {
+            /* the vAP and radio, and the box's own resources (uplink both ways, dom0
+             * CPU: numbered together from res_up, setup_resources) straight from
+             * the user's hints, without waiting for the box's line */
             __builtin_prefetch(V);
-            __builtin_prefetch(B);
             __builtin_prefetch(R);
+            for (uint32_t k = 0; k < 3 && U->res_hint != MN_NONE; k++)
+                mn_share_prefetch_link(r->share, U->res_hint + k);
             return 1;
         }
-        /* the path's resources */
+        /* the box's line, and the resources the vAP and radio name */
+        if (V->box != MN_NONE)
+            __builtin_prefetch(&r->boxes[V->box]);
         mn_share_prefetch_link(r->share, R->res);
-        mn_share_prefetch_link(r->share, B->res_down);
-        mn_share_prefetch_link(r->share, V->plane_domu ? V->res_cpu : B->res_cpu);
         if (V->res_air != MN_NONE)
             mn_share_prefetch_link(r->share, V->res_air);
-        if (svc < r->w->nservices && (r->w->services[svc].direction & MN_DIR_UP))
-            mn_share_prefetch_link(r->share, B->res_up);
+        if (V->plane_domu && V->res_cpu != MN_NONE)
+            mn_share_prefetch_link(r->share, V->res_cpu);
         return 1;
     }
     if (fn == on_stream_end) {
