@@ -171,8 +171,11 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
 {
     while (c != NIL) {
         chunk *ch = &r->chunks[c];
-        if (ch->next != NIL) /* chunks of a bucket are scattered: fetch ahead */
-            __builtin_prefetch(&r->chunks[ch->next]);
+        if (ch->next != NIL) { /* chunks of a bucket are scattered: fetch the next one whole */
+            const char *nx = (const char *)&r->chunks[ch->next];
+            for (size_t off = 0; off < sizeof(chunk); off += 64)
+                __builtin_prefetch(nx + off);
+        }
         for (uint32_t k = 0; k < ch->n; k++) {
             if (keep && !keep(&ch->e[k], ctx)) {
                 r->n--;
