@@ -119,6 +119,7 @@ void mn__radix_append_new_chunk(struct radix *r, unsigned j, unsigned v, const m
     fresh->n = 0;
     if (b->tail != NIL) {
         r->chunks[b->tail].next = c;
+        r->chunks[b->tail].n = b->tail_n; /* full: its count is exact from now on */
     } else {
         b->head = c;
         r->used[j][v / 64] |= 1ULL << (v % 64);
@@ -158,6 +159,8 @@ static uint32_t detach(struct radix *r, unsigned j, unsigned v)
 {
     bucket *b = &r->b[j][v];
     uint32_t c = b->head;
+    if (b->tail != NIL)
+        r->chunks[b->tail].n = b->tail_n; /* the chain's readers take each chunk's own count */
     b->head = b->tail = NIL;
     b->n = b->tail_n = 0;
     r->used[j][v / 64] &= ~(1ULL << (v % 64));

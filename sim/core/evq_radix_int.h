@@ -26,11 +26,13 @@ typedef struct chunk {
 } chunk;
 
 /*
- * tail_n is the tail chunk's count, kept here as well: a push reads only
- * the bucket (the 64 KB array stays in cache) and writes the chunk, where
- * reading the chunk's own count first was a load miss at every push when
- * pending events spread over more chunks than the caches hold (a city's
- * 400,000).
+ * tail_n is the tail chunk's count, kept here instead: a push reads only
+ * the bucket (the 64 KB array stays in cache) and writes its entry into
+ * the chunk, where reading (and writing) the chunk's own count was a miss
+ * at every push when pending events spread over more chunks than the
+ * caches hold (a city's 400,000). A chunk's own n is exact once it is no
+ * longer a tail (CHUNK_ENTRIES: only full chunks get a successor) and is
+ * set for the tail when its bucket is detached (detach).
  */
 typedef struct bucket {
     uint32_t head, tail; /* chunk indexes; NIL when empty */
@@ -85,9 +87,7 @@ static inline __attribute__((always_inline)) void append(struct radix *r, unsign
         return;
     }
     chunk *t = &r->chunks[b->tail];
-    uint32_t k = b->tail_n++;
-    mn_evq_copy(&t->e[k], e);
-    t->n = k + 1;
+    mn_evq_copy(&t->e[b->tail_n++], e);
     b->n++;
 }
 
@@ -146,10 +146,7 @@ static inline __attribute__((always_inline)) int mn__radix_push4(struct radix *r
         bucket *b = &r->b[8 + jt][((uint64_t)t >> (8 * jt)) & 0xff];
         if (__builtin_expect(b->tail != NIL, 1)) {
             if (__builtin_expect(b->tail_n < CHUNK_ENTRIES, 1)) {
-                chunk *c = &r->chunks[b->tail];
-                uint32_t n = b->tail_n++;
-                c->n = n + 1;
-                mn_evq_entry *d = &c->e[n];
+                mn_evq_entry *d = &r->chunks[b->tail].e[b->tail_n++];
                 d->t = t;
                 d->seq = seq;
                 d->fn = fn;
