@@ -43,7 +43,7 @@
 struct wr;
 
 /*
- * A session: 144 bytes. Its flows' paths and coefficients are the
+ * A session: 152 bytes. Its flows' paths and coefficients are the
  * solver's (mn_share_flow_link, _coef), not copied here: copies took 576
  * bytes a session, written at each start and read at each end, for what
  * the solver's flows already hold.
@@ -56,6 +56,7 @@ typedef struct w_sess {
     uint8_t violating;
     uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
     uint32_t radio_hint;     /* its vAP's radio when it took the vAP: a prefetch hint only (vAPs move) */
+    uint32_t res_hint;       /* its user's res_hint then (the box's first resource): the same */
     double demand_bps;       /* stream rate, or transfer cap (0: none) */
     double bytes;            /* transfer: bytes still to move (per re-path) */
     double delivered;        /* bytes delivered by flows already stopped */

@@ -776,6 +776,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     X->svc = svc;
     X->vap = U->vap;
     X->radio_hint = U->radio_hint;
+    X->res_hint = U->res_hint;
     X->active = 1;
     X->start = X->last_eval = mn_engine_now(eng);
     X->demand_bps = S->rate_bps;
@@ -827,6 +828,9 @@ static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
         __builtin_prefetch(&r->radios[S->radio_hint]);
     for (int k = 0; k < S->nflows && k < 2; k++)
         mn_share_prefetch_flow(r->share, S->flow[k]);
+    /* its flows' links, from the hint: the box's own three and, numbered next, its first radio's */
+    for (uint32_t k = 0; k < 4 && S->res_hint != MN_NONE; k++)
+        mn_share_prefetch_link(r->share, S->res_hint + k);
 }
 
 /*
@@ -906,6 +910,7 @@ int w_sessions_repath(wr *r, uint32_t u)
         detach_flows(r, sid);
         S->vap = U->vap;
         S->radio_hint = U->radio_hint;
+        S->res_hint = U->res_hint;
         radios[1] = r->vaps[S->vap].radio;
         path_b p;
         build_path(r, u, &r->w->services[S->svc], &p);
