@@ -159,7 +159,6 @@ static void offer_boxes(wr *r, const w_user *U, const near_boxes *nb, mn_lb_cand
         __builtin_prefetch(&r->box_vaps[SB->vap_first]);
         if (SB->radio_first != MN_NONE) {
             __builtin_prefetch(&r->radios[SB->radio_first]);
-            __builtin_prefetch((const char *)&r->radios[SB->radio_first] + 64);
         }
     }
     for (size_t i = 0; i < nb->n; i++) {
@@ -180,7 +179,7 @@ static void offer_boxes(wr *r, const w_user *U, const near_boxes *nb, mn_lb_cand
                 continue;
             if (V->radio != phy_radio) {
                 phy_radio = V->radio;
-                phy = mn_radio_phy_rate(&WR->cfg, d, NULL);
+                phy = mn_radio_phy_rate(w_radio_cfg(r, WR), d, NULL);
             }
             if (phy <= 0)
                 continue;
@@ -536,12 +535,37 @@ static double left_after_reservations(double bps, double reserved)
     return (left > bps * 1e-9 ? left : bps * 1e-9) / 8;
 }
 
+/* Two PHY configurations alike, field by field (their padding is not compared). */
+static int same_cfg(const mn_radio_cfg *a, const mn_radio_cfg *b)
+{
+    return a->std == b->std && a->width_mhz == b->width_mhz && a->streams == b->streams &&
+           a->tx_power_dbm == b->tx_power_dbm && a->freq_mhz == b->freq_mhz &&
+           a->path_loss_exp == b->path_loss_exp && a->ref_loss_db == b->ref_loss_db &&
+           a->gains_db == b->gains_db && a->noise_adjust_db == b->noise_adjust_db &&
+           a->beacon_dsss == b->beacon_dsss;
+}
+
+/* The index of c in the run's table of distinct configurations, added if new; MN_NONE: no memory. */
+static uint32_t cfg_of(wr *r, const mn_radio_cfg *c)
+{
+    for (size_t i = 0; i < r->nradio_cfgs; i++)
+        if (same_cfg(&r->radio_cfgs[i], c))
+            return (uint32_t)i;
+    mn_radio_cfg *grown = mn_realloc(r->radio_cfgs, (r->nradio_cfgs + 1) * sizeof *grown);
+    if (!grown)
+        return MN_NONE;
+    r->radio_cfgs = grown;
+    grown[r->nradio_cfgs] = *c;
+    return (uint32_t)r->nradio_cfgs++;
+}
+
 /* Radio i's airtime capacity and Bianchi class (its resource comes with its box's). */
 static int prepare_radio(wr *r, size_t i, mn_err *err)
 {
     const mn_radio *R = &r->w->radios[i];
     w_radio *S = &r->radios[i];
-    S->cfg = R->cfg;
+    if ((S->cfg = cfg_of(r, &R->cfg)) == MN_NONE)
+        return MN_ERR(err, MN_ENOMEM, "out of memory");
     S->range_m = R->range_m;
     S->up = 1;
     /* the loader keeps beacons under MN_WORLD_MAX_BEACON_SHARE of the air */
@@ -870,6 +894,7 @@ static void destroy(wr *r)
     mn_free(r->radio_down_count);
     mn_free(r->vm_down_count);
     mn_free(r->classes);
+    mn_free(r->radio_cfgs);
     mn_free(r->grid_start);
     mn_free(r->grid_boxes);
     mn_free(r->grid_pos);

@@ -103,22 +103,26 @@ _Static_assert(offsetof(w_user, waiting_at) == 64, "a user's hot fields fit one 
 _Static_assert(sizeof(w_user) % 64 == 0, "users stay line-aligned in their array");
 
 /*
- * Two cache lines (the array is 64-byte aligned): the counters and the
- * resource a session's start and end read and write, then the PHY
- * configuration the airtime coefficient reads, then the flow list.
+ * One cache line (the array is 64-byte aligned): the counters and the
+ * resource a session's start and end read and write, and what association
+ * and the airtime coefficient read. Its PHY configuration (80 bytes) is
+ * in the run's table of distinct ones (w_radio_cfg): in the radio's own
+ * record it made a second line, a miss at every session's start and every
+ * association at city scale, for what 10,000 radios share. Its flows are
+ * the solver's on res (w_radio_recount).
  */
 typedef struct w_radio {
     uint32_t res;          /* airtime resource */
     uint32_t cls;          /* Bianchi class */
     uint32_t n_tx;         /* contending transmitters now */
     uint32_t down_flows, up_users;
+    uint32_t cfg;          /* its PHY configuration: wr->radio_cfgs[cfg] */
     uint8_t up;
     double air_cap;        /* 1 - beacon overhead */
     double range_m;        /* copied from the mn_radio, for association */
-    mn_radio_cfg cfg;      /* its flows are the solver's on res (w_radio_recount) */
-    uint64_t pad_;
+    uint64_t pad_[2];
 } w_radio;
-_Static_assert(sizeof(w_radio) == 128, "a radio is two cache lines");
+_Static_assert(sizeof(w_radio) == 64, "a radio is one cache line");
 
 /*
  * What association and a session's path read of a vAP, copied from its
@@ -278,6 +282,8 @@ typedef struct wr {
     size_t nres;
     w_class *classes;
     size_t nclasses;
+    mn_radio_cfg *radio_cfgs; /* owned: the radios' distinct PHY configurations */
+    size_t nradio_cfgs;
     /* spatial grid of boxes for association */
     double cell_m, min_x, min_y;
     uint32_t gx, gy;
@@ -350,6 +356,10 @@ typedef struct wr {
 
 /* wrun.c */
 void w_fail(wr *r, int rc, const mn_err *e);
+static inline const mn_radio_cfg *w_radio_cfg(const wr *r, const w_radio *R)
+{
+    return &r->radio_cfgs[R->cfg];
+}
 int w_associate(wr *r, uint32_t u);
 void w_user_outage(wr *r, uint32_t u, int in_outage);
 void w_user_viol_update(wr *r, uint32_t u);

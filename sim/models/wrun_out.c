@@ -74,7 +74,7 @@ static int write_vaps(const char *dir, const wr *r, double span, mn_err *err)
         fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%" PRIu32 ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
                      ",%.0f,%.6f,%.6f\n",
                 V->id, V->ssid, R ? r->w->boxes[S->box].id : "", R ? r->w->radios[S->radio].id : "",
-                r->w->operators[V->op], R ? mn_wifi_std_name(R->cfg.std) : "",
+                r->w->operators[V->op], R ? mn_wifi_std_name(w_radio_cfg(r, R)->std) : "",
                 V->plane_domu ? "domu" : "dom0", S->nusers, st->peak_users, st->assoc,
                 st->assoc_blocked, S->sessions, S->bytes, R ? r->res_used[R->res] / span : 0,
                 r->vap_share[v]);

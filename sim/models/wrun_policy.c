@@ -131,7 +131,7 @@ static double view_user_phy(const void *ctx, uint32_t u, uint32_t radio)
     double d = mn_pos_dist(p, r->w->boxes[r->w->radios[radio].box].pos);
     if (d > r->w->radios[radio].range_m)
         return 0;
-    return mn_radio_phy_rate(&r->radios[radio].cfg, d, NULL);
+    return mn_radio_phy_rate(w_radio_cfg(r, &r->radios[radio]), d, NULL);
 }
 
 static double view_box_latency(const void *ctx, uint32_t a, uint32_t b)

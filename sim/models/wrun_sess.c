@@ -58,7 +58,8 @@ double w_airtime_coef(wr *r, uint32_t radio, double phy_bps, double frame_bytes,
     unsigned n = R->n_tx ? R->n_tx : 1;
     w_class *c = &r->classes[R->cls];
     mn_bianchi local, *b = n <= W_BIANCHI_N ? &c->b[n] : &local;
-    double ts = mn_wifi_ts(&R->cfg, phy_bps, pkt_bytes), tc = mn_wifi_tc(&R->cfg, phy_bps, pkt_bytes);
+    const mn_radio_cfg *cfg = w_radio_cfg(r, R);
+    double ts = mn_wifi_ts(cfg, phy_bps, pkt_bytes), tc = mn_wifi_tc(cfg, phy_bps, pkt_bytes);
     if (b->tau == 0 || b == &local) {
         /* tau and p depend on n, W and m only; the times are re-applied below */
         if (mn_bianchi_solve(n, c->W, c->m, c->slot, ts, tc, 8 * pkt_bytes, b, NULL) != MN_OK)
