@@ -162,93 +162,116 @@ int mn_stat_sample_add(mn_stat_sample *s, double x)
     return MN_OK;
 }
 
+/* A NaN or a negative zero among v[0..n): values whose place among their equals a sort decides its own way. */
+static int has_nan_or_neg_zero(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &v[i], sizeof b);
+        if ((b & ~((uint64_t)1 << 63)) > 0x7ff0000000000000u || b == (uint64_t)1 << 63)
+            return 1;
+    }
+    return 0;
+}
+
+static inline void swap_d(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
 /*
- * Sorts v[0..n) ascending by an LSD radix sort on the doubles' bit
- * patterns (8 passes of one byte, a pass skipped when every key has the
- * same byte there), through a scratch array of n. Returns 0 if it could
- * not (no memory, or a NaN or a negative zero among the values, whose
- * place relative to their equals a comparison sort decides its own way:
- * then the caller's comparison sort keeps the result it always had). For
- * every other input the sorted array is unique, so the result is the one
- * gsl_sort gives. Why: gsl_sort is a heapsort, whose sift-downs jump
- * across the whole array; at full city scale the session delays (2.9
- * million, 23 MB) do not fit any cache and the sort took 7 % of the run
- * (0.4 s), where at 1/10 scale (2.3 MB) it mostly hit the L2: it was a
- * piece of the excess growth from 1/10 to 1x. Each radix pass streams.
+ * The k-th smallest of v[0..n) (from 0), v permuted so that v[0..k) <= v[k]
+ * <= v(k..n): Hoare's FIND (quickselect) with median-of-three pivots,
+ * deterministic; after 2 log2(n) + 16 rounds without an answer (an input
+ * made to defeat the pivots) the range left is sorted instead. For values
+ * without NaN or -0 the k-th smallest is one bit pattern, so the answer is
+ * the sort's. Why not a sort: at full city scale the session delays (2.9
+ * million doubles, 23 MB) were sorted through a scratch array of the same
+ * size (an LSD radix sort, session 5): a third copy's pages to fault in
+ * and zero, and eight passes, where two selections read the array a few
+ * times, in place.
  */
-/* 64-bit words of either buffer, by memcpy: v is an array of doubles, read and written as bits */
-static inline uint64_t ld64(const void *p, size_t i)
+static double select_kth(double *v, size_t n, size_t k)
 {
-    uint64_t x;
-    memcpy(&x, (const unsigned char *)p + 8 * i, 8);
-    return x;
+    size_t lo = 0, hi = n - 1;
+    unsigned rounds = 16;
+    for (size_t m = n; m > 1; m /= 2)
+        rounds += 2;
+    while (hi > lo) {
+        if (rounds-- == 0) {
+            gsl_sort(v + lo, 1, hi - lo + 1);
+            return v[k];
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < v[lo])
+            swap_d(&v[mid], &v[lo]);
+        if (v[hi] < v[lo])
+            swap_d(&v[hi], &v[lo]);
+        if (v[hi] < v[mid])
+            swap_d(&v[hi], &v[mid]);
+        double pivot = v[mid]; /* v[lo] <= pivot <= v[hi]: both scans stop in range */
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (pivot < v[j])
+                j--;
+            if (i >= j)
+                break;
+            swap_d(&v[i], &v[j]);
+            i++;
+            j--;
+        }
+        /* v[lo..j] <= pivot <= v[j+1..hi] (Hoare), with j < hi */
+        if (i == j) { /* both scans stopped on one element equal to the pivot: it is in place */
+            if (k == j)
+                return v[k];
+            if (k < j)
+                hi = j - 1;
+            else
+                lo = j + 1;
+        } else if (k <= j) {
+            hi = j;
+        } else {
+            lo = j + 1;
+        }
+    }
+    return v[k];
 }
 
-static inline void st64(void *p, size_t i, uint64_t x)
+/*
+ * Quantile q of v[0..n) as GSL's gsl_stats_quantile_from_sorted_data
+ * defines it on the sorted values (the same expression, so the same bits):
+ * index = q (n - 1), lhs = (int) index, and the lhs-th and (lhs + 1)-th
+ * smallest interpolated by index - lhs. v is permuted.
+ */
+static double quantile_by_selection(double *v, size_t n, double q)
 {
-    memcpy((unsigned char *)p + 8 * i, &x, 8);
-}
-
-#define TOP ((uint64_t)1 << 63)
-
-static int radix_sort_doubles(double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) { /* NaN or -0: not ours */
-        uint64_t b = ld64(v, i);
-        if ((b & ~TOP) > 0x7ff0000000000000u || b == TOP)
-            return 0;
-    }
-    void *tmp = mn_alloc(n * 8);
-    size_t (*count)[256] = mn_calloc(8, sizeof *count);
-    if (!tmp || !count) {
-        mn_free(tmp);
-        mn_free(count);
-        return 0;
-    }
-    /* keys ordered as unsigned integers as the doubles are as numbers */
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b = ld64(v, i);
-        b = b & TOP ? ~b : b | TOP;
-        st64(v, i, b);
-        for (int d = 0; d < 8; d++)
-            count[d][b >> (8 * d) & 255]++;
-    }
-    void *src = v, *dst = tmp;
-    for (int d = 0; d < 8; d++) {
-        size_t *c = count[d];
-        if (c[ld64(src, 0) >> (8 * d) & 255] == n)
-            continue; /* one value of this byte: the pass would not move anything */
-        size_t sum = 0;
-        for (int k = 0; k < 256; k++) {
-            size_t t = c[k];
-            c[k] = sum;
-            sum += t;
-        }
-        for (size_t i = 0; i < n; i++) {
-            uint64_t b = ld64(src, i);
-            st64(dst, c[b >> (8 * d) & 255]++, b);
-        }
-        void *t = src;
-        src = dst;
-        dst = t;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b = ld64(src, i);
-        st64(v, i, b & TOP ? b & ~TOP : ~b);
-    }
-    mn_free(count);
-    mn_free(tmp);
-    return 1;
+    const double index = q * (double)(n - 1);
+    const size_t lhs = (size_t)(int)index;
+    const double delta = index - (double)lhs;
+    double a = select_kth(v, n, lhs);
+    if (lhs == n - 1)
+        return a;
+    double b = v[lhs + 1]; /* the next smallest: the least of what select_kth left above */
+    for (size_t i = lhs + 2; i < n; i++)
+        if (v[i] < b)
+            b = v[i];
+    return (1 - delta) * a + delta * b;
 }
 
 double mn_stat_sample_quantile(mn_stat_sample *s, double q)
 {
     if (s->n == 0 || !(q >= 0 && q <= 1))
         return NAN;
+    /* large samples by selection, in place; small ones (in cache) and any with a
+     * NaN or a -0 sorted once by gsl_sort, whose order among equals they keep */
+    if (!s->sorted && s->n >= 4096 && !has_nan_or_neg_zero(s->v, s->n))
+        return quantile_by_selection(s->v, s->n, q);
     if (!s->sorted) {
-        /* small samples: the heapsort is in cache and needs no scratch */
-        if (s->n < 4096 || !radix_sort_doubles(s->v, s->n))
-            gsl_sort(s->v, 1, s->n);
+        gsl_sort(s->v, 1, s->n);
         s->sorted = 1;
     }
     return gsl_stats_quantile_from_sorted_data(s->v, 1, s->n, q);

@@ -103,7 +103,7 @@ static void test_stats_sample_quantiles_are_exact(void)
     mn_stat_sample_fini(&s);
 }
 
-/* Quantile q of sorted v[0..n) as GSL defines it (the reference the radix sort must keep). */
+/* The reference order for the quantiles of large samples. */
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -111,10 +111,12 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /*
- * Large samples (>= 4096) are sorted by a radix sort on the bit patterns
- * (stats.c): negatives, zeros, denormals, infinities and many duplicates,
- * 20,000 values in a scrambled order, must give every quantile the
- * reference sort gives; with a NaN or a -0 the comparison sort is used.
+ * Large samples (>= 4096) are answered by selection, in place (stats.c):
+ * negatives, zeros, denormals, infinities and many duplicates, 20,000
+ * values in a scrambled order, must give every quantile, bit for bit, what
+ * GSL gives on the sorted values; so must sorted, reversed and constant
+ * inputs (the pivots' worst shapes); with a NaN or a -0 the comparison
+ * sort is used.
  */
 static void test_stats_large_sample_quantiles_match_a_reference_sort(void)
 {
@@ -144,6 +146,20 @@ static void test_stats_large_sample_quantiles_match_a_reference_sort(void)
         CU_ASSERT(memcmp(&got, &want, sizeof got) == 0 || (isnan(got) && isnan(want)));
     }
     mn_stat_sample_fini(&s);
+    for (int shape = 0; shape < 3; shape++) { /* ascending, descending, constant */
+        mn_stat_sample_init(&s);
+        for (size_t i = 0; i < N; i++) {
+            ref[i] = shape == 0 ? (double)i / 3 : shape == 1 ? (double)(N - i) * 1.5 : 42.0;
+            CU_ASSERT_EQUAL_FATAL(mn_stat_sample_add(&s, ref[i]), MN_OK);
+        }
+        qsort(ref, N, sizeof ref[0], cmp_double);
+        for (int k = 0; k <= 100; k += 5) {
+            double q = k / 100.0, got = mn_stat_sample_quantile(&s, q);
+            double want = gsl_stats_quantile_from_sorted_data(ref, 1, N, q);
+            CU_ASSERT(memcmp(&got, &want, sizeof got) == 0);
+        }
+        mn_stat_sample_fini(&s);
+    }
     /* a NaN among them: the comparison sort's answer, no crash */
     mn_stat_sample_init(&s);
     for (size_t i = 0; i < N; i++)
