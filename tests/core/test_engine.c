@@ -112,18 +112,24 @@ static mn_time hop_delay(struct hop_world *w)
     mn_time d = (mn_time)((r >> 8) & ((1ULL << bits) - 1));
     return (r >> 6) % 4 == 0 ? 0 : (r >> 6) % 4 == 1 ? d >> 12 << 12 : d;
 }
-static void hop(mn_engine *eng, void *ctx)
+/* Books a token's run: order against the previous run; 1 if it should go on (then its new id is set). */
+static int hop_ran(mn_engine *eng, struct hop_token *tok, uint64_t runs)
 {
-    struct hop_token *tok = ctx;
     struct hop_world *w = tok->w;
     mn_time now = mn_engine_now(eng);
     w->bad_order += now < w->last_t || (now == w->last_t && tok->id < w->last_id);
     w->last_t = now;
     w->last_id = tok->id;
-    if (++w->runs >= 300000)
-        return;
+    if (++w->runs >= runs)
+        return 0;
     tok->id = ++w->schedules;
-    CU_ASSERT_EQUAL(mn_ev_schedule_in(eng, hop_delay(w), hop, tok, NULL), MN_OK);
+    return 1;
+}
+static void hop(mn_engine *eng, void *ctx)
+{
+    struct hop_token *tok = ctx;
+    if (hop_ran(eng, tok, 300000))
+        CU_ASSERT_EQUAL(mn_ev_schedule_in(eng, hop_delay(tok->w), hop, tok, NULL), MN_OK);
 }
 
 static void test_engine_many_self_scheduling_events_run_in_order(void)
@@ -168,17 +174,11 @@ static mn_time sparse_hop_delay(struct hop_world *w)
 static void sparse_hop(mn_engine *eng, void *ctx)
 {
     struct hop_token *tok = ctx;
-    struct hop_world *w = tok->w;
-    mn_time now = mn_engine_now(eng);
-    w->bad_order += now < w->last_t || (now == w->last_t && tok->id < w->last_id);
-    w->last_t = now;
-    w->last_id = tok->id;
-    if (++w->runs >= 200000)
-        return;
-    tok->id = ++w->schedules;
     mn_ev_handle h;
-    CU_ASSERT_EQUAL(mn_ev_schedule_in(eng, sparse_hop_delay(w), sparse_hop, tok, tok->id % 4 ? NULL : &h),
-                    MN_OK);
+    if (hop_ran(eng, tok, 200000))
+        CU_ASSERT_EQUAL(mn_ev_schedule_in(eng, sparse_hop_delay(tok->w), sparse_hop, tok,
+                                          tok->id % 4 ? NULL : &h),
+                        MN_OK);
 }
 static void count_ahead(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead)
 {
