@@ -6,18 +6,27 @@
 # interleaved (1/10, 1/3, 1x, 1/10, ...) so that the machine's drift
 # weighs on every size alike, and reports medians.
 #
-# usage: tests/bench/city.sh [--runs R] [--bin PATH]
-# Exit status: 0 if every target is met, 1 otherwise.
+# With --against OTHER, OTHER (another build, say main's) runs too, right
+# after each run of PATH at the same size, and gets a table of its own: on
+# a shared machine whose speed drifts by tens of percent within minutes,
+# only runs alternated like this compare two builds.
+#
+# usage: tests/bench/city.sh [--runs R] [--bin PATH] [--against OTHER]
+# Exit status: 0 if every target is met (by PATH), 1 otherwise.
 set -eu
-runs=3 bin=build/release/mnetsim
+runs=3 bin=build/release/mnetsim other=
+usage="usage: tests/bench/city.sh [--runs R] [--bin PATH] [--against OTHER]"
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) runs=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
-    *) echo "usage: tests/bench/city.sh [--runs R] [--bin PATH]" >&2; exit 2 ;;
+    --against) other=$2; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
     esac
 done
+case "$runs" in '' | *[!0-9]* | 0) echo "city.sh: --runs needs a positive whole number" >&2; exit 2 ;; esac
 [ -x "$bin" ] || { echo "city.sh: no binary at $bin; build first" >&2; exit 2; }
+[ -z "$other" ] || [ -x "$other" ] || { echo "city.sh: no binary at $other" >&2; exit 2; }
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT INT TERM
@@ -26,33 +35,46 @@ trap 'rm -rf "$out"' EXIT INT TERM
 sizes="0.1 1000 3162m 10000
 0.33 3333 5773m 33333
 1 10000 10000m 100000"
+tags="bin"
+[ -z "$other" ] || tags="bin other"
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 i=0
 while [ "$i" -lt "$runs" ]; do
     echo "$sizes" | while read -r size boxes side users; do
-        /usr/bin/time -f "%e %M" -o "$out/time" "$bin" run "$src/scenarios/city.xml" --quiet \
-            --set "//box-set/@count=$boxes" --set "//box-set/@side=$side" \
-            --set "//population/@count=$users" --out "$out/run-$size" ||
-            { echo "city.sh: run failed" >&2; exit 1; }
-        echo "$(cut -d' ' -f1 "$out/time") $(cut -d' ' -f2 "$out/time")" >>"$out/times-$size"
+        for tag in $tags; do
+            exe=$bin
+            [ "$tag" = bin ] || exe=$other
+            /usr/bin/time -f "%e %M" -o "$out/time" "$exe" run "$src/scenarios/city.xml" --quiet \
+                --set "//box-set/@count=$boxes" --set "//box-set/@side=$side" \
+                --set "//population/@count=$users" --out "$out/run-$tag-$size" ||
+                { echo "city.sh: run failed ($exe)" >&2; exit 1; }
+            cat "$out/time" >>"$out/times-$tag-$size"
+        done
     done
     i=$((i + 1))
 done
-printf '%-8s %-8s %10s %10s %10s %10s\n' boxes users "wall s" "RSS MB" events sessions
-echo "$sizes" | while read -r size boxes side users; do
-    wall=$(cut -d' ' -f1 "$out/times-$size" | median)
-    rss=$(cut -d' ' -f2 "$out/times-$size" | median | awk '{print $1 / 1024}')
-    events=$(sed -n 's/.*"events": \([0-9]*\).*/\1/p' "$out/run-$size/summary.json" | head -1)
-    sessions=$(sed -n 's/.*"started": \([0-9]*\).*/\1/p' "$out/run-$size/summary.json" | head -1)
-    printf '%-8s %-8s %10s %10.1f %10s %10s\n' "$boxes" "$users" "$wall" "$rss" "$events" "$sessions"
-done | tee "$out/table"
-awk '{ users[NR] = $2; wall[NR] = $3; rss[NR] = $4 }
-END {
-    n0 = users[1]; n1 = users[3]
-    bound = (n1 * log(n1)) / (n0 * log(n0))
-    growth = wall[3] / wall[1]
-    ok1 = wall[3] <= 60; ok2 = rss[3] <= 2048; ok3 = growth <= bound
-    printf "full size: %.2f s (target <= 60 s) %s; peak RSS %.0f MB (target <= 2048 MB) %s\n", wall[3], ok1 ? "PASS" : "FAIL", rss[3], ok2 ? "PASS" : "FAIL"
-    printf "growth 1/10 -> 1x: %.2fx wall (medians); n log n allows %.2fx: %s\n", growth, bound, ok3 ? "PASS" : "FAIL"
-    exit !(ok1 && ok2 && ok3)
-}' "$out/table"
+status=0
+for tag in $tags; do
+    exe=$bin
+    [ "$tag" = bin ] || exe=$other
+    [ -z "$other" ] || echo "== $exe"
+    printf '%-8s %-8s %10s %10s %10s %10s\n' boxes users "wall s" "RSS MB" events sessions
+    echo "$sizes" | while read -r size boxes side users; do
+        wall=$(cut -d' ' -f1 "$out/times-$tag-$size" | median)
+        rss=$(cut -d' ' -f2 "$out/times-$tag-$size" | median | awk '{print $1 / 1024}')
+        events=$(sed -n 's/.*"events": \([0-9]*\).*/\1/p' "$out/run-$tag-$size/summary.json" | head -1)
+        sessions=$(sed -n 's/.*"started": \([0-9]*\).*/\1/p' "$out/run-$tag-$size/summary.json" | head -1)
+        printf '%-8s %-8s %10s %10.1f %10s %10s\n' "$boxes" "$users" "$wall" "$rss" "$events" "$sessions"
+    done | tee "$out/table-$tag"
+    awk '{ users[NR] = $2; wall[NR] = $3; rss[NR] = $4 }
+    END {
+        n0 = users[1]; n1 = users[3]
+        bound = (n1 * log(n1)) / (n0 * log(n0))
+        growth = wall[3] / wall[1]
+        ok1 = wall[3] <= 60; ok2 = rss[3] <= 2048; ok3 = growth <= bound
+        printf "full size: %.2f s (target <= 60 s) %s; peak RSS %.0f MB (target <= 2048 MB) %s\n", wall[3], ok1 ? "PASS" : "FAIL", rss[3], ok2 ? "PASS" : "FAIL"
+        printf "growth 1/10 -> 1x: %.2fx wall (medians); n log n allows %.2fx: %s\n", growth, bound, ok3 ? "PASS" : "FAIL"
+        exit !(ok1 && ok2 && ok3)
+    }' "$out/table-$tag" || { [ "$tag" != bin ] || status=1; }
+done
+exit $status
