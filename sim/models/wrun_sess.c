@@ -22,26 +22,9 @@ static void *pack_arrival(uint32_t gen, uint32_t svc, uint32_t u)
     return (void *)(uintptr_t)((uint64_t)(gen & 0x7ffffff) << 37 | (uint64_t)svc << 32 | u);
 }
 
-/*
- * A session's flow k, as the solver's ctx: sid << 1 | k in the low 33
- * bits (what every reader takes: (uint32_t)(ctx >> 1) and ctx & 1), and
- * the session's user above them as a hint for the look-ahead, which can
- * then load the user together with the session instead of after it
- * (W_CTX_NO_USER when it does not fit; bit 63 stays clear: migrations'
- * copy flows are marked there).
- */
-#define W_CTX_USER_BITS 30
-#define W_CTX_NO_USER ((1u << W_CTX_USER_BITS) - 1)
-
-static void *flow_ctx(uint32_t sid, int k, uint32_t user)
+static void *flow_ctx(uint32_t sid, int k)
 {
-    uint64_t hint = sizeof(uintptr_t) >= 8 && user < W_CTX_NO_USER ? user : W_CTX_NO_USER;
-    return (void *)(uintptr_t)((sizeof(uintptr_t) >= 8 ? hint << 33 : 0) | (uint64_t)sid << 1 | (uint64_t)k);
-}
-
-static uint32_t flow_ctx_user_hint(const void *ctx)
-{
-    return sizeof(uintptr_t) >= 8 ? (uint32_t)(((uint64_t)(uintptr_t)ctx >> 33) & W_CTX_NO_USER) : W_CTX_NO_USER;
+    return (void *)(uintptr_t)((uint64_t)sid << 1 | (uint64_t)k);
 }
 
 /* ---- radio contention (Bianchi, per class of DCF timing) ---- */
@@ -394,7 +377,7 @@ static int attach_flows(wr *r, uint32_t sid, const path_b *p)
         }
         double bytes = svc->kind == MN_SVC_TRANSFER ? S->bytes : INFINITY;
         mn_share_flow_spec spec = {path, coef, n, bytes, S->demand_bps / 8,
-                                   svc->kind == MN_SVC_TRANSFER ? on_flow_done : NULL, flow_ctx(sid, k, S->user)};
+                                   svc->kind == MN_SVC_TRANSFER ? on_flow_done : NULL, flow_ctx(sid, k)};
         mn_err err = {0};
         int rc = mn_share_flow_begin(r->share, &spec, &S->flow[k], &err);
         if (rc != MN_OK) {
@@ -477,26 +460,8 @@ void w_radio_recount(wr *r, uint32_t radio)
         return;
     R->n_tx = n;
     size_t nflows = mn_share_link_flows(r->share, R->res);
-    if (nflows > 1) {
-        /* the flows, their sessions, and the sessions' users and vAPs, each level
-         * loaded for all before the next (each names the next): at city scale the
-         * radio's other sessions are out of cache, and one after the other their
-         * misses did not overlap */
+    if (nflows > 1) /* the radio's other flows, out of cache at city scale: their misses together */
         mn_share_prefetch_link_flows(r->share, R->res);
-        for (size_t i = 0; i < nflows; i++) {
-            void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
-            if (!w_copy_flow(ctx))
-                __builtin_prefetch(&r->sess[(uint32_t)((uintptr_t)ctx >> 1)]);
-        }
-        for (size_t i = 0; i < nflows; i++) {
-            void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
-            if (w_copy_flow(ctx))
-                continue;
-            const w_sess *S = &r->sess[(uint32_t)((uintptr_t)ctx >> 1)];
-            __builtin_prefetch(&r->users[S->user]);
-            __builtin_prefetch(&r->vaps[S->vap]);
-        }
-    }
     for (size_t i = 0; i < nflows; i++) {
         void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
         if (w_copy_flow(ctx))
@@ -668,8 +633,10 @@ static void complete(wr *r, uint32_t sid)
  */
 static void prefetch_ending(const wr *r, const w_sess *S)
 {
-    __builtin_prefetch(&r->vaps[S->vap]);
-    __builtin_prefetch(&r->users[S->user]);
+    if (S->user < r->nusers)
+        __builtin_prefetch(&r->users[S->user]);
+    if (S->vap < r->w->nvaps)
+        __builtin_prefetch(&r->vaps[S->vap]);
     if (S->radio_hint < r->w->nradios)
         __builtin_prefetch(&r->radios[S->radio_hint]);
 }
@@ -821,12 +788,7 @@ static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
         __builtin_prefetch((const char *)S + sizeof *S - 1);
         return;
     }
-    if (S->user < r->nusers)
-        __builtin_prefetch(&r->users[S->user]);
-    if (S->vap < r->w->nvaps)
-        __builtin_prefetch(&r->vaps[S->vap]);
-    if (S->radio_hint < r->w->nradios)
-        __builtin_prefetch(&r->radios[S->radio_hint]);
+    prefetch_ending(r, S);
     for (int k = 0; k < S->nflows && k < 2; k++)
         mn_share_prefetch_flow(r->share, S->flow[k]);
     /* its flows' links, from the hint: the box's own three and, numbered next, its first radio's */
@@ -838,10 +800,10 @@ static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
  * The look-ahead (w_prefetch) for the session events, three stages deep:
  * an arrival's user three events ahead, then the vAP, radio and box
  * resources its hot line names, then the box and the links the vAP and
- * radio name; a stream's end, its record then its user, vAP and flows; a transfer's completion (the
- * solver's event), its flow then its links, its session and its user (a
- * hint in the flow's ctx, so the two load together). Returns 1 if
- * (fn, ctx) was a session event.
+ * radio name; a stream's end, its record, then its user, vAP, radio, flows
+ * and its box's links; a transfer's completion (the solver's event), its
+ * flow, then its links and its session. Returns 1 if (fn, ctx) was a
+ * session event.
  */
 int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
 {
@@ -886,12 +848,8 @@ int w_sess_prefetch(const wr *r, mn_ev_fn fn, void *ctx, int ahead)
     }
     void *fctx = NULL;
     if (mn_share_prefetch_event(r->share, fn, ctx, ahead, &fctx)) {
-        if (ahead == 1 && !w_copy_flow(fctx)) {
+        if (ahead == 1 && !w_copy_flow(fctx))
             prefetch_sess(r, (uint32_t)((uintptr_t)fctx >> 1), 2);
-            uint32_t u = flow_ctx_user_hint(fctx);
-            if (u < r->nusers)
-                __builtin_prefetch(&r->users[u]);
-        }
         return 1;
     }
     return 0;
