@@ -41,6 +41,21 @@ static void usage_error(const char *msg, const char *arg)
             arg ? arg : "");
 }
 
+/*
+ * The value of option `name` at argv[*i + 1], one of two words: 1 for
+ * `yes`, 0 for `no`; -1 (the usage error printed) for anything else or
+ * nothing. *i moves past the value.
+ */
+static int two_way_option(int argc, char **argv, int *i, const char *name, const char *yes, const char *no)
+{
+    const char *v = *i + 1 < argc ? argv[++*i] : "";
+    if (strcmp(v, yes) == 0 || strcmp(v, no) == 0)
+        return strcmp(v, yes) == 0;
+    fprintf(stderr, "mnetsim: emu: %s takes %s or %s; got %s; run `mnetsim emu --help`\n", name, yes, no,
+            v[0] ? v : "nothing");
+    return -1;
+}
+
 /* A file-name-safe copy of a scenario id. */
 static void safe(char *out, size_t len, const char *id)
 {
@@ -1459,20 +1474,12 @@ int mn_cli_emu(int argc, char **argv)
         else if (strcmp(a, "--build-only") == 0)
             only_build = 1;
         else if (strcmp(a, "--delay") == 0) {
-            const char *v = i + 1 < argc ? argv[++i] : "";
-            if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
-                usage_error("--delay takes on or off; got", v[0] ? v : "nothing");
+            if ((delay_on = two_way_option(argc, argv, &i, "--delay", "on", "off")) < 0)
                 return MN_EXIT_USAGE;
-            }
-            delay_on = v[1] == 'n';
         }
         else if (strcmp(a, "--traffic") == 0) {
-            const char *v = i + 1 < argc ? argv[++i] : "";
-            if (strcmp(v, "sessions") != 0 && strcmp(v, "continuous") != 0) {
-                usage_error("--traffic takes sessions or continuous; got", v[0] ? v : "nothing");
+            if ((sessions = two_way_option(argc, argv, &i, "--traffic", "sessions", "continuous")) < 0)
                 return MN_EXIT_USAGE;
-            }
-            sessions = v[0] == 's';
         }
         else if (strcmp(a, "--time-scale") == 0) {
             char *end = NULL;
