@@ -18,6 +18,7 @@
 
 #include "netns.h"
 #include "sim/core/alloc.h"
+#include "sim/core/sysinfo.h"
 
 /* Once started, everything here but spec is the traffic thread's; st is written under t->mu. */
 typedef struct t_flow {
@@ -60,13 +61,6 @@ struct mn_emu_traffic {
 static pthread_mutex_t *mu_of(const mn_emu_traffic *t)
 {
     return (pthread_mutex_t *)&t->mu;
-}
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static uint64_t real_ns(void)
@@ -145,7 +139,7 @@ static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
         uint64_t seq, tx;
         if (mn_emu_traffic_parse(buf, (size_t)r, &num, &seq, &tx) != MN_OK || num != f->num)
             continue;
-        double now = mono(), rel = now - f->t->start;
+        double now = mn_sys_monotonic_s(), rel = now - f->t->start;
         double d = (double)((int64_t)(real_ns() - tx)) / 1e9;
         mn_emu_flow_stats *s = &f->st;
         pthread_mutex_lock(&f->t->mu);
@@ -196,7 +190,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)revents;
     mn_emu_traffic *t = w->data;
-    double now = mono(), rel = now - t->start, until_run = t->end - t->start, until;
+    double now = mn_sys_monotonic_s(), rel = now - t->start, until_run = t->end - t->start, until;
     uint8_t buf[2048];
     for (size_t i = 0; i < t->n; i++) {
         t_flow *f = t->flows[i];
@@ -257,7 +251,7 @@ static void on_tcp_data(struct ev_loop *loop, ev_io *w, int revents)
     t_flow *f = w->data;
     ssize_t r;
     while ((r = recv(f->conn, f->t->buf, sizeof f->t->buf, 0)) > 0) {
-        double now = mono(), rel = now - f->t->start;
+        double now = mn_sys_monotonic_s(), rel = now - f->t->start;
         mn_emu_flow_stats *s = &f->st;
         pthread_mutex_lock(&f->t->mu);
         if (s->bytes == 0)
@@ -274,7 +268,7 @@ static void on_tcp_data(struct ev_loop *loop, ev_io *w, int revents)
     }
     if (r == 0) {
         pthread_mutex_lock(&f->t->mu);
-        f->st.eof_at = mono() - f->t->start;
+        f->st.eof_at = mn_sys_monotonic_s() - f->t->start;
         pthread_mutex_unlock(&f->t->mu);
     }
     if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
@@ -326,7 +320,7 @@ static void on_tcp_writable(struct ev_loop *loop, ev_io *w, int revents)
         }
         f->tx_connected = 1;
     }
-    if (mono() >= t->end)
+    if (mn_sys_monotonic_s() >= t->end)
         return; /* the tick shuts it down */
     ssize_t r = 0;
     uint64_t sent = 0;
@@ -492,7 +486,7 @@ int mn_emu_traffic_start(mn_emu_traffic *t, double duration_s, mn_err *err)
 {
     if (t->started)
         return MN_ERR(err, MN_EINVAL, "traffic: started twice");
-    t->start = mono();
+    t->start = mn_sys_monotonic_s();
     t->end = t->start + duration_s;
     for (size_t i = 0; i < t->n; i++) {
         t_flow *f = t->flows[i];
@@ -538,7 +532,7 @@ int mn_emu_traffic_done(const mn_emu_traffic *t)
 
 double mn_emu_traffic_now(const mn_emu_traffic *t)
 {
-    return mono() - t->start;
+    return mn_sys_monotonic_s() - t->start;
 }
 
 size_t mn_emu_traffic_count(const mn_emu_traffic *t)

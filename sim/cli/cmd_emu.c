@@ -22,6 +22,7 @@
 #include "../../emu/policy.h"
 #include "../../emu/traffic.h"
 #include "../core/outfile.h"
+#include "../core/sysinfo.h"
 #include "../core/time.h"
 #include "../models/net.h"
 #include "../models/wrun.h"
@@ -1385,13 +1386,6 @@ static int write_reports(struct run *r, const char *dir, mn_err *err)
     return mn_outfile_commit(&o, err);
 }
 
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int count_ns(const char *name, void *ctx)
 {
     (void)name;
@@ -1409,16 +1403,16 @@ static int count_ns(const char *name, void *ctx)
 static int build_only(struct run *r, const char *dir, const char *prefix, double load_s,
                       mn_err *err)
 {
-    double t0 = now_mono();
+    double t0 = mn_sys_monotonic_s();
     int rc = mn_emu_build(r->emu, (volatile const int *)&g_stop, err);
-    double t1 = now_mono();
+    double t1 = mn_sys_monotonic_s();
     unsigned seen = 0, left = 0;
     mn_emu_netns_each(prefix, count_ns, &seen);
     mn_emu_counts c = mn_emu_get_counts(r->emu);
-    double t2 = now_mono();
+    double t2 = mn_sys_monotonic_s();
     mn_emu_destroy(r->emu, 0);
     r->emu = NULL;
-    double t3 = now_mono();
+    double t3 = mn_sys_monotonic_s();
     mn_emu_netns_each(prefix, count_ns, &left);
     if (rc != MN_OK)
         return rc;
@@ -1561,7 +1555,7 @@ int mn_cli_emu(int argc, char **argv)
     r.time_scale = time_scale;
     r.sessions = sessions;
     r.scenario = scenario;
-    double load_start = now_mono();
+    double load_start = mn_sys_monotonic_s();
     if (mn_net_load(scenario, NULL, 0, NULL, &r.net, &err) != MN_OK) {
         mn_cli_print_error(&err);
         return MN_EXIT_USAGE;
@@ -1621,7 +1615,7 @@ int mn_cli_emu(int argc, char **argv)
     fprintf(stderr, "mnetsim: emu: building %s with prefix %s\n", r.net->name, prefix);
     mn_emu_set_delay(r.emu, delay_on);
     if (only_build) {
-        if ((rc = build_only(&r, dir, prefix, now_mono() - load_start, &err)) == MN_OK)
+        if ((rc = build_only(&r, dir, prefix, mn_sys_monotonic_s() - load_start, &err)) == MN_OK)
             status = MN_EXIT_OK;
         goto done;
     }

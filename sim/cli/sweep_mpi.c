@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "../core/alloc.h"
+#include "../core/sysinfo.h"
 #include "../core/outfile.h"
 #include "commands.h"
 #include "sweep_cli.h"
@@ -86,13 +87,6 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /*
  * Waits for a request: testing without pause for 5 ms (a reply or the
  * steps of a large transfer come that fast), then every millisecond, so a
@@ -101,9 +95,9 @@ static double now_s(void)
 static void wait_for(MPI_Request *req)
 {
     int done = 0;
-    double t0 = now_s();
+    double t0 = mn_sys_monotonic_s();
     while (MPI_Test(req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done)
-        if (now_s() - t0 > 0.005)
+        if (mn_sys_monotonic_s() - t0 > 0.005)
             nap();
 }
 

@@ -14,13 +14,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+#include "core/sysinfo.h"
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -64,10 +58,10 @@ static double chase(size_t mb)
     double pass[3];
     void **p = &mem[(size_t)order[0] * 8];
     for (int k = 0; k < 3; k++) {
-        double t0 = now_s();
+        double t0 = mn_sys_monotonic_s();
         for (long i = 0; i < STEPS; i++)
             p = (void **)*p;
-        pass[k] = (now_s() - t0) / STEPS * 1e9;
+        pass[k] = (mn_sys_monotonic_s() - t0) / STEPS * 1e9;
     }
     if (!p) /* keeps the chase from being optimised away */
         puts("");
