@@ -362,17 +362,56 @@ static void ref_arrive(mn_engine *eng, void *ctx)
 
 static uint64_t rnd(void);
 
-/* Now and then: stop a random active flow, or give one new coefficients and cap. */
+/* A random active flow from a random start, or -1 if none is. */
+static int pick_active(void)
+{
+    int f = (int)(rnd() % MAXF), tries = 0;
+    while (!rf[f].active && tries++ < MAXF)
+        f = (f + 1) % MAXF;
+    return rf[f].active ? f : -1;
+}
+
+/*
+ * One batch: flow f gets a cap (which brings it into the region) and
+ * stops, a new one starts on f's links and takes f's id (the first free
+ * one: the region then lists that id twice), and another active flow gets
+ * a cap; one solve for them all.
+ */
+static void ref_batch(int f)
+{
+    struct ref_flow fresh = rf[f];
+    fresh.cap = rnd() % 2 ? 0.5 + (double)(rnd() % 30) / 10 : 0;
+    mn_share_batch_begin(rnet.s);
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_update(rnet.s, (uint32_t)f, NULL, 1, NULL), MN_OK);
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_stop(rnet.s, (uint32_t)f, NULL, NULL), MN_OK);
+    rf[f].active = 0;
+    int g = pick_active();
+    uint32_t id;
+    mn_share_flow_spec spec = {fresh.path, fresh.coef, (size_t)fresh.plen, 1 + (double)(rnd() % 50),
+                               fresh.cap, ref_done, NULL};
+    CU_ASSERT_EQUAL_FATAL(mn_share_flow_begin(rnet.s, &spec, &id, NULL), MN_OK);
+    CU_ASSERT_EQUAL(id, (uint32_t)f);
+    rf[id] = fresh;
+    rf[id].active = 1;
+    if (g >= 0) {
+        rf[g].cap = 0.5 + (double)(rnd() % 30) / 10;
+        CU_ASSERT_EQUAL_FATAL(mn_share_flow_update(rnet.s, (uint32_t)g, NULL, rf[g].cap, NULL), MN_OK);
+    }
+    CU_ASSERT_EQUAL_FATAL(mn_share_batch_end(rnet.s, NULL), MN_OK);
+}
+
+/* Now and then: stop a random active flow, give one new coefficients and cap, or a batch of changes. */
 static void ref_disturb(mn_engine *eng, void *ctx)
 {
     (void)eng;
     (void)ctx;
-    int f = (int)(rnd() % MAXF), tries = 0;
-    while (!rf[f].active && tries++ < MAXF)
-        f = (f + 1) % MAXF;
-    if (!rf[f].active)
+    int f = pick_active();
+    if (f < 0)
         return;
-    if (rnd() % 2) {
+    uint64_t kind = rnd() % 3;
+    if (kind == 2) {
+        ref_batch(f);
+    } else if (kind == 1) {
         CU_ASSERT_EQUAL_FATAL(mn_share_flow_stop(rnet.s, (uint32_t)f, NULL, NULL), MN_OK);
         rf[f].active = 0;
     } else {
