@@ -884,7 +884,7 @@ static void destroy(wr *r)
     mn_free(r->boxes_raw);
     mn_free(r->vms);
     mn_free(r->users_raw);
-    mn_free(r->sess);
+    mn_free(r->sess_raw);
     mn_free(r->box_vaps);
     mn_free(r->res_dead);
     mn_free(r->res_used);

@@ -43,12 +43,16 @@
 struct wr;
 
 /*
- * A session: 152 bytes. Its flows' paths and coefficients are the
- * solver's (mn_share_flow_link, _coef), not copied here: copies took 576
- * bytes a session, written at each start and read at each end, for what
- * the solver's flows already hold.
+ * A session: 152 bytes, in three whole cache lines (the pool is 64-byte
+ * aligned, sess_raw), all of which its end reads: at a 152-byte stride a
+ * session lay across three or four lines, and the look-ahead, which
+ * loads its first and last, left a middle one to miss in three cases of
+ * eight. Its flows' paths and coefficients are the solver's
+ * (mn_share_flow_link, _coef), not copied here: copies took 576 bytes a
+ * session, written at each start and read at each end, for what the
+ * solver's flows already hold.
  */
-typedef struct w_sess {
+typedef struct __attribute__((aligned(64))) w_sess {
     uint32_t user, svc, vap;
     uint32_t flow[2];        /* solver flows: one per direction */
     uint8_t nflows, active;
@@ -67,6 +71,7 @@ typedef struct w_sess {
     mn_ev_handle end_ev;
     uint32_t next, prev;     /* the user's active sessions; or the free list (next) */
 } w_sess;
+_Static_assert(sizeof(w_sess) == 192, "a session is three cache lines");
 
 /*
  * Ordered hot to cold. The first 64 bytes are all that a session's arrival,
@@ -262,7 +267,8 @@ typedef struct wr {
     w_user *users;          /* world users, then visitors; 64-byte aligned inside users_raw */
     void *users_raw;        /* owned: the block holding users */
     size_t nusers, users_cap, free_user;
-    w_sess *sess;           /* pool */
+    w_sess *sess;           /* pool, 64-byte aligned inside sess_raw */
+    void *sess_raw;         /* owned: the block holding sess */
     size_t nsess, sess_cap;
     uint32_t free_sess;
     w_radio *radios;        /* radios, vaps, boxes: 64-byte aligned in their *_raw blocks */

@@ -673,7 +673,8 @@ static int alloc_sess(wr *r, uint32_t *sid)
         r->free_sess = r->sess[*sid].next;
         return MN_OK;
     }
-    if (mn_array_reserve((void **)&r->sess, &r->sess_cap, r->nsess + 1, sizeof *r->sess) != MN_OK)
+    if (mn_array_reserve_aligned(&r->sess_raw, (void **)&r->sess, &r->sess_cap, r->nsess + 1,
+                                 sizeof *r->sess, 64) != MN_OK)
         return MN_ENOMEM;
     *sid = (uint32_t)r->nsess++;
     return MN_OK;
@@ -784,8 +785,8 @@ static void prefetch_sess(const wr *r, uint32_t sid, int ahead)
         return;
     const w_sess *S = &r->sess[sid];
     if (ahead >= 2) {
-        __builtin_prefetch(S);
-        __builtin_prefetch((const char *)S + sizeof *S - 1);
+        for (size_t off = 0; off < sizeof *S; off += 64)
+            __builtin_prefetch((const char *)S + off);
         return;
     }
     prefetch_ending(r, S);
