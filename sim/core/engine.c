@@ -131,8 +131,10 @@ static void prefetch_shown(mn_engine *eng, const mn_evq_entry *e, int ahead)
         return;
     }
     const ev_slot *s = &eng->slots[(uint32_t)(uintptr_t)e->ctx];
-    if (ahead == 3)
+    if (ahead == 3) { /* 24 bytes: a quarter of the slots lie across two lines */
         __builtin_prefetch(s);
+        __builtin_prefetch((const char *)s + sizeof *s - 1);
+    }
     else if (s->seq == e->seq)
         eng->prefetch(eng, s->fn, s->u.ctx, ahead);
 }
