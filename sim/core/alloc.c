@@ -31,12 +31,24 @@ static void account(size_t added, size_t removed)
 }
 
 /*
- * Big blocks (city-size arrays of users, sessions, solver flows, events)
- * ask for transparent huge pages: they are read at random, and with 4 KiB
- * pages most reads would also miss the TLB. Where THP is off this is a
- * harmless no-op; the kernel decides.
+ * Big blocks read at random (city-size arrays of users, links, flows,
+ * queued events) ask for transparent huge pages: with 4 KiB pages most of
+ * their reads would also miss the TLB. Only those: a block written and
+ * read in order (samples, logs, a scenario's lists) gains nothing from
+ * them, and a huge page costs more to fault in. On this kind of virtual
+ * machine, whose host takes back the guest's free 2 MiB blocks, a first
+ * touch measured 0.4 GB/s in huge pages against 2 GB/s in small ones.
+ * Where THP is off this is a harmless no-op; the kernel decides.
  */
 #define HUGE_FROM (4u << 20)
+
+static void want_huge_pages(unsigned char *raw, size_t len);
+
+void mn_alloc_read_at_random(void *block, size_t len)
+{
+    if (block && len >= HUGE_FROM)
+        want_huge_pages((unsigned char *)block, len);
+}
 
 static void want_huge_pages(unsigned char *raw, size_t len)
 {
@@ -59,8 +71,6 @@ void *mn_alloc(size_t size)
     if (!raw)
         return NULL;
     memcpy(raw, &size, sizeof size);
-    if (size >= HUGE_FROM)
-        want_huge_pages(raw, size + HDR);
     stats.calls++;
     account(size, 0);
     return raw + HDR;
@@ -84,8 +94,6 @@ void *mn_calloc(size_t count, size_t size)
     if (!raw)
         return NULL;
     memcpy(raw, &bytes, sizeof bytes);
-    if (bytes >= HUGE_FROM)
-        want_huge_pages(raw, bytes + HDR);
     stats.calls++;
     account(bytes, 0);
     return raw + HDR;
@@ -104,8 +112,6 @@ void *mn_realloc(void *ptr, size_t size)
     if (!grown)
         return NULL;
     memcpy(grown, &size, sizeof size);
-    if (size >= HUGE_FROM)
-        want_huge_pages(grown, size + HDR);
     stats.calls++;
     account(size, old);
     return grown + HDR;
@@ -165,6 +171,7 @@ int mn_array_reserve_aligned(void **raw, void **arr, size_t *cap, size_t need, s
     unsigned char *block = mn_calloc(1, n * elem + align);
     if (!block)
         return -1;
+    mn_alloc_read_at_random(block, n * elem + align); /* arrays laid out for cache lines are */
     uintptr_t base = ((uintptr_t)block + align - 1) & ~(uintptr_t)(align - 1);
     if (*cap)
         memcpy((void *)base, *arr, *cap * elem);

@@ -40,6 +40,14 @@ int mn_array_reserve(void **arr, size_t *cap, size_t need, size_t elem);
 int mn_array_reserve_aligned(void **raw, void **arr, size_t *cap, size_t need, size_t elem,
                              size_t align);
 
+/*
+ * Tells the kernel that a big block (from mn_alloc and friends) will be
+ * read at random: it asks for transparent huge pages, so its reads miss
+ * the TLB less. mn_array_reserve_aligned does it for its arrays. Nothing
+ * below 4 MiB, and nothing where THP is off.
+ */
+void mn_alloc_read_at_random(void *block, size_t len);
+
 typedef struct mn_alloc_stats {
     uint64_t calls;      /* successful mn_alloc/mn_calloc/mn_realloc calls */
     uint64_t live_bytes; /* currently allocated */

@@ -59,6 +59,7 @@ static int grow_chunks(struct radix *r, size_t want)
     chunk *grown = mn_realloc(r->chunks, n * sizeof *grown);
     if (!grown)
         return MN_ENOMEM;
+    mn_alloc_read_at_random(grown, n * sizeof *grown); /* buckets' chunks, taken in any order */
     r->chunks = grown;
     r->nchunks = (uint32_t)n;
     return MN_OK;

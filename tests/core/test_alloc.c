@@ -1,5 +1,8 @@
 /* test_alloc.c - counted allocation and failure injection (sim/core/alloc.c). */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "unit.h"
@@ -77,6 +80,51 @@ static void test_alloc_array_reserve_grows_and_fails_cleanly(void)
     mn_free(a);
 }
 
+/*
+ * 1 if the mapping holding p is advised for transparent huge pages
+ * (VmFlags "hg" in /proc/self/smaps), 0 if not, -1 if that cannot be told.
+ */
+static int advised_huge(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    unsigned long a = (unsigned long)(uintptr_t)p;
+    int in = 0, found = -1;
+    while (found < 0 && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+            in = a >= lo && a < hi;
+        else if (in && strncmp(line, "VmFlags:", 8) == 0)
+            found = strstr(line, " hg") != NULL;
+    }
+    fclose(f);
+    return found;
+}
+
+static void test_alloc_huge_pages_only_for_arrays_read_at_random(void)
+{
+    if (access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0)
+        return; /* a kernel without THP: nothing to advise */
+    size_t big = 8u << 20;
+    void *raw = NULL, *arr = NULL;
+    size_t cap = 0;
+    CU_ASSERT_EQUAL_FATAL(mn_array_reserve_aligned(&raw, &arr, &cap, big / 64, 64, 64), 0);
+    char *plain = mn_alloc(big), *small = mn_alloc(1u << 20);
+    CU_ASSERT_FATAL(plain && small);
+    CU_ASSERT_EQUAL(advised_huge((char *)arr + big / 2), 1);  /* cache-line arrays: read at random */
+    CU_ASSERT_EQUAL(advised_huge(plain + big / 2), 0);        /* the rest: in order, small pages */
+    mn_alloc_read_at_random(plain, big);                      /* unless its owner says otherwise */
+    CU_ASSERT_EQUAL(advised_huge(plain + big / 2), 1);
+    mn_alloc_read_at_random(small, 1u << 20);                 /* below 4 MiB: never */
+    CU_ASSERT_EQUAL(advised_huge(small + (1u << 19)), 0);
+    mn_alloc_read_at_random(NULL, big);                       /* harmless */
+    mn_free(small);
+    mn_free(plain);
+    mn_free(raw);
+}
+
 void mn_test_register(void)
 {
     static const struct mn_test_case cases[] = {
@@ -84,6 +132,7 @@ void mn_test_register(void)
         MN_TEST(test_alloc_fails_the_nth_call_until_disarmed),
         MN_TEST(test_alloc_rejects_overflowing_sizes),
         MN_TEST(test_alloc_array_reserve_grows_and_fails_cleanly),
+        MN_TEST(test_alloc_huge_pages_only_for_arrays_read_at_random),
     };
     MN_SUITE("alloc", cases);
 }
