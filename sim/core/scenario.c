@@ -17,10 +17,18 @@
 
 extern const char mn_scn_schema_rng[]; /* generated from scenarios/schema/mnetsim.rng */
 
+/* The main file, for finding in its text where an element's trouble is. */
+struct scn_source {
+    const char *path;
+    const char *text; /* its text, if loaded from memory (else read again on an error) */
+    size_t len;
+};
+
 struct mn_scn_elem {
     xmlNode *node;
     const char *path, *dir; /* of the file the element was written in */
     char path_buf[4096], dir_buf[4096];
+    const struct scn_source *source; /* borrowed */
 };
 
 /*
@@ -100,18 +108,176 @@ const char *mn_scn_attr(const mn_scn_elem *e, const char *name)
     return (const char *)a->children->content;
 }
 
-int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
+/* ---- where in the text: the line of a start tag's '<', or of one of its attributes ---- */
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A file's whole text, NUL-terminated (owned by the caller: mn_free), or NULL. */
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (mn_array_reserve((void **)&text, &cap, n + 4097, 1) != 0) {
+            mn_free(text);
+            fclose(f);
+            return NULL;
+        }
+        size_t got = fread(text + n, 1, 4096, f);
+        n += got;
+        if (got < 4096)
+            break;
+    }
+    fclose(f);
+    text[n] = '\0';
+    *len = n;
+    return text;
+}
+
+/* The element before n in document order, or NULL. */
+static xmlNode *preceding(xmlNode *n)
+{
+    if (!n->prev)
+        return n->parent && n->parent->type == XML_ELEMENT_NODE ? n->parent : NULL;
+    for (n = n->prev; n->last; n = n->last)
+        ;
+    return n;
+}
+
+/* Where text[i] ends if a `<!--`, `<?` or `<![CDATA[` starts there (past it), else i. */
+static size_t skip_markup(const char *text, size_t len, size_t i)
+{
+    static const char *const open[] = {"<!--", "<?", "<![CDATA["}, *const close[] = {"-->", "?>", "]]>"};
+    for (int k = 0; k < 3; k++) {
+        size_t on = strlen(open[k]), cn = strlen(close[k]);
+        if (i + on > len || memcmp(text + i, open[k], on) != 0)
+            continue;
+        for (size_t j = i + on; j + cn <= len; j++) /* the text need not end in a NUL */
+            if (memcmp(text + j, close[k], cn) == 0)
+                return j + cn;
+        return len;
+    }
+    return i;
+}
+
+/*
+ * The line of the k-th (from 0) start tag named `name` whose '>' is on
+ * line `closing` (libxml2's line for an element), and in it the line of
+ * attribute attr's name if attr is not NULL (0 if it is not there); 0 for
+ * the tag when there is no such tag. Comments, processing instructions and
+ * CDATA are skipped; quoted values may hold '>' and newlines.
+ */
+static long tag_lines(const char *text, size_t len, const char *name, long closing, long k,
+                      const char *attr, long *attr_at)
+{
+    size_t nl = strlen(name), an = attr ? strlen(attr) : 0;
+    long line = 1;
+    *attr_at = 0;
+    for (size_t i = 0; i < len; i++) {
+        size_t past = skip_markup(text, len, i);
+        for (; i < past; i++)
+            line += text[i] == '\n';
+        if (i >= len)
+            break;
+        if (text[i] == '\n') {
+            line++;
+            continue;
+        }
+        if (text[i] != '<' || i + 1 + nl >= len || strncmp(text + i + 1, name, nl) != 0 ||
+            !(is_space(text[i + 1 + nl]) || text[i + 1 + nl] == '/' || text[i + 1 + nl] == '>'))
+            continue;
+        long start = line, at = 0;
+        size_t j = i + 1 + nl;
+        for (char quote = 0; j < len && (quote || text[j] != '>'); j++) {
+            char c = text[j];
+            if (c == '\n')
+                line++;
+            if (quote)
+                quote = c == quote ? 0 : quote;
+            else if (c == '"' || c == '\'')
+                quote = c;
+            else if (attr && !at && is_space(c) && j + 1 + an < len && strncmp(text + j + 1, attr, an) == 0) {
+                size_t q = j + 1 + an;
+                while (q < len && (text[q] == ' ' || text[q] == '\t'))
+                    q++;
+                if (q < len && text[q] == '=')
+                    at = line;
+            }
+        }
+        i = j;
+        if (line == closing && k-- == 0) {
+            *attr_at = at;
+            return start;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The line where e's start tag begins (libxml2 gives the line where it
+ * ends, which for a tag over several lines is not where its trouble is),
+ * or with attr, the line of that attribute's name in it; libxml2's line
+ * when the text cannot tell (an element from an xi:include'd file or after
+ * one, an attribute from --set). Reads the main file's text again: for
+ * errors only.
+ */
+static long error_line(const mn_scn_elem *e, const char *attr)
+{
+    long closing = xmlGetLineNo(e->node);
+    const struct scn_source *src = e->source;
+    if (closing <= 0 || !src || strcmp(e->path, src->path) != 0)
+        return closing;
+    /* how many elements of its name close on its line before it (all in this
+     * file, unless an xi:include came before it: then the text cannot tell) */
+    long k = 0;
+    for (xmlNode *p = preceding(e->node); p; p = preceding(p)) {
+        if (p->type == XML_XINCLUDE_START || p->type == XML_XINCLUDE_END)
+            return closing;
+        if (p->type == XML_ELEMENT_NODE && xmlStrEqual(p->name, e->node->name) && xmlGetLineNo(p) == closing)
+            k++;
+    }
+    size_t len = src->len;
+    char *owned = src->text ? NULL : read_text(src->path, &len);
+    const char *text = src->text ? src->text : owned;
+    long at = 0, start = text ? tag_lines(text, len, (const char *)e->node->name, closing, k, attr, &at) : 0;
+    mn_free(owned);
+    return at ? at : start ? start : closing;
+}
+
+static __attribute__((format(printf, 5, 0))) int fail_at(const mn_scn_elem *e, long line, mn_err *err,
+                                                         int code, const char *fmt, va_list ap)
 {
     char where[128], msg[256];
-    snprintf(where, sizeof where, "%s:%ld", e->path, mn_scn_elem_line(e));
-    va_list ap;
-    va_start(ap, fmt);
+    snprintf(where, sizeof where, "%s:%ld", e->path, line);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     const char *id = mn_scn_attr(e, "id");
     if (id)
         return mn_err_set_at(err, code, where, "%s \"%s\": %s", mn_scn_elem_name(e), id, msg);
     return mn_err_set_at(err, code, where, "%s: %s", mn_scn_elem_name(e), msg);
+}
+
+int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fail_at(e, error_line(e, NULL), err, code, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int mn_scn_fail_attr(const mn_scn_elem *e, const char *attr, mn_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fail_at(e, error_line(e, attr), err, code, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quantity_kind *k,
@@ -128,7 +294,7 @@ int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quanti
     mn_err qerr = {0};
     int rc = mn_quantity_parse(k, text, NULL, out, &qerr);
     if (rc != MN_OK)
-        return mn_scn_fail(e, err, rc, "%s: %s", name, qerr.msg);
+        return mn_scn_fail_attr(e, name, err, rc, "%s: %s", name, qerr.msg);
     return MN_OK;
 }
 
@@ -143,9 +309,9 @@ int mn_scn_attr_number(const mn_scn_elem *e, const char *name, double lo, double
     char *end;
     double v = strtod(text, &end);
     if (end == text || *end || !isfinite(v))
-        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a number", name, text);
+        return mn_scn_fail_attr(e, name, err, MN_EPARSE, "%s \"%s\" is not a number", name, text);
     if (v < lo || v > hi)
-        return mn_scn_fail(e, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
+        return mn_scn_fail_attr(e, name, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
     *out = v;
     return MN_OK;
 }
@@ -173,10 +339,10 @@ int mn_scn_attr_match(const mn_scn_elem *e, const char *attr, size_t count,
                 (*out)[(*n)++] = (uint32_t)i;
         }
         if (rc == MN_OK && *n == before)
-            rc = mn_scn_fail(e, err, MN_ENOTFOUND,
-                             "%s: \"%s\" matches no %s declared before this line; write %s ids or a "
-                             "prefix ending in *",
-                             attr, t, noun, noun);
+            rc = mn_scn_fail_attr(e, attr, err, MN_ENOTFOUND,
+                                  "%s: \"%s\" matches no %s declared before this line; write %s ids "
+                                  "or a prefix ending in *",
+                                  attr, t, noun, noun);
     }
     if (rc == MN_OK && *n == 0)
         rc = mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name %s ids or a prefix ending in *", attr,
@@ -376,9 +542,11 @@ static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *e
 }
 
 /* Overrides, schema, then the handlers; frees doc. */
-static int load_doc(xmlDoc *doc, const char *path, const char *const *sets, size_t nsets,
-                    const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
+static int load_doc(xmlDoc *doc, const struct scn_source *source, const char *const *sets,
+                    size_t nsets, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
+                    mn_err *err)
 {
+    const char *path = source->path;
     int rc = MN_OK;
     for (size_t i = 0; i < nsets && rc == MN_OK; i++)
         rc = apply_set(doc, sets[i], path, err);
@@ -386,6 +554,7 @@ static int load_doc(xmlDoc *doc, const char *path, const char *const *sets, size
         rc = validate(doc, path, ops, nops, err);
     if (rc == MN_OK) {
         struct mn_scn_elem e;
+        e.source = source;
         rc = walk(xmlDocGetRootElement(doc), &e, path, ops, nops, world, err);
     }
     xmlFreeDoc(doc);
@@ -402,7 +571,8 @@ int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
     xmlDoc *doc = read_doc(path, NULL, 0, err);
     if (!doc)
         return err && err->code ? err->code : MN_EPARSE;
-    return load_doc(doc, path, sets, nsets, ops, nops, world, err);
+    struct scn_source source = {path, NULL, 0};
+    return load_doc(doc, &source, sets, nsets, ops, nops, world, err);
 }
 
 int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char *const *sets,
@@ -414,7 +584,8 @@ int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char
     xmlDoc *doc = read_doc(name, buf, len, err);
     if (!doc)
         return err && err->code ? err->code : MN_EPARSE;
-    return load_doc(doc, name, sets, nsets, ops, nops, world, err);
+    struct scn_source source = {name, buf, len};
+    return load_doc(doc, &source, sets, nsets, ops, nops, world, err);
 }
 
 int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const *names, int n,
@@ -433,5 +604,5 @@ int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const
         }
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
     }
-    return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
+    return mn_scn_fail_attr(e, name, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
 }

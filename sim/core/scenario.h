@@ -95,8 +95,14 @@ int mn_scn_attr_match(const mn_scn_elem *e, const char *attr, size_t count,
 int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const *names, int n,
                        int dflt, int *out, mn_err *err);
 
-/* Sets err to "file:line: <element> <id>: <message>" and returns code. */
+/*
+ * Sets err to "file:line: <element> <id>: <message>" and returns code. The
+ * line is where the element's start tag begins (for a tag over several
+ * lines, its first); with _attr, the line of that attribute in it.
+ */
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+int mn_scn_fail_attr(const mn_scn_elem *e, const char *attr, mn_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #endif /* MN_SCENARIO_H */

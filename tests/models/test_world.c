@@ -449,6 +449,49 @@ static void expect_error(const char *world, const char *fragment)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.where, "scenario.xml:1"));
 }
 
+/* An error in xml names line `line` of scenario.xml, and says fragment. */
+static void expect_error_at(const char *xml, long line, const char *fragment)
+{
+    mn_err err = {0};
+    CU_ASSERT_NOT_EQUAL(run_text(xml, 1, "bad", &err), MN_OK);
+    char where[64];
+    snprintf(where, sizeof where, "scenario.xml:%ld", line);
+    const char *at = strstr(err.where, where);
+    int ok = at && at[strlen(where)] == '\0' && strstr(err.msg, fragment);
+    if (!ok)
+        fprintf(stderr, "\n  expected line %ld and \"%s\", got \"%s: %s\" ", line, fragment, err.where,
+                err.msg);
+    CU_ASSERT(ok);
+}
+
+static void test_world_loader_errors_name_the_line_of_the_trouble(void)
+{
+    static const char head[] = "<scenario name='bad' duration='10s'>\n"      /* 1 */
+                               "<topology><node id='n'/></topology>\n"       /* 2 */
+                               "<world><operator id='op'/>\n";               /* 3 */
+    char xml[2048];
+    /* an attribute's value: the line of that attribute, in a tag over three lines */
+    snprintf(xml, sizeof xml, "%s<service id='web' kind='transfer'\n"         /* 4 */
+                              "   interarrival='two hours'\n"                 /* 5 */
+                              "   size='1kB'/>\n</world></scenario>\n", head);
+    expect_error_at(xml, 5, "is not a duration");
+    /* the element as a whole: the line its start tag begins on, not the one it ends on */
+    snprintf(xml, sizeof xml, "%s<vap id='v'\n"                               /* 4 */
+                              "   operator='op'/>\n</world></scenario>\n", head);
+    expect_error_at(xml, 4, "needs boxes=");
+    /* two of a name ending on one line: the second one's own start */
+    snprintf(xml, sizeof xml, "%s<box id='b' x='0m'\n"                        /* 4 */
+                              " y='0m'><radio id='r' standard='g'/><vap id='ok' radio='r' operator='op'/>"
+                              "<vap id='v' radio='r'\n"                        /* 5 */
+                              " operator='op' tunnel='nowhere'/></box>\n</world></scenario>\n", head);
+    expect_error_at(xml, 6, "nowhere");
+    /* in a comment, a tag is no tag */
+    snprintf(xml, sizeof xml, "%s<!-- <vap id='v'\n"                          /* 4 */
+                              "  operator='op'/> -->\n<vap id='v'\n"          /* 5, 6 */
+                              "   operator='op'/>\n</world></scenario>\n", head);
+    expect_error_at(xml, 6, "needs boxes=");
+}
+
 static void test_world_loader_errors_name_the_fix(void)
 {
     expect_error("<box id='b' x='0m' y='0m'><radio id='r' standard='g'/>"
@@ -530,6 +573,7 @@ void mn_test_register(void)
         MN_TEST(test_world_waiting_user_takes_a_freed_seat),
         MN_TEST(test_world_same_seed_same_bytes),
         MN_TEST(test_world_loader_errors_name_the_fix),
+        MN_TEST(test_world_loader_errors_name_the_line_of_the_trouble),
     };
     MN_SUITE("world", cases);
 }
