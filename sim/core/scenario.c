@@ -17,11 +17,30 @@
 
 extern const char mn_scn_schema_rng[]; /* generated from scenarios/schema/mnetsim.rng */
 
-/* The main file, for finding in its text where an element's trouble is. */
+/*
+ * A start tag of the main file's text: where its '<' is, and the lines of
+ * its '<' and of its '>'. libxml2 gives an element the line where its start
+ * tag ends, which for a tag over several lines is not where its trouble is.
+ */
+typedef struct scn_tag {
+    size_t at;
+    long start, closing;
+} scn_tag;
+
+/*
+ * The main file's text and its start tags in document order, which the
+ * walk pairs with the tree's elements one by one (checking each tag's name
+ * and closing line): an element's line is then where its tag begins.
+ * Elements from xi:include'd files keep libxml2's line.
+ */
 struct scn_source {
     const char *path;
-    const char *text; /* its text, if loaded from memory (else read again on an error) */
+    const char *text; /* borrowed (a memory load) or owned */
+    char *owned;
     size_t len;
+    scn_tag *tags;    /* owned */
+    size_t ntags, tags_cap, next;
+    int usable;       /* 0: the text and the tree disagree (or no text): libxml2's lines */
 };
 
 struct mn_scn_elem {
@@ -29,6 +48,7 @@ struct mn_scn_elem {
     const char *path, *dir; /* of the file the element was written in */
     char path_buf[4096], dir_buf[4096];
     const struct scn_source *source; /* borrowed */
+    const scn_tag *tag;              /* its start tag in the main file's text, or NULL */
 };
 
 /*
@@ -81,7 +101,7 @@ const char *mn_scn_elem_name(const mn_scn_elem *e)
 
 long mn_scn_elem_line(const mn_scn_elem *e)
 {
-    return xmlGetLineNo(e->node);
+    return e->tag ? e->tag->start : xmlGetLineNo(e->node);
 }
 
 const char *mn_scn_elem_parent_name(const mn_scn_elem *e)
@@ -140,21 +160,11 @@ static char *read_text(const char *path, size_t *len)
     return text;
 }
 
-/* The element before n in document order, or NULL. */
-static xmlNode *preceding(xmlNode *n)
-{
-    if (!n->prev)
-        return n->parent && n->parent->type == XML_ELEMENT_NODE ? n->parent : NULL;
-    for (n = n->prev; n->last; n = n->last)
-        ;
-    return n;
-}
-
-/* Where text[i] ends if a `<!--`, `<?` or `<![CDATA[` starts there (past it), else i. */
+/* Where text[i] ends if a `<!--`, `<?`, `<![CDATA[` or `<!` starts there (past it), else i. */
 static size_t skip_markup(const char *text, size_t len, size_t i)
 {
-    static const char *const open[] = {"<!--", "<?", "<![CDATA["}, *const close[] = {"-->", "?>", "]]>"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const open[] = {"<!--", "<?", "<![CDATA[", "<!"}, *const close[] = {"-->", "?>", "]]>", ">"};
+    for (int k = 0; k < 4; k++) {
         size_t on = strlen(open[k]), cn = strlen(close[k]);
         if (i + on > len || memcmp(text + i, open[k], on) != 0)
             continue;
@@ -167,87 +177,128 @@ static size_t skip_markup(const char *text, size_t len, size_t i)
 }
 
 /*
- * The line of the k-th (from 0) start tag named `name` whose '>' is on
- * line `closing` (libxml2's line for an element), and in it the line of
- * attribute attr's name if attr is not NULL (0 if it is not there); 0 for
- * the tag when there is no such tag. Comments, processing instructions and
- * CDATA are skipped; quoted values may hold '>' and newlines.
+ * Where the start tag at text[at] ('<') ends: the offset of its '>' (len if
+ * none), with *line moved past the newlines in it; quoted values may hold
+ * '>' and newlines. With attr, *attr_line is the line of that attribute's
+ * name in the tag (0 if it is not there).
  */
-static long tag_lines(const char *text, size_t len, const char *name, long closing, long k,
-                      const char *attr, long *attr_at)
+static size_t tag_end(const char *text, size_t len, size_t at, long *line, const char *attr, long *attr_line)
 {
-    size_t nl = strlen(name), an = attr ? strlen(attr) : 0;
+    size_t an = attr ? strlen(attr) : 0, j = at + 1;
+    if (attr_line)
+        *attr_line = 0;
+    for (char quote = 0; j < len && (quote || text[j] != '>'); j++) {
+        char c = text[j];
+        if (c == '\n')
+            ++*line;
+        if (quote) {
+            quote = c == quote ? 0 : quote;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (attr && !*attr_line && is_space(c) && j + 1 + an < len && memcmp(text + j + 1, attr, an) == 0) {
+            size_t q = j + 1 + an;
+            while (q < len && (text[q] == ' ' || text[q] == '\t'))
+                q++;
+            if (q < len && text[q] == '=')
+                *attr_line = *line;
+        }
+    }
+    return j;
+}
+
+/* The start tags of src's text, in order; 0, or -1 when out of memory. */
+static int scan_tags(struct scn_source *src)
+{
+    const char *text = src->text;
     long line = 1;
-    *attr_at = 0;
-    for (size_t i = 0; i < len; i++) {
-        size_t past = skip_markup(text, len, i);
+    for (size_t i = 0; i < src->len; i++) {
+        size_t past = skip_markup(text, src->len, i);
         for (; i < past; i++)
             line += text[i] == '\n';
-        if (i >= len)
+        if (i >= src->len)
             break;
         if (text[i] == '\n') {
             line++;
             continue;
         }
-        if (text[i] != '<' || i + 1 + nl >= len || strncmp(text + i + 1, name, nl) != 0 ||
-            !(is_space(text[i + 1 + nl]) || text[i + 1 + nl] == '/' || text[i + 1 + nl] == '>'))
+        if (text[i] != '<' || i + 1 >= src->len || text[i + 1] == '/')
             continue;
-        long start = line, at = 0;
-        size_t j = i + 1 + nl;
-        for (char quote = 0; j < len && (quote || text[j] != '>'); j++) {
-            char c = text[j];
-            if (c == '\n')
-                line++;
-            if (quote)
-                quote = c == quote ? 0 : quote;
-            else if (c == '"' || c == '\'')
-                quote = c;
-            else if (attr && !at && is_space(c) && j + 1 + an < len && strncmp(text + j + 1, attr, an) == 0) {
-                size_t q = j + 1 + an;
-                while (q < len && (text[q] == ' ' || text[q] == '\t'))
-                    q++;
-                if (q < len && text[q] == '=')
-                    at = line;
-            }
-        }
-        i = j;
-        if (line == closing && k-- == 0) {
-            *attr_at = at;
-            return start;
-        }
+        if (mn_array_reserve((void **)&src->tags, &src->tags_cap, src->ntags + 1, sizeof *src->tags) != 0)
+            return -1;
+        scn_tag *t = &src->tags[src->ntags++];
+        t->at = i;
+        t->start = line;
+        i = tag_end(text, src->len, i, &line, NULL, NULL);
+        t->closing = line;
     }
     return 0;
 }
 
+/* Reads the main file's text (unless it came from memory) and its tags; on any trouble, none. */
+static void source_open(struct scn_source *src, const char *path, const char *buf, size_t len)
+{
+    memset(src, 0, sizeof *src);
+    src->path = path;
+    src->text = buf;
+    src->len = len;
+    if (!buf)
+        src->text = src->owned = read_text(path, &src->len);
+    src->usable = src->text && scan_tags(src) == 0;
+}
+
+static void source_close(struct scn_source *src)
+{
+    mn_free(src->owned);
+    mn_free(src->tags);
+}
+
 /*
- * The line where e's start tag begins (libxml2 gives the line where it
- * ends, which for a tag over several lines is not where its trouble is),
- * or with attr, the line of that attribute's name in it; libxml2's line
- * when the text cannot tell (an element from an xi:include'd file or after
- * one, an attribute from --set). Reads the main file's text again: for
- * errors only.
+ * The next tag of the main file's text, for node (an element of the main
+ * file, or the marker an xi:include left), if it is that node's: the same
+ * name, closing on libxml2's line for it. Else the text and the tree
+ * disagree, and no line comes from the text any more.
+ */
+static const scn_tag *next_tag(struct scn_source *src, xmlNode *node)
+{
+    if (!src || !src->usable)
+        return NULL;
+    if (src->next >= src->ntags) {
+        src->usable = 0;
+        return NULL;
+    }
+    const scn_tag *t = &src->tags[src->next++];
+    const char *name = (const char *)node->name, *prefix = node->ns && node->ns->prefix ? (const char *)node->ns->prefix : NULL;
+    size_t at = t->at + 1, nl = strlen(name);
+    if (prefix) {
+        size_t pl = strlen(prefix);
+        if (at + pl + 1 > src->len || memcmp(src->text + at, prefix, pl) != 0 || src->text[at + pl] != ':') {
+            src->usable = 0;
+            return NULL;
+        }
+        at += pl + 1;
+    }
+    int same = at + nl <= src->len && memcmp(src->text + at, name, nl) == 0 &&
+               (at + nl == src->len || is_space(src->text[at + nl]) || src->text[at + nl] == '/' ||
+                src->text[at + nl] == '>');
+    if (!same || (node->type == XML_ELEMENT_NODE && xmlGetLineNo(node) != t->closing)) {
+        src->usable = 0;
+        return NULL;
+    }
+    return t;
+}
+
+/*
+ * The line of attribute attr's name in e's start tag (which may span
+ * several lines), or the element's line when the text cannot tell (an
+ * element from an xi:include'd file, an attribute from --set).
  */
 static long error_line(const mn_scn_elem *e, const char *attr)
 {
-    long closing = xmlGetLineNo(e->node);
-    const struct scn_source *src = e->source;
-    if (closing <= 0 || !src || strcmp(e->path, src->path) != 0)
-        return closing;
-    /* how many elements of its name close on its line before it (all in this
-     * file, unless an xi:include came before it: then the text cannot tell) */
-    long k = 0;
-    for (xmlNode *p = preceding(e->node); p; p = preceding(p)) {
-        if (p->type == XML_XINCLUDE_START || p->type == XML_XINCLUDE_END)
-            return closing;
-        if (p->type == XML_ELEMENT_NODE && xmlStrEqual(p->name, e->node->name) && xmlGetLineNo(p) == closing)
-            k++;
-    }
-    size_t len = src->len;
-    char *owned = src->text ? NULL : read_text(src->path, &len);
-    const char *text = src->text ? src->text : owned;
-    long at = 0, start = text ? tag_lines(text, len, (const char *)e->node->name, closing, k, attr, &at) : 0;
-    mn_free(owned);
-    return at ? at : start ? start : closing;
+    if (!attr || !e->tag)
+        return mn_scn_elem_line(e);
+    long line = e->tag->start, at = 0;
+    tag_end(e->source->text, e->source->len, e->tag->at, &line, attr, &at);
+    return at ? at : e->tag->start;
 }
 
 static __attribute__((format(printf, 5, 0))) int fail_at(const mn_scn_elem *e, long line, mn_err *err,
@@ -491,21 +542,38 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
     return rc;
 }
 
-static int walk(xmlNode *n, struct mn_scn_elem *e, const char *main_path,
+/*
+ * Hands each element to its handler, in document order, pairing the main
+ * file's elements with their start tags on the way (included: inside an
+ * xi:include'd file's content, which the main file's text does not hold).
+ */
+static int walk(xmlNode *n, struct mn_scn_elem *e, int included, struct scn_source *src,
                 const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
 {
+    int open = 0; /* xi:include markers open among these siblings */
     for (; n; n = n->next) {
+        if (n->type == XML_XINCLUDE_START) {
+            if (!included && !open)
+                next_tag(src, n); /* the xi:include element's own tag */
+            open++;
+            continue;
+        }
+        if (n->type == XML_XINCLUDE_END && open > 0)
+            open--;
         if (n->type != XML_ELEMENT_NODE)
             continue;
+        int inside = included || open > 0;
+        const scn_tag *tag = inside ? NULL : next_tag(src, n);
         for (size_t i = 0; i < nops; i++)
             if (strcmp(ops[i].element, (const char *)n->name) == 0) {
-                locate(e, n, main_path);
+                locate(e, n, src->path);
+                e->tag = tag;
                 int rc = ops[i].parse(world, e, err);
                 if (rc != MN_OK)
                     return rc;
                 break;
             }
-        int rc = walk(n->children, e, main_path, ops, nops, world, err);
+        int rc = walk(n->children, e, inside, src, ops, nops, world, err);
         if (rc != MN_OK)
             return rc;
     }
@@ -541,21 +609,23 @@ static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *e
     return doc;
 }
 
-/* Overrides, schema, then the handlers; frees doc. */
-static int load_doc(xmlDoc *doc, const struct scn_source *source, const char *const *sets,
+/* Overrides, schema, then the handlers; frees doc. buf: the text, if loaded from memory. */
+static int load_doc(xmlDoc *doc, const char *path, const char *buf, size_t len, const char *const *sets,
                     size_t nsets, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
                     mn_err *err)
 {
-    const char *path = source->path;
     int rc = MN_OK;
     for (size_t i = 0; i < nsets && rc == MN_OK; i++)
         rc = apply_set(doc, sets[i], path, err);
     if (rc == MN_OK)
         rc = validate(doc, path, ops, nops, err);
     if (rc == MN_OK) {
+        struct scn_source source;
+        source_open(&source, path, buf, len);
         struct mn_scn_elem e;
-        e.source = source;
-        rc = walk(xmlDocGetRootElement(doc), &e, path, ops, nops, world, err);
+        e.source = &source;
+        rc = walk(xmlDocGetRootElement(doc), &e, 0, &source, ops, nops, world, err);
+        source_close(&source);
     }
     xmlFreeDoc(doc);
     return rc;
@@ -571,8 +641,7 @@ int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
     xmlDoc *doc = read_doc(path, NULL, 0, err);
     if (!doc)
         return err && err->code ? err->code : MN_EPARSE;
-    struct scn_source source = {path, NULL, 0};
-    return load_doc(doc, &source, sets, nsets, ops, nops, world, err);
+    return load_doc(doc, path, NULL, 0, sets, nsets, ops, nops, world, err);
 }
 
 int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char *const *sets,
@@ -584,8 +653,7 @@ int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char
     xmlDoc *doc = read_doc(name, buf, len, err);
     if (!doc)
         return err && err->code ? err->code : MN_EPARSE;
-    struct scn_source source = {name, buf, len};
-    return load_doc(doc, &source, sets, nsets, ops, nops, world, err);
+    return load_doc(doc, name, buf, len, sets, nsets, ops, nops, world, err);
 }
 
 int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const *names, int n,

@@ -50,7 +50,9 @@ int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char
                        size_t nsets, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
                        mn_err *err);
 
-/* The element's name and line, and the scenario file's directory (for relative paths). */
+/* The element's name and line (where its start tag begins; in an
+ * xi:include'd file, where libxml2 says: where it ends), and the scenario
+ * file's directory (for relative paths). */
 const char *mn_scn_elem_name(const mn_scn_elem *e);
 long mn_scn_elem_line(const mn_scn_elem *e);
 const char *mn_scn_elem_dir(const mn_scn_elem *e);
@@ -97,8 +99,8 @@ int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const
 
 /*
  * Sets err to "file:line: <element> <id>: <message>" and returns code. The
- * line is where the element's start tag begins (for a tag over several
- * lines, its first); with _attr, the line of that attribute in it.
+ * line is mn_scn_elem_line's; with _attr, the line of that attribute in
+ * the element's start tag (which may span several lines).
  */
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
