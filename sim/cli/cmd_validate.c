@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../core/alloc.h"
+#include "../core/readfile.h"
 #include "../core/time.h"
 #include "commands.h"
 #include "validate.h"
@@ -50,36 +51,13 @@ static void root_name(const char *path, char *out, size_t n)
 /* Reads a whole file; NULL (err set) when it cannot. */
 static char *slurp(const char *path, size_t *len, mn_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        mn_err_set_at(err, MN_EIO, path, "cannot read the scenario: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = mn_alloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *b2 = mn_realloc(buf, cap * 2);
-            if (!b2) {
-                mn_free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b2;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    if (!buf) {
+    char *text;
+    int rc = mn_read_file(path, &text, len);
+    if (rc == MN_ENOMEM)
         MN_ERR(err, MN_ENOMEM, "out of memory reading %s", path);
-        return NULL;
-    }
-    *len = n;
-    return buf;
+    else if (rc != MN_OK)
+        mn_err_set_at(err, MN_EIO, path, "cannot read the scenario: %s", strerror(errno));
+    return text;
 }
 
 /*

@@ -1,6 +1,7 @@
 /* scenario.c - XML scenario loading with libxml2; see scenario.h. */
 #include "scenario.h"
 #include "alloc.h"
+#include "readfile.h"
 
 #include <math.h>
 
@@ -135,31 +136,6 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* A file's whole text, NUL-terminated (owned by the caller: mn_free), or NULL. */
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (mn_array_reserve((void **)&text, &cap, n + 4097, 1) != 0) {
-            mn_free(text);
-            fclose(f);
-            return NULL;
-        }
-        size_t got = fread(text + n, 1, 4096, f);
-        n += got;
-        if (got < 4096)
-            break;
-    }
-    fclose(f);
-    text[n] = '\0';
-    *len = n;
-    return text;
-}
-
 /* Where text[i] ends if a `<!--`, `<?`, `<![CDATA[` or `<!` starts there (past it), else i. */
 static size_t skip_markup(const char *text, size_t len, size_t i)
 {
@@ -242,7 +218,7 @@ static void source_open(struct scn_source *src, const char *path, const char *bu
     src->text = buf;
     src->len = len;
     if (!buf)
-        src->text = src->owned = read_text(path, &src->len);
+        src->text = mn_read_file(path, &src->owned, &src->len) == MN_OK ? src->owned : NULL;
     src->usable = src->text && scan_tags(src) == 0;
 }
 

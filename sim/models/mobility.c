@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/readfile.h"
 
 #define DEG (3.14159265358979323846 / 180.0)
 
@@ -69,31 +70,11 @@ int mn_geo_check(double lat_deg, double lon_deg, const char *where, mn_err *err)
 /* The whole file, NUL-terminated, in *buf (owned by the caller: mn_free). */
 static int read_file(const char *path, char **buf, size_t *len, mn_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int rc = mn_read_file(path, buf, len);
+    if (rc == MN_ENOMEM)
+        return mn_err_set_at(err, MN_ENOMEM, path, "out of memory reading the trace");
+    if (rc != MN_OK)
         return mn_err_set_at(err, MN_EIO, path, "cannot open: %s", strerror(errno));
-    char *b = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (mn_array_reserve((void **)&b, &cap, n + 4097, 1) != 0) {
-            mn_free(b);
-            fclose(f);
-            return mn_err_set_at(err, MN_ENOMEM, path, "out of memory reading the trace");
-        }
-        size_t got = fread(b + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        mn_free(b);
-        return mn_err_set_at(err, MN_EIO, path, "cannot read");
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
     return MN_OK;
 }
 
