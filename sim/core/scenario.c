@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -277,12 +278,34 @@ static long error_line(const mn_scn_elem *e, const char *attr)
     return at ? at : e->tag->start;
 }
 
-static __attribute__((format(printf, 5, 0))) int fail_at(const mn_scn_elem *e, long line, mn_err *err,
+/*
+ * The attribute a message is about, when it opens with the name of one the
+ * element has ("capacity must be above zero", "to names unknown node"):
+ * copied into buf; NULL if it does not.
+ */
+static const char *opening_attr(const mn_scn_elem *e, const char *msg, char *buf, size_t size)
+{
+    size_t n = 0;
+    while (n + 1 < size && (isalnum((unsigned char)msg[n]) || msg[n] == '-' || msg[n] == '_' || msg[n] == ':'))
+        n++;
+    while (n && msg[n - 1] == ':') /* "rate: ..." */
+        n--;
+    if (n == 0 || (msg[n] != ' ' && msg[n] != ':'))
+        return NULL;
+    memcpy(buf, msg, n);
+    buf[n] = '\0';
+    return xmlHasProp(e->node, (const xmlChar *)buf) ? buf : NULL;
+}
+
+/* attr: the attribute the message is about; NULL: the one it opens with, if any. */
+static __attribute__((format(printf, 5, 0))) int fail_at(const mn_scn_elem *e, const char *attr, mn_err *err,
                                                          int code, const char *fmt, va_list ap)
 {
-    char where[128], msg[256];
-    snprintf(where, sizeof where, "%s:%ld", e->path, line);
+    char where[128], msg[256], first[64];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    if (!attr)
+        attr = opening_attr(e, msg, first, sizeof first);
+    snprintf(where, sizeof where, "%s:%ld", e->path, error_line(e, attr));
     const char *id = mn_scn_attr(e, "id");
     if (id)
         return mn_err_set_at(err, code, where, "%s \"%s\": %s", mn_scn_elem_name(e), id, msg);
@@ -293,7 +316,7 @@ int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = fail_at(e, error_line(e, NULL), err, code, fmt, ap);
+    int rc = fail_at(e, NULL, err, code, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -302,7 +325,7 @@ int mn_scn_fail_attr(const mn_scn_elem *e, const char *attr, mn_err *err, int co
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = fail_at(e, error_line(e, attr), err, code, fmt, ap);
+    int rc = fail_at(e, attr, err, code, fmt, ap);
     va_end(ap);
     return rc;
 }

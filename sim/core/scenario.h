@@ -99,8 +99,10 @@ int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const
 
 /*
  * Sets err to "file:line: <element> <id>: <message>" and returns code. The
- * line is mn_scn_elem_line's; with _attr, the line of that attribute in
- * the element's start tag (which may span several lines).
+ * line is that of the attribute the message is about, in the element's
+ * start tag (which may span several lines): with _attr, attr; without, the
+ * one it opens with, if the element has an attribute of that name
+ * ("capacity must be above zero"). Else mn_scn_elem_line's.
  */
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

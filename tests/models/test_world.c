@@ -485,6 +485,11 @@ static void test_world_loader_errors_name_the_line_of_the_trouble(void)
                               "<vap id='v' radio='r'\n"                        /* 5 */
                               " operator='op' tunnel='nowhere'/></box>\n</world></scenario>\n", head);
     expect_error_at(xml, 6, "nowhere");
+    /* a handler's message that opens with an attribute's name: that attribute's line */
+    snprintf(xml, sizeof xml, "%s<box id='b' x='0m' y='0m'\n"                 /* 4 */
+                              "   power-idle='10W'\n"                         /* 5 */
+                              "   power-max='5W'/>\n</world></scenario>\n", head); /* 6 */
+    expect_error_at(xml, 6, "is below power-idle");
     /* in a comment, a tag is no tag */
     snprintf(xml, sizeof xml, "%s<!-- <vap id='v'\n"                          /* 4 */
                               "  operator='op'/> -->\n<vap id='v'\n"          /* 5, 6 */
