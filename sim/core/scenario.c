@@ -237,7 +237,7 @@ static void source_close(struct scn_source *src)
  */
 static const scn_tag *next_tag(struct scn_source *src, xmlNode *node)
 {
-    if (!src || !src->usable)
+    if (!src->usable)
         return NULL;
     if (src->next >= src->ntags) {
         src->usable = 0;
@@ -297,37 +297,18 @@ static const char *opening_attr(const mn_scn_elem *e, const char *msg, char *buf
     return xmlHasProp(e->node, (const xmlChar *)buf) ? buf : NULL;
 }
 
-/* attr: the attribute the message is about; NULL: the one it opens with, if any. */
-static __attribute__((format(printf, 5, 0))) int fail_at(const mn_scn_elem *e, const char *attr, mn_err *err,
-                                                         int code, const char *fmt, va_list ap)
+int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
 {
     char where[128], msg[256], first[64];
+    va_list ap;
+    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    if (!attr)
-        attr = opening_attr(e, msg, first, sizeof first);
-    snprintf(where, sizeof where, "%s:%ld", e->path, error_line(e, attr));
+    va_end(ap);
+    snprintf(where, sizeof where, "%s:%ld", e->path, error_line(e, opening_attr(e, msg, first, sizeof first)));
     const char *id = mn_scn_attr(e, "id");
     if (id)
         return mn_err_set_at(err, code, where, "%s \"%s\": %s", mn_scn_elem_name(e), id, msg);
     return mn_err_set_at(err, code, where, "%s: %s", mn_scn_elem_name(e), msg);
-}
-
-int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = fail_at(e, NULL, err, code, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-int mn_scn_fail_attr(const mn_scn_elem *e, const char *attr, mn_err *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = fail_at(e, attr, err, code, fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quantity_kind *k,
@@ -344,7 +325,7 @@ int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quanti
     mn_err qerr = {0};
     int rc = mn_quantity_parse(k, text, NULL, out, &qerr);
     if (rc != MN_OK)
-        return mn_scn_fail_attr(e, name, err, rc, "%s: %s", name, qerr.msg);
+        return mn_scn_fail(e, err, rc, "%s: %s", name, qerr.msg);
     return MN_OK;
 }
 
@@ -359,9 +340,9 @@ int mn_scn_attr_number(const mn_scn_elem *e, const char *name, double lo, double
     char *end;
     double v = strtod(text, &end);
     if (end == text || *end || !isfinite(v))
-        return mn_scn_fail_attr(e, name, err, MN_EPARSE, "%s \"%s\" is not a number", name, text);
+        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a number", name, text);
     if (v < lo || v > hi)
-        return mn_scn_fail_attr(e, name, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
+        return mn_scn_fail(e, err, MN_ERANGE, "%s %g is outside [%g, %g]", name, v, lo, hi);
     *out = v;
     return MN_OK;
 }
@@ -389,10 +370,10 @@ int mn_scn_attr_match(const mn_scn_elem *e, const char *attr, size_t count,
                 (*out)[(*n)++] = (uint32_t)i;
         }
         if (rc == MN_OK && *n == before)
-            rc = mn_scn_fail_attr(e, attr, err, MN_ENOTFOUND,
-                                  "%s: \"%s\" matches no %s declared before this line; write %s ids "
-                                  "or a prefix ending in *",
-                                  attr, t, noun, noun);
+            rc = mn_scn_fail(e, err, MN_ENOTFOUND,
+                             "%s: \"%s\" matches no %s declared before this line; write %s ids or a "
+                             "prefix ending in *",
+                             attr, t, noun, noun);
     }
     if (rc == MN_OK && *n == 0)
         rc = mn_scn_fail(e, err, MN_EINVAL, "%s is empty; name %s ids or a prefix ending in *", attr,
@@ -566,6 +547,7 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, int included, struct scn_sour
         for (size_t i = 0; i < nops; i++)
             if (strcmp(ops[i].element, (const char *)n->name) == 0) {
                 locate(e, n, src->path);
+                e->source = src;
                 e->tag = tag;
                 int rc = ops[i].parse(world, e, err);
                 if (rc != MN_OK)
@@ -622,7 +604,6 @@ static int load_doc(xmlDoc *doc, const char *path, const char *buf, size_t len, 
         struct scn_source source;
         source_open(&source, path, buf, len);
         struct mn_scn_elem e;
-        e.source = &source;
         rc = walk(xmlDocGetRootElement(doc), &e, 0, &source, ops, nops, world, err);
         source_close(&source);
     }
@@ -671,5 +652,5 @@ int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const
         }
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
     }
-    return mn_scn_fail_attr(e, name, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
+    return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is not one of %s", name, text, list);
 }

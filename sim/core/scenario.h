@@ -98,15 +98,13 @@ int mn_scn_attr_choice(const mn_scn_elem *e, const char *name, const char *const
                        int dflt, int *out, mn_err *err);
 
 /*
- * Sets err to "file:line: <element> <id>: <message>" and returns code. The
- * line is that of the attribute the message is about, in the element's
- * start tag (which may span several lines): with _attr, attr; without, the
- * one it opens with, if the element has an attribute of that name
- * ("capacity must be above zero"). Else mn_scn_elem_line's.
+ * Sets err to "file:line: <element> <id>: <message>" and returns code. A
+ * message that opens with the name of one of the element's attributes
+ * ("capacity must be above zero", "rate: ...") is about that attribute:
+ * the line is that attribute's, in the element's start tag (which may span
+ * several lines). Else it is mn_scn_elem_line's.
  */
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-int mn_scn_fail_attr(const mn_scn_elem *e, const char *attr, mn_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
 
 #endif /* MN_SCENARIO_H */

@@ -36,10 +36,10 @@ static int node_ref(mn_net *n, const mn_scn_elem *e, const char *attr, uint32_t 
 {
     const char *name = mn_scn_attr(e, attr);
     if (!mn_strmap_get(&n->node_ids, name, idx))
-        return mn_scn_fail_attr(e, attr, err, MN_ENOTFOUND,
-                                "%s names unknown node \"%s\"; declare it with <node id=\"%s\"/> "
-                                "before this line",
-                                attr, name, name);
+        return mn_scn_fail(e, err, MN_ENOTFOUND,
+                           "%s names unknown node \"%s\"; declare it with <node id=\"%s\"/> "
+                           "before this line",
+                           attr, name, name);
     return MN_OK;
 }
 

@@ -54,7 +54,7 @@ static int dist_attr(const mn_scn_elem *e, const char *name, const mn_quantity_k
                            name, name, k->example);
     mn_err derr = {0};
     if (mn_distspec_parse(text ? text : dflt, k, out, &derr) != MN_OK)
-        return mn_scn_fail_attr(e, name, err, derr.code, "%s: %s", name, derr.msg);
+        return mn_scn_fail(e, err, derr.code, "%s: %s", name, derr.msg);
     return MN_OK;
 }
 
@@ -71,11 +71,10 @@ static int fraction(const mn_scn_elem *e, const char *name, double dflt, double 
     if (end != text && *end == '%' && end[1] == '\0')
         v /= 100;
     else if (end == text || *end)
-        return mn_scn_fail_attr(e, name, err, MN_EPARSE, "%s \"%s\" is not a fraction; write e.g. \"50%%\"",
-                                name, text);
+        return mn_scn_fail(e, err, MN_EPARSE, "%s \"%s\" is not a fraction; write e.g. \"50%%\"",
+                           name, text);
     if (!(v > 0 && v <= 1))
-        return mn_scn_fail_attr(e, name, err, MN_ERANGE,
-                                "%s must be above 0%% and at most 100%%, e.g. \"30%%\"", name);
+        return mn_scn_fail(e, err, MN_ERANGE, "%s must be above 0%% and at most 100%%, e.g. \"30%%\"", name);
     *out = v;
     return MN_OK;
 }
@@ -110,8 +109,8 @@ static int add_id(mn_world *w, const mn_scn_elem *e, const char *id, int kind, s
 static int id_fail(const mn_scn_elem *e, mn_err *err, int rc, const char *id)
 {
     if (rc == MN_EINVAL)
-        return mn_scn_fail_attr(e, "id", err, MN_EINVAL,
-                                "id \"%s\" is taken; ids are unique across the world", id);
+        return mn_scn_fail(e, err, MN_EINVAL, "id \"%s\" is taken; ids are unique across the world",
+                           id);
     return MN_ERR(err, MN_ENOMEM, "out of memory");
 }
 
@@ -121,12 +120,12 @@ static int lookup(const mn_world *w, const mn_scn_elem *e, const char *attr, con
 {
     uint32_t v;
     if (!mn_strmap_get(&w->ids, name, &v))
-        return mn_scn_fail_attr(e, attr, err, MN_ENOTFOUND,
-                                "%s names unknown %s \"%s\"; declare <%s id=\"%s\"/> before this line",
-                                attr, kind_names[kind], name, kind_names[kind], name);
+        return mn_scn_fail(e, err, MN_ENOTFOUND,
+                           "%s names unknown %s \"%s\"; declare <%s id=\"%s\"/> before this line",
+                           attr, kind_names[kind], name, kind_names[kind], name);
     if ((int)(v >> 28) != kind)
-        return mn_scn_fail_attr(e, attr, err, MN_EINVAL, "%s \"%s\" is a %s, not a %s", attr, name,
-                                kind_names[v >> 28], kind_names[kind]);
+        return mn_scn_fail(e, err, MN_EINVAL, "%s \"%s\" is a %s, not a %s", attr, name,
+                           kind_names[v >> 28], kind_names[kind]);
     *idx = v & ((1u << 28) - 1);
     return MN_OK;
 }
@@ -149,8 +148,8 @@ static int node_ref(mn_net *n, const mn_scn_elem *e, const char *attr, uint32_t 
     if (!name)
         return MN_OK;
     if (!mn_strmap_get(&n->node_ids, name, idx))
-        return mn_scn_fail_attr(e, attr, err, MN_ENOTFOUND,
-                                "%s names unknown node \"%s\"; nodes come from <topology>", attr, name);
+        return mn_scn_fail(e, err, MN_ENOTFOUND,
+                           "%s names unknown node \"%s\"; nodes come from <topology>", attr, name);
     return MN_OK;
 }
 
