@@ -42,23 +42,17 @@ static void account(size_t added, size_t removed)
  */
 #define HUGE_FROM (4u << 20)
 
-static void want_huge_pages(unsigned char *raw, size_t len);
-
 void mn_alloc_read_at_random(void *block, size_t len)
 {
-    if (block && len >= HUGE_FROM)
-        want_huge_pages((unsigned char *)block, len);
-}
-
-static void want_huge_pages(unsigned char *raw, size_t len)
-{
 #ifdef MADV_HUGEPAGE
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)raw + page - 1) & ~(page - 1), hi = ((uintptr_t)raw + len) & ~(page - 1);
+    if (!block || len < HUGE_FROM)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), raw = (uintptr_t)block;
+    uintptr_t lo = (raw + page - 1) & ~(page - 1), hi = (raw + len) & ~(page - 1);
     if (hi > lo)
         (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #else
-    (void)raw;
+    (void)block;
     (void)len;
 #endif
 }
