@@ -114,6 +114,8 @@ void mn_engine_set_prefetch(mn_engine *eng, mn_ev_prefetch_fn fn)
     eng->prefetch = fn;
 }
 
+#define LOOKAHEAD 3 /* events the model's look-ahead is shown */
+
 /*
  * The model's look-ahead (mn_engine_set_prefetch) for the next event e1 and
  * the two after it (e2, e3: NULL if not at hand in the sorted front). An
@@ -122,8 +124,6 @@ void mn_engine_set_prefetch(mn_engine *eng, mn_ev_prefetch_fn fn)
  * stands) at two and one. Out of line: without a hook (PHOLD) the loop
  * keeps its one prefetch of the next ctx.
  */
-#define LOOKAHEAD 3 /* events the model's look-ahead is shown */
-
 static void prefetch_shown(mn_engine *eng, const mn_evq_entry *e, int ahead)
 {
     if (e->fn) {
@@ -134,9 +134,9 @@ static void prefetch_shown(mn_engine *eng, const mn_evq_entry *e, int ahead)
     if (ahead == 3) { /* 24 bytes: a quarter of the slots lie across two lines */
         __builtin_prefetch(s);
         __builtin_prefetch((const char *)s + sizeof *s - 1);
-    }
-    else if (s->seq == e->seq)
+    } else if (s->seq == e->seq) {
         eng->prefetch(eng, s->fn, s->u.ctx, ahead);
+    }
 }
 
 static __attribute__((noinline)) void prefetch_model(mn_engine *eng, const mn_evq_entry *e1,
