@@ -55,14 +55,15 @@ void w_user_viol_update(wr *r, uint32_t u)
     uint8_t v = U->outage_violating || U->nviol_sess > 0;
     if (v == U->violating)
         return;
+    w_user_cold *C = &r->ucold[u];
     mn_time now = mn_engine_now(r->eng);
     r->n_violating += v ? 1 : (size_t)-1;
     if (v) {
-        U->viol_since = now;
+        C->viol_since = now;
     } else {
-        double d = mn_time_to_sec(now - U->viol_since);
-        U->viol_s += d;
-        r->op_viol_s[U->op] += d;
+        double d = mn_time_to_sec(now - C->viol_since);
+        C->viol_s += d;
+        r->op_viol_s[C->op] += d;
     }
     U->violating = v;
 }
@@ -72,7 +73,7 @@ static void on_outage_too_long(mn_engine *eng, void *ctx)
     wr *r = mn_engine_user(eng);
     uint32_t u = unpack_idx(ctx);
     w_user *U = &r->users[u];
-    U->outage_ev = MN_EV_NONE;
+    r->ucold[u].outage_ev = MN_EV_NONE;
     if (U->gen != unpack_gen(ctx) || !U->outage)
         return;
     U->outage_violating = 1;
@@ -82,15 +83,16 @@ static void on_outage_too_long(mn_engine *eng, void *ctx)
 void w_user_outage(wr *r, uint32_t u, int in_outage)
 {
     w_user *U = &r->users[u];
+    w_user_cold *C = &r->ucold[u];
     mn_time now = mn_engine_now(r->eng);
     if (in_outage && !U->outage) {
         U->outage = 1;
-        U->outage_since = now;
+        C->outage_since = now;
         if (mn_array_reserve((void **)&r->waiting, &r->waiting_cap, r->nwaiting + 1, sizeof *r->waiting) != MN_OK) {
             w_fail(r, MN_ENOMEM, NULL);
             return;
         }
-        U->waiting_at = (uint32_t)r->nwaiting;
+        C->waiting_at = (uint32_t)r->nwaiting;
         r->waiting[r->nwaiting++] = u;
         w_agent_wake(r); /* the agents' event trigger */
         const mn_sla *sla = U->sla != MN_NONE ? &r->w->slas[U->sla] : NULL;
@@ -99,17 +101,17 @@ void w_user_outage(wr *r, uint32_t u, int in_outage)
                 U->outage_violating = 1;
                 w_user_viol_update(r, u);
             } else if (mn_ev_schedule_in(r->eng, sla->max_outage, on_outage_too_long, pack(U->gen, u),
-                                         &U->outage_ev) != MN_OK) {
+                                         &C->outage_ev) != MN_OK) {
                 w_fail(r, MN_ENOMEM, NULL);
             }
         }
     } else if (!in_outage && U->outage) {
         U->outage = 0;
         uint32_t last = r->waiting[--r->nwaiting]; /* swap the last waiting user into its place */
-        r->waiting[U->waiting_at] = last;
-        r->users[last].waiting_at = U->waiting_at;
-        U->outage_s += mn_time_to_sec(now - U->outage_since);
-        mn_ev_cancel(r->eng, &U->outage_ev);
+        r->waiting[C->waiting_at] = last;
+        r->ucold[last].waiting_at = C->waiting_at;
+        C->outage_s += mn_time_to_sec(now - C->outage_since);
+        mn_ev_cancel(r->eng, &C->outage_ev);
         U->outage_violating = 0;
         w_user_viol_update(r, u);
     }
@@ -117,12 +119,13 @@ void w_user_outage(wr *r, uint32_t u, int in_outage)
 
 /* ---- association ---- */
 
-static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t *full)
+/* op: the user's operator (its cold record's) */
+static int vap_usable(const wr *r, uint32_t v, const w_user *U, uint32_t op, uint32_t *full)
 {
     const w_vap *S = &r->vaps[v];
     if (!S->up || !r->radios[S->radio].up || !r->boxes[S->box].up)
         return 0;
-    if (S->op != U->op || !(S->stacks & U->stacks))
+    if (S->op != op || !(S->stacks & U->stacks))
         return 0;
     if (S->max_users && S->nusers >= S->max_users && U->vap != v) {
         if (*full == MN_NONE)
@@ -149,8 +152,8 @@ typedef struct near_boxes {
  * so that each level's misses overlap across the batch instead of waiting
  * one after the other: at city scale none of them is in cache.
  */
-static void offer_boxes(wr *r, const w_user *U, const near_boxes *nb, mn_lb_cand *c, size_t *n,
-                        uint32_t *full)
+static void offer_boxes(wr *r, const w_user *U, uint32_t op, const near_boxes *nb, mn_lb_cand *c,
+                        size_t *n, uint32_t *full)
 {
     for (size_t i = 0; i < nb->n; i++)
         __builtin_prefetch(&r->boxes[nb->box[i]]);
@@ -175,7 +178,7 @@ static void offer_boxes(wr *r, const w_user *U, const near_boxes *nb, mn_lb_cand
             uint32_t v = r->box_vaps[j];
             const w_vap *V = &r->vaps[v];
             const w_radio *WR = &r->radios[V->radio];
-            if (d > WR->range_m || !vap_usable(r, v, U, full))
+            if (d > WR->range_m || !vap_usable(r, v, U, op, full))
                 continue;
             if (V->radio != phy_radio) {
                 phy_radio = V->radio;
@@ -212,6 +215,7 @@ static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *p
     if (y0 < 0) y0 = 0;
     if (x1 >= (long)r->gx) x1 = (long)r->gx - 1;
     if (y1 >= (long)r->gy) y1 = (long)r->gy - 1;
+    uint32_t op = r->ucold[u].op;
     near_boxes nb;
     nb.n = 0;
     for (long cy = y0; cy <= y1; cy++)
@@ -224,12 +228,12 @@ static uint32_t best_vap(wr *r, uint32_t u, const w_user *U, mn_pos p, double *p
                 nb.box[nb.n] = r->grid_boxes[k];
                 nb.d[nb.n++] = d;
                 if (nb.n == W_NEAR_BATCH) {
-                    offer_boxes(r, U, &nb, c, &n, full);
+                    offer_boxes(r, U, op, &nb, c, &n, full);
                     nb.n = 0;
                 }
             }
         }
-    offer_boxes(r, U, &nb, c, &n, full);
+    offer_boxes(r, U, op, &nb, c, &n, full);
     if (n == 0)
         return MN_NONE;
     const mn_view *view = w_lb_view(r, u);
@@ -271,7 +275,7 @@ int w_associate(wr *r, uint32_t u)
         }
         return MN_OK;
     }
-    mn_pos p = mn_leg_pos(&U->leg, mn_engine_now(r->eng));
+    mn_pos p = mn_leg_pos(&r->ucold[u].leg, mn_engine_now(r->eng));
     double phy;
     uint32_t full;
     uint32_t v = best_vap(r, u, U, p, &phy, &full);
@@ -300,7 +304,7 @@ int w_associate(wr *r, uint32_t u)
             r->handovers++;
             /* the interruption of a handover (re-authentication, re-association) */
             double cost = mn_time_to_sec(r->w->policies.handover_cost);
-            U->outage_s += cost;
+            r->ucold[u].outage_s += cost;
             r->handover_outage_s += cost;
             if (r->obs && r->obs->handover)
                 r->obs->handover(r->obs->ctx, mn_time_to_sec(mn_engine_now(r->eng)),
@@ -328,14 +332,15 @@ static void on_leg(mn_engine *eng, void *ctx);
 
 static int arm_leg(wr *r, uint32_t u)
 {
-    w_user *U = &r->users[u];
-    mn_time now = mn_engine_now(r->eng), at = U->leg.t1;
-    int moving = U->leg.from.x != U->leg.to.x || U->leg.from.y != U->leg.to.y;
+    const w_user *U = &r->users[u];
+    w_user_cold *C = &r->ucold[u];
+    mn_time now = mn_engine_now(r->eng), at = C->leg.t1;
+    int moving = C->leg.from.x != C->leg.to.x || C->leg.from.y != C->leg.to.y;
     if (moving && U->online && at - now > MOVE_STEP)
         at = now + MOVE_STEP;
     if (at == MN_TIME_MAX || at > r->horizon)
         return MN_OK;
-    return mn_ev_schedule_at(r->eng, at, on_leg, pack(U->gen, u), &U->leg_ev);
+    return mn_ev_schedule_at(r->eng, at, on_leg, pack(U->gen, u), &C->leg_ev);
 }
 
 static void set_online(wr *r, uint32_t u, int online)
@@ -347,11 +352,11 @@ static void set_online(wr *r, uint32_t u, int online)
     r->n_online += online ? 1 : (size_t)-1;
     if (online) {
         U->online = 1;
-        U->online_since = now;
+        r->ucold[u].online_since = now;
     } else {
         w_sessions_end_all(r, u, 0);
         U->online = 0;
-        U->online_s += mn_time_to_sec(now - U->online_since);
+        r->ucold[u].online_s += mn_time_to_sec(now - r->ucold[u].online_since);
         w_user_outage(r, u, 0);
     }
 }
@@ -360,21 +365,22 @@ static void on_leg(mn_engine *eng, void *ctx)
 {
     wr *r = mn_engine_user(eng);
     uint32_t u = unpack_idx(ctx);
-    w_user *U = &r->users[u];
-    U->leg_ev = MN_EV_NONE;
+    const w_user *U = &r->users[u];
+    w_user_cold *C = &r->ucold[u];
+    C->leg_ev = MN_EV_NONE;
     if (!U->live || U->gen != unpack_gen(ctx))
         return;
     mn_err err = {0};
     int rc = MN_OK;
-    if (mn_engine_now(eng) >= U->leg.t1) {
-        const mn_mobility *m = &r->w->mobilities[U->mobility].m;
+    if (mn_engine_now(eng) >= C->leg.t1) {
+        const mn_mobility *m = &r->w->mobilities[C->mobility].m;
         mn_leg next;
-        rc = mn_mob_next_leg(m, &U->st, r->rng_mobility, &U->leg, &next, &err);
+        rc = mn_mob_next_leg(m, &C->st, r->rng_mobility, &C->leg, &next, &err);
         if (rc != MN_OK) {
             w_fail(r, rc, &err);
             return;
         }
-        U->leg = next;
+        C->leg = next;
         set_online(r, u, next.online);
     }
     if ((rc = w_associate(r, u)) != MN_OK || (rc = arm_leg(r, u)) != MN_OK) {
@@ -398,27 +404,45 @@ static void w_prefetch(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead)
     const wr *r = mn_engine_user(eng);
     if (w_sess_prefetch(r, fn, ctx, ahead))
         return;
-    if (fn == on_leg && ahead >= 2) { /* a leg reads the whole record (mobility, books) */
+    if (fn == on_leg && ahead >= 2) { /* a leg reads both records (mobility, books) */
         uint32_t u = unpack_idx(ctx);
-        if (u < r->nusers)
-            for (size_t off = 0; off < sizeof(w_user); off += 64)
-                __builtin_prefetch((const char *)&r->users[u] + off);
+        if (u < r->nusers) {
+            __builtin_prefetch(&r->users[u]);
+            for (size_t off = 0; off < sizeof(w_user_cold); off += 64)
+                __builtin_prefetch((const char *)&r->ucold[u] + off);
+        }
     }
 }
 
-/* A live user of these attributes, served by nothing yet; its generation is kept. */
-static void user_init(w_user *U, uint32_t op, uint32_t sla, unsigned stacks, uint32_t services,
+/* Room for n users in both their records; a new slot is all zeros. */
+static int users_reserve(wr *r, size_t n)
+{
+    if (mn_array_reserve_aligned(&r->users_raw, (void **)&r->users, &r->users_cap, n, sizeof *r->users,
+                                 64) != MN_OK)
+        return MN_ENOMEM;
+    size_t had = r->users_cold_cap;
+    if (mn_array_reserve((void **)&r->ucold, &r->users_cold_cap, n, sizeof *r->ucold) != MN_OK)
+        return MN_ENOMEM;
+    memset(r->ucold + had, 0, (r->users_cold_cap - had) * sizeof *r->ucold);
+    return MN_OK;
+}
+
+/* User u live with these attributes, served by nothing yet; its generation is kept. */
+static void user_init(wr *r, uint32_t u, uint32_t op, uint32_t sla, unsigned stacks, uint32_t services,
                       uint32_t mobility)
 {
+    w_user *U = &r->users[u];
+    w_user_cold *C = &r->ucold[u];
     uint32_t gen = U->gen;
     memset(U, 0, sizeof *U);
+    memset(C, 0, sizeof *C);
     U->gen = gen;
     U->live = 1;
-    U->op = op;
+    C->op = op;
     U->sla = sla;
     U->stacks = (uint8_t)stacks;
-    U->services = services;
-    U->mobility = mobility;
+    C->services = services;
+    C->mobility = mobility;
     U->vap = MN_NONE;
     U->sess_head = MN_NONE;
 }
@@ -460,8 +484,7 @@ static void on_visitor_arrives(mn_engine *eng, void *ctx)
         u = (uint32_t)r->free_user;
         r->free_user = r->users[u].sess_head;
     } else {
-        if (mn_array_reserve_aligned(&r->users_raw, (void **)&r->users, &r->users_cap, r->nusers + 1,
-                                     sizeof *r->users, 64) != MN_OK) {
+        if (users_reserve(r, r->nusers + 1) != MN_OK) {
             w_fail(r, MN_ENOMEM, NULL);
             return;
         }
@@ -469,9 +492,9 @@ static void on_visitor_arrives(mn_engine *eng, void *ctx)
         memset(&r->users[u], 0, sizeof r->users[u]);
     }
     w_user *U = &r->users[u];
-    user_init(U, A->op, A->sla, A->stacks, A->services, MN_NONE);
+    user_init(r, u, A->op, A->sla, A->stacks, A->services, MN_NONE);
     U->transient = 1;
-    U->leg = (mn_leg){now, MN_TIME_MAX, A->pos, A->pos, 1, -1};
+    r->ucold[u].leg = (mn_leg){now, MN_TIME_MAX, A->pos, A->pos, 1, -1};
     set_online(r, u, 1);
     if (w_associate(r, u) != MN_OK) {
         w_fail(r, MN_ENOMEM, NULL);
@@ -482,11 +505,10 @@ static void on_visitor_arrives(mn_engine *eng, void *ctx)
         on_visitor_leaves(eng, pack(U->gen, u));
         return;
     }
-    for (uint32_t s = 0; s < r->w->nservices; s++)
-        if ((U->services >> s & 1) && w_schedule_arrival(r, u, s) != MN_OK) {
-            w_fail(r, MN_ENOMEM, NULL);
-            return;
-        }
+    if (w_start_arrivals(r, u, A->services) != MN_OK) {
+        w_fail(r, MN_ENOMEM, NULL);
+        return;
+    }
     if (mn_ev_schedule_in(eng, stay > 0 ? stay : 1, on_visitor_leaves, pack(U->gen, u), NULL) != MN_OK)
         w_fail(r, MN_ENOMEM, NULL);
     w_flush_dirty(r);
@@ -776,8 +798,7 @@ static const mn_mobility static_mobility = {.kind = MN_MOB_STATIC};
 static int setup_users(wr *r, mn_err *err)
 {
     const mn_world *w = r->w;
-    if (mn_array_reserve_aligned(&r->users_raw, (void **)&r->users, &r->users_cap, w->nusers + 16,
-                                 sizeof *r->users, 64) != MN_OK)
+    if (users_reserve(r, w->nusers + 16) != MN_OK)
         return MN_ERR(err, MN_ENOMEM, "out of memory for %zu users", w->nusers);
     r->nusers = w->nusers;
     uint32_t *on_trace = mn_calloc(w->nmobilities + 1, sizeof *on_trace);
@@ -785,19 +806,17 @@ static int setup_users(wr *r, mn_err *err)
         return MN_ERR(err, MN_ENOMEM, "out of memory");
     for (size_t i = 0; i < w->nusers; i++) {
         const mn_user *src = &w->users[i];
-        w_user *U = &r->users[i];
-        user_init(U, src->op, src->sla, src->stacks, src->services, src->mobility);
-        U->st = src->st;
+        user_init(r, (uint32_t)i, src->op, src->sla, src->stacks, src->services, src->mobility);
+        w_user_cold *C = &r->ucold[i];
+        C->st = src->st;
         const mn_mobility *m = src->mobility != MN_NONE ? &w->mobilities[src->mobility].m : &static_mobility;
         if (m->kind == MN_MOB_TRACE)
-            U->st.index = on_trace[src->mobility]++; /* the k-th user of a trace starts at its k-th point */
-        int rc = mn_mob_first_leg(m, &U->st, r->rng_mobility, 0, &U->leg, err);
+            C->st.index = on_trace[src->mobility]++; /* the k-th user of a trace starts at its k-th point */
+        int rc = mn_mob_first_leg(m, &C->st, r->rng_mobility, 0, &C->leg, err);
         if (rc != MN_OK) {
             mn_free(on_trace);
             return rc;
         }
-        if (src->mobility == MN_NONE)
-            U->mobility = MN_NONE;
     }
     mn_free(on_trace);
     return MN_OK;
@@ -808,14 +827,13 @@ static int start_users(wr *r)
 {
     for (size_t i = 0; i < r->w->nusers; i++) {
         uint32_t u = (uint32_t)i;
-        w_user *U = &r->users[u];
-        set_online(r, u, U->leg.online);
+        const w_user_cold *C = &r->ucold[u];
+        set_online(r, u, C->leg.online);
         int rc = w_associate(r, u);
-        if (rc == MN_OK && U->mobility != MN_NONE)
+        if (rc == MN_OK && C->mobility != MN_NONE)
             rc = arm_leg(r, u);
-        for (uint32_t s = 0; s < r->w->nservices && rc == MN_OK; s++)
-            if (U->services >> s & 1)
-                rc = w_schedule_arrival(r, u, s);
+        if (rc == MN_OK)
+            rc = w_start_arrivals(r, u, C->services);
         if (rc != MN_OK)
             return rc;
     }
@@ -884,6 +902,7 @@ static void destroy(wr *r)
     mn_free(r->boxes_raw);
     mn_free(r->vms);
     mn_free(r->users_raw);
+    mn_free(r->ucold);
     mn_free(r->sess_raw);
     mn_free(r->box_vaps);
     mn_free(r->res_dead);

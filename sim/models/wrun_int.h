@@ -74,12 +74,18 @@ typedef struct __attribute__((aligned(64))) w_sess {
 _Static_assert(sizeof(w_sess) == 192, "a session is three cache lines");
 
 /*
- * Ordered hot to cold. The first 64 bytes are all that a session's arrival,
- * path, start, evaluation and end read or write of its user, and the array
- * is 64-byte aligned (users_raw): a session touches one line of its user,
- * and the users' hot lines of the full city (100,000 users, 6.4 MB) stay in
- * the L3 cache where the whole records (25.6 MB) did not. Mobility,
- * outages and the books are colder (legs, a few times a day).
+ * A user is two records at the same index. w_user is all that a session's
+ * arrival, path, start, evaluation and end read or write of its user: one
+ * cache line, in a 64-byte aligned array (users_raw). w_user_cold
+ * (wr->ucold) is what association, mobility, outages and the books use, a
+ * few times a day. They were one 320-byte record, hot line first: the
+ * array, read at random, is in huge pages, whose first touch is slow on
+ * this machine (0.45 GB/s, tests/bench/bench_firsttouch), and a miss also
+ * brings in the next line, which was the user's own cold one. Now the
+ * full city's hot lines are 6.4 MB of huge pages, and the cold records
+ * 25.6 MB of small ones: perf counted 63 to 70 samples in the kernel's
+ * page clearing where the one record took 111 to 680 (docs/models.md,
+ * Performance, session 8).
  */
 typedef struct w_user {
     uint32_t gen; /* bumped when a visitor's slot is reused: older events for it are stale */
@@ -93,8 +99,11 @@ typedef struct w_user {
     double bytes;
     uint8_t online, outage, violating, outage_violating, transient, live;
     uint8_t stacks;             /* bitmask of MN_STACK_* */
-    /* colder: association, mobility, the state's changes and the books (from the second line) */
-    uint32_t waiting_at __attribute__((aligned(64))); /* in outage: its index in wr->waiting */
+} __attribute__((aligned(64))) w_user;
+_Static_assert(sizeof(w_user) == 64, "a user's hot fields are one cache line");
+
+typedef struct w_user_cold {
+    uint32_t waiting_at;        /* in outage: its index in wr->waiting */
     uint32_t op, services;      /* copied: visitors have no mn_user */
     uint32_t mobility;          /* its mobility model, MN_NONE: it stays where it is */
     uint32_t blocked, dropped;
@@ -103,9 +112,7 @@ typedef struct w_user {
     mn_ev_handle outage_ev, leg_ev;
     mn_leg leg;
     mn_mob_state st;
-} w_user;
-_Static_assert(offsetof(w_user, waiting_at) == 64, "a user's hot fields fit one cache line");
-_Static_assert(sizeof(w_user) % 64 == 0, "users stay line-aligned in their array");
+} w_user_cold;
 
 /*
  * One cache line (the array is 64-byte aligned): the counters and the
@@ -266,7 +273,8 @@ typedef struct wr {
     mn_rng *rng_sessions, *rng_mobility, *rng_arrivals, *rng_faults;
     w_user *users;          /* world users, then visitors; 64-byte aligned inside users_raw */
     void *users_raw;        /* owned: the block holding users */
-    size_t nusers, users_cap, free_user;
+    w_user_cold *ucold;     /* owned: the users' colder fields, same index (users_cold_cap of them) */
+    size_t nusers, users_cap, users_cold_cap, free_user;
     w_sess *sess;           /* pool, 64-byte aligned inside sess_raw */
     void *sess_raw;         /* owned: the block holding sess */
     size_t nsess, sess_cap;
@@ -372,7 +380,7 @@ void w_user_viol_update(wr *r, uint32_t u);
 
 /* wrun_sess.c */
 void w_session_arrival(mn_engine *eng, void *ctx);
-int w_schedule_arrival(wr *r, uint32_t u, uint32_t svc);
+int w_start_arrivals(wr *r, uint32_t u, uint32_t services); /* its session clocks, from now */
 int w_sessions_repath(wr *r, uint32_t u);     /* after a handover */
 void w_sessions_end_all(wr *r, uint32_t u, int reason); /* reason: 0 offline, 1 dropped */
 void w_drop_dead_sessions(wr *r);             /* those crossing a dead resource */

@@ -49,10 +49,11 @@ static int write_users(const char *dir, const wr *r, mn_err *err)
                  "mean_bps\n");
     for (size_t u = 0; u < r->w->nusers; u++) {
         const w_user *U = &r->users[u];
+        const w_user_cold *C = &r->ucold[u];
         fprintf(o.f, "%s,%s,%.3f,%.3f,%.3f,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%.0f,%.3f\n",
-                r->w->users[u].id, r->w->operators[U->op], U->online_s, U->outage_s, U->viol_s,
-                U->sessions, U->blocked, U->dropped, U->bytes,
-                U->online_s > 0 ? U->bytes * 8 / U->online_s : 0);
+                r->w->users[u].id, r->w->operators[C->op], C->online_s, C->outage_s, C->viol_s,
+                U->sessions, C->blocked, C->dropped, U->bytes,
+                C->online_s > 0 ? U->bytes * 8 / C->online_s : 0);
     }
     return mn_outfile_commit(&o, err);
 }
@@ -204,13 +205,14 @@ static int write_summary(const char *dir, wr *r, uint64_t seed, double span, uin
     double bytes = 0, viol_s = 0, outage_s = 0;
     for (size_t u = 0; u < w->nusers; u++) {
         const w_user *U = &r->users[u];
+        const w_user_cold *C = &r->ucold[u];
         bytes += U->bytes;
-        viol_s += U->viol_s;
-        outage_s += U->outage_s;
-        if (U->online_s > 0) {
+        viol_s += C->viol_s;
+        outage_s += C->outage_s;
+        if (C->online_s > 0) {
             online_users++;
-            thr[nthr++] = U->bytes * 8 / U->online_s;
-            violated += U->viol_s > 0;
+            thr[nthr++] = U->bytes * 8 / C->online_s;
+            violated += C->viol_s > 0;
         }
     }
     double thr_sum = 0;

@@ -121,7 +121,7 @@ static void sync_inst(wr *r, uint32_t i)
 static mn_pos view_user_pos(const void *ctx, uint32_t u)
 {
     const wr *r = ctx;
-    return mn_leg_pos(&r->users[u].leg, mn_engine_now(r->eng));
+    return mn_leg_pos(&r->ucold[u].leg, mn_engine_now(r->eng));
 }
 
 static double view_user_phy(const void *ctx, uint32_t u, uint32_t radio)
@@ -207,8 +207,9 @@ static int view_refresh(wr *r, mn_err *err)
     }
     for (size_t u = 0; u < r->nusers; u++) {
         const w_user *U = &r->users[u];
+        const w_user_cold *C = &r->ucold[u];
         /* online as its mobility has it (at time 0, before the users start, too) */
-        r->vusers[u] = (mn_view_user){U->op, U->sla, U->vap, (uint8_t)(U->live && U->leg.online),
+        r->vusers[u] = (mn_view_user){C->op, U->sla, U->vap, (uint8_t)(U->live && C->leg.online),
                                       U->outage, U->violating, U->stacks};
     }
     r->view.users = r->vusers;
@@ -488,7 +489,7 @@ static int be_associate(void *ctx, uint32_t u, uint32_t v, mn_err *err)
         return MN_ERR(err, MN_EINVAL, "no such vAP");
     w_user *U = &r->users[u];
     const w_vap *S = &r->vaps[v];
-    if (!S->up || S->op != U->op || !(S->stacks & U->stacks))
+    if (!S->up || S->op != r->ucold[u].op || !(S->stacks & U->stacks))
         return MN_ERR(err, MN_EINVAL, "vAP %s cannot serve that user", r->w->vaps[v].id);
     /* the balancing policy decides among what is in range; a forced choice must be in range */
     if (view_user_phy(r, u, S->radio) <= 0)
@@ -833,7 +834,8 @@ const mn_view *w_lb_view(wr *r, uint32_t u)
         r->vusers_cap = cap;
     }
     const w_user *U = &r->users[u];
-    r->vusers[u] = (mn_view_user){U->op, U->sla, U->vap, (uint8_t)(U->live && U->leg.online), U->outage,
+    const w_user_cold *C = &r->ucold[u];
+    r->vusers[u] = (mn_view_user){C->op, U->sla, U->vap, (uint8_t)(U->live && C->leg.online), U->outage,
                                   U->violating, U->stacks};
     r->view.users = r->vusers;
     r->view.nusers = r->nusers;
@@ -854,7 +856,7 @@ static void trace_line(wr *r, uint32_t box, const char *step, uint32_t u, uint32
         fprintf(r->trace, "%s", r->w->users[u].id);
     else if (u != MN_NONE)
         fprintf(r->trace, "visitor-%u", u);
-    fprintf(r->trace, ",%s,%s,%s\n", u != MN_NONE ? r->w->operators[r->users[u].op] : "",
+    fprintf(r->trace, ",%s,%s,%s\n", u != MN_NONE ? r->w->operators[r->ucold[u].op] : "",
             inst != MN_NONE ? inst_id(r, inst) : "", detail);
 }
 
@@ -922,7 +924,7 @@ static unsigned user_events(const void *ctx, uint32_t u, uint32_t *vap)
         return 0;
     *vap = U->vap;
     return (U->violating ? MN_RULE_USER_VIOLATING : 0u) |
-           (U->online && U->online_since > r->rules_last ? MN_RULE_USER_CAME_ONLINE : 0u);
+           (U->online && r->ucold[u].online_since > r->rules_last ? MN_RULE_USER_CAME_ONLINE : 0u);
 }
 
 /*

@@ -613,7 +613,7 @@ static void finish(wr *r, uint32_t sid, int how)
         st->completed++;
     else if (how == END_DROPPED) {
         st->dropped++;
-        U->dropped++;
+        r->ucold[S->user].dropped++;
         r->sess_dropped++;
     } else if (how == END_CUT) {
         r->sess_cut_offline++;
@@ -691,12 +691,22 @@ static int alloc_sess(wr *r, uint32_t *sid)
     return MN_OK;
 }
 
-int w_schedule_arrival(wr *r, uint32_t u, uint32_t svc)
+static int schedule_arrival(wr *r, uint32_t u, uint32_t svc)
 {
     mn_time at = mn_engine_now(r->eng) + mn_service_draw_gap(&r->w->services[svc], r->rng_sessions);
     if (at > r->horizon)
         return MN_OK;
     return mn_ev_schedule_at(r->eng, at, w_session_arrival, pack_arrival(r->users[u].gen, svc, u), NULL);
+}
+
+int w_start_arrivals(wr *r, uint32_t u, uint32_t services)
+{
+    for (uint32_t m = services; m; m &= m - 1) {
+        int rc = schedule_arrival(r, u, (uint32_t)__builtin_ctz(m));
+        if (rc != MN_OK)
+            return rc;
+    }
+    return MN_OK;
 }
 
 void w_session_arrival(mn_engine *eng, void *ctx)
@@ -707,7 +717,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     w_user *U = &r->users[u];
     if (!U->live || (U->gen & 0x7ffffff) != gen)
         return; /* a visitor gone */
-    if (w_schedule_arrival(r, u, svc) != MN_OK) {
+    if (schedule_arrival(r, u, svc) != MN_OK) {
         w_fail(r, MN_ENOMEM, NULL);
         return;
     }
@@ -721,7 +731,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     U->sessions++;
     if (U->vap == MN_NONE) {
         st->blocked++;
-        U->blocked++;
+        r->ucold[u].blocked++;
         r->sess_blocked_coverage++;
         return;
     }
@@ -729,7 +739,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     build_path(r, u, S, &p);
     if (p.fail) {
         st->blocked++;
-        U->blocked++;
+        r->ucold[u].blocked++;
         if (p.fail == MN_ERANGE)
             r->sess_blocked_long++;
         else if (p.fail == MN_ENOTFOUND && !r->any_link_down)
@@ -741,7 +751,7 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     for (uint8_t i = 0; i < p.n; i++)
         if (r->res_dead[p.up[i]] || r->res_dead[p.down[i]]) {
             st->blocked++;
-            U->blocked++;
+            r->ucold[u].blocked++;
             r->sess_blocked_path++;
             return;
         }
@@ -949,18 +959,19 @@ void w_sessions_close_all(wr *r)
             r->boxes[b].down_since = now;
         }
     for (size_t u = 0; u < r->nusers; u++) {
-        w_user *U = &r->users[u];
+        const w_user *U = &r->users[u];
+        w_user_cold *C = &r->ucold[u];
         if (!U->live)
             continue;
         if (U->online)
-            U->online_s += mn_time_to_sec(now - U->online_since);
+            C->online_s += mn_time_to_sec(now - C->online_since);
         if (U->outage)
-            U->outage_s += mn_time_to_sec(now - U->outage_since);
+            C->outage_s += mn_time_to_sec(now - C->outage_since);
         if (U->violating) {
-            double d = mn_time_to_sec(now - U->viol_since);
-            U->viol_s += d;
-            r->op_viol_s[U->op] += d;
+            double d = mn_time_to_sec(now - C->viol_since);
+            C->viol_s += d;
+            r->op_viol_s[C->op] += d;
         }
-        U->online_since = U->outage_since = U->viol_since = now;
+        C->online_since = C->outage_since = C->viol_since = now;
     }
 }
