@@ -43,7 +43,7 @@
 struct wr;
 
 /*
- * A session: 152 bytes, in three whole cache lines (the pool is 64-byte
+ * A session: 168 bytes, in three whole cache lines (the pool is 64-byte
  * aligned, sess_raw), all of which its end reads: at a 152-byte stride a
  * session lay across three or four lines, and the look-ahead, which
  * loads its first and last, left a middle one to miss in three cases of
@@ -61,6 +61,13 @@ typedef struct __attribute__((aligned(64))) w_sess {
     uint8_t dirty;           /* in wr->dirty, to re-evaluate after the solve */
     uint32_t radio_hint;     /* its vAP's radio when it took the vAP: a prefetch hint only (vAPs move) */
     uint32_t res_hint;       /* its user's res_hint then (the box's first resource): the same */
+    /* what its airtime coefficient is computed from, as of its path, for a re-count of its
+       radio (w_radio_recount) that reads neither its user's line nor its vAP's: the user's PHY
+       rate (changed only by an association, which re-paths), the header bytes of the stack it
+       uses and its vAP's own airtime resource (MN_NONE: none) */
+    double air_phy_bps;
+    uint32_t air_vap_res;
+    uint16_t air_hdr;
     double demand_bps;       /* stream rate, or transfer cap (0: none) */
     double bytes;            /* transfer: bytes still to move (per re-path) */
     double delivered;        /* bytes delivered by flows already stopped */

@@ -59,6 +59,9 @@ typedef struct path_b {
     double coef[W_MAXP];
     uint8_t n, radio_at, vap_air_at;
     mn_time prop;
+    double phy_bps;       /* what the air coefficient came from (w_sess's air_*): the user's */
+    uint16_t hdr;         /* PHY rate, the stack's header bytes, the vAP's own airtime resource */
+    uint32_t vap_air_res;
     int fail;
 } path_b;
 
@@ -245,6 +248,9 @@ static void build_path(wr *r, uint32_t u, const mn_service *S, path_b *p)
     double f = mn_encap_factor(pkt, hdr), fv = mn_encap_factor(pkt, hdr + mn_vxlan_overhead(w->underlay));
     /* the air, then the box's forwarding */
     double air = w_airtime_coef(r, V->radio, U->phy_bps, pkt + hdr, pkt);
+    p->phy_bps = U->phy_bps;
+    p->hdr = (uint16_t)hdr;
+    p->vap_air_res = V->res_air;
     p->radio_at = 0;
     pb_add(p, r->radios[V->radio].res, r->radios[V->radio].res, air);
     if (r->vaps[U->vap].res_air != MN_NONE) {
@@ -353,6 +359,9 @@ static int attach_flows(wr *r, uint32_t sid, const path_b *p)
     S->nflows = 0;
     S->prop = p->prop;
     S->acct[0] = S->acct[1] = 0;
+    S->air_phy_bps = p->phy_bps;
+    S->air_hdr = p->hdr;
+    S->air_vap_res = p->vap_air_res;
     for (int d = MN_DIR_DOWN; d <= MN_DIR_UP; d++) {
         if (!(svc->direction & d))
             continue;
@@ -471,8 +480,17 @@ void w_radio_recount(wr *r, uint32_t radio)
         return;
     R->n_tx = n;
     size_t nflows = mn_share_link_flows(r->share, R->res);
-    if (nflows > 1) /* the radio's other flows, out of cache at city scale: their misses together */
+    if (nflows > 1) { /* the radio's other flows, out of cache at city scale: their misses together */
         mn_share_prefetch_link_flows(r->share, R->res);
+        for (size_t i = 0; i < nflows; i++) { /* then their sessions' first two lines, the same way */
+            void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
+            if (!w_copy_flow(ctx)) {
+                const w_sess *S = &r->sess[(uintptr_t)ctx >> 1];
+                __builtin_prefetch(S);
+                __builtin_prefetch((const char *)S + 64);
+            }
+        }
+    }
     for (size_t i = 0; i < nflows; i++) {
         void *ctx = mn_share_link_flow_ctx(r->share, R->res, i);
         if (w_copy_flow(ctx))
@@ -480,17 +498,15 @@ void w_radio_recount(wr *r, uint32_t radio)
         uint32_t sid = (uint32_t)((uintptr_t)ctx >> 1);
         int k = (int)((uintptr_t)ctx & 1);
         w_sess *S = &r->sess[sid];
-        const w_user *U = &r->users[S->user];
         const mn_service *svc = &r->w->services[S->svc];
-        unsigned hdr = mn_stack_header((mn_stack)common_stack(U->stacks, r->vaps[S->vap].stacks), 1);
-        double air = w_airtime_coef(r, radio, U->phy_bps, svc->packet_bytes + hdr, svc->packet_bytes);
+        double air = w_airtime_coef(r, radio, S->air_phy_bps, svc->packet_bytes + S->air_hdr, svc->packet_bytes);
         /* what was sent so far counts at the old weight */
         account_usage(r, S, k, mn_share_flow_sent(r->share, S->flow[k]));
         double coef[W_MAXP];
         size_t plen = mn_share_flow_plen(r->share, S->flow[k]);
         for (size_t j = 0; j < plen; j++) {
             uint32_t res = mn_share_flow_link(r->share, S->flow[k], j);
-            int air_res = res == R->res || (r->vaps[S->vap].res_air != MN_NONE && res == r->vaps[S->vap].res_air);
+            int air_res = res == R->res || (S->air_vap_res != MN_NONE && res == S->air_vap_res);
             coef[j] = air_res ? air : mn_share_flow_coef(r->share, S->flow[k], j);
         }
         if (mn_share_flow_update(r->share, S->flow[k], coef, S->demand_bps / 8, NULL) != MN_OK)
