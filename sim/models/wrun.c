@@ -188,6 +188,7 @@ static void offer_boxes(wr *r, const w_user *U, uint32_t op, const near_boxes *n
                 continue;
             mn_lb_cand x = {v, phy, mn_lb_predicted(phy, WR->air_cap, V->airtime, WR->n_tx), V->nusers, 0};
             mn_lb_cand_keep(c, n, W_MAX_CAND, &x);
+            __builtin_prefetch(&r->vstats[v], 1); /* the one taken counts an association there */
         }
     }
 }
