@@ -55,6 +55,8 @@ struct radix {
     uint32_t nchunks;         /* allocated */
     uint32_t fresh;           /* chunks [fresh, nchunks) were never used (never touched) */
     uint32_t free_chunk;      /* released chunks, most recent first */
+    uint32_t chain_tail, chain_tail_n; /* the detached chain being read: its last chunk, whose own
+                                          count was never written, and that count (detach) */
 };
 
 int mn__radix_reserve(struct radix *r, size_t n);
