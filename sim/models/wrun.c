@@ -405,13 +405,17 @@ static void w_prefetch(mn_engine *eng, mn_ev_fn fn, void *ctx, int ahead)
     const wr *r = mn_engine_user(eng);
     if (w_sess_prefetch(r, fn, ctx, ahead))
         return;
-    if (fn == on_leg && ahead >= 2) { /* a leg reads both records (mobility, books) */
-        uint32_t u = unpack_idx(ctx);
-        if (u < r->nusers) {
-            __builtin_prefetch(&r->users[u]);
-            for (size_t off = 0; off < sizeof(w_user_cold); off += 64)
-                __builtin_prefetch((const char *)&r->ucold[u] + off);
-        }
+    uint32_t u = unpack_idx(ctx);
+    if (fn != on_leg || u >= r->nusers)
+        return;
+    if (ahead >= 2) { /* a leg reads both records (mobility, books) */
+        __builtin_prefetch(&r->users[u]);
+        for (size_t off = 0; off < sizeof(w_user_cold); off += 64)
+            __builtin_prefetch((const char *)&r->ucold[u] + off);
+    } else if (r->users[u].vap != MN_NONE) { /* and the vAP it leaves or keeps, and its radio */
+        __builtin_prefetch(&r->vaps[r->users[u].vap]);
+        if (r->users[u].radio_hint != MN_NONE)
+            __builtin_prefetch(&r->radios[r->users[u].radio_hint]);
     }
 }
 
