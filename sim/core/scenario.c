@@ -54,11 +54,33 @@ struct mn_scn_elem {
 };
 
 /*
- * The file an element was written in: XInclude leaves a START marker (a copy
- * of the xi:include element, with its href) before included content and an
- * END marker after, so the nearest unmatched START among the element's
- * preceding siblings, then its ancestors', names the file; hrefs are
- * relative to the file holding the include. Writes into out; returns out.
+ * XInclude leaves a START marker (a copy of the xi:include element, with its
+ * href) before included content and an END marker after. The file of what
+ * follows START marker p, which sits in file `outer`: its href, relative to
+ * the file holding the include. Writes into out.
+ */
+static void included_file(const xmlNode *p, const char *outer, char *out, size_t size)
+{
+    /* xmlGetProp refuses non-element nodes: read the copy's attributes */
+    const char *href = NULL;
+    for (const xmlAttr *a = p->properties; a; a = a->next)
+        if (strcmp((const char *)a->name, "href") == 0 && a->children)
+            href = (const char *)a->children->content;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", outer);
+    if (href && href[0] == '/')
+        snprintf(out, size, "%s", href);
+    else
+        snprintf(out, size, "%s/%s", dirname(dir), href ? href : "?");
+}
+
+/*
+ * The file a node was written in, found from the node alone: the nearest
+ * unmatched START among its preceding siblings, then its ancestors'. For
+ * errors about one node (libxml2's): the walk, which visits every element,
+ * keeps the file as it goes instead, since this search is linear in the
+ * siblings before the node (quadratic over a world of 10,000 boxes).
+ * Writes into out; returns out.
  */
 static const char *node_file(xmlNode *node, const char *main_path, char *out, size_t size)
 {
@@ -68,18 +90,9 @@ static const char *node_file(xmlNode *node, const char *main_path, char *out, si
             if (p->type == XML_XINCLUDE_END) {
                 depth++;
             } else if (p->type == XML_XINCLUDE_START && depth-- == 0) {
-                /* xmlGetProp refuses non-element nodes: read the copy's attributes */
-                const char *href = NULL;
-                for (xmlAttr *a = p->properties; a; a = a->next)
-                    if (strcmp((const char *)a->name, "href") == 0 && a->children)
-                        href = (const char *)a->children->content;
-                char outer[4096], dir[4096];
+                char outer[4096];
                 node_file(p, main_path, outer, sizeof outer);
-                snprintf(dir, sizeof dir, "%s", outer);
-                if (href && href[0] == '/')
-                    snprintf(out, size, "%s", href);
-                else
-                    snprintf(out, size, "%s/%s", dirname(dir), href ? href : "?");
+                included_file(p, outer, out, size);
                 return out;
             }
         }
@@ -88,10 +101,11 @@ static const char *node_file(xmlNode *node, const char *main_path, char *out, si
     return out;
 }
 
-static void locate(struct mn_scn_elem *e, xmlNode *node, const char *main_path)
+static void locate(struct mn_scn_elem *e, xmlNode *node, const char *file)
 {
     e->node = node;
-    e->path = node_file(node, main_path, e->path_buf, sizeof e->path_buf);
+    snprintf(e->path_buf, sizeof e->path_buf, "%s", file);
+    e->path = e->path_buf;
     snprintf(e->dir_buf, sizeof e->dir_buf, "%s", e->path);
     e->dir = dirname(e->dir_buf);
 }
@@ -526,15 +540,34 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
  * Hands each element to its handler, in document order, pairing the main
  * file's elements with their start tags on the way (included: inside an
  * xi:include'd file's content, which the main file's text does not hold).
+ * `file` is the file these siblings were written in, up to the first
+ * xi:include marker among them; each START marker opens its file (files,
+ * innermost last) until its END.
  */
-static int walk(xmlNode *n, struct mn_scn_elem *e, int included, struct scn_source *src,
-                const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
+static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int included,
+                struct scn_source *src, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
+                mn_err *err)
 {
-    int open = 0; /* xi:include markers open among these siblings */
-    for (; n; n = n->next) {
+    char (*files)[4096] = NULL; /* owned: the files of the markers open among these siblings */
+    size_t open = 0, cap = 0;
+    int rc = MN_OK;
+    for (; n && rc == MN_OK; n = n->next) {
+        const char *here = open ? files[open - 1] : file;
         if (n->type == XML_XINCLUDE_START) {
             if (!included && !open)
                 next_tag(src, n); /* the xi:include element's own tag */
+            if (open == cap) {
+                size_t grown_cap = cap ? 2 * cap : 2;
+                char (*grown)[4096] = mn_realloc(files, grown_cap * sizeof *grown);
+                if (!grown) {
+                    rc = MN_ERR(err, MN_ENOMEM, "%s: out of memory", src->path);
+                    break;
+                }
+                files = grown;
+                cap = grown_cap;
+                here = open ? files[open - 1] : file; /* it may have moved */
+            }
+            included_file(n, here, files[open], sizeof files[open]);
             open++;
             continue;
         }
@@ -544,21 +577,19 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, int included, struct scn_sour
             continue;
         int inside = included || open > 0;
         const scn_tag *tag = inside ? NULL : next_tag(src, n);
-        for (size_t i = 0; i < nops; i++)
+        for (size_t i = 0; i < nops && rc == MN_OK; i++)
             if (strcmp(ops[i].element, (const char *)n->name) == 0) {
-                locate(e, n, src->path);
+                locate(e, n, here);
                 e->source = src;
                 e->tag = tag;
-                int rc = ops[i].parse(world, e, err);
-                if (rc != MN_OK)
-                    return rc;
+                rc = ops[i].parse(world, e, err);
                 break;
             }
-        int rc = walk(n->children, e, inside, src, ops, nops, world, err);
-        if (rc != MN_OK)
-            return rc;
+        if (rc == MN_OK)
+            rc = walk(n->children, e, here, inside, src, ops, nops, world, err);
     }
-    return MN_OK;
+    mn_free(files);
+    return rc;
 }
 
 /* Reads with a parser whose errors land in err with their line; NULL on failure. */
@@ -604,7 +635,7 @@ static int load_doc(xmlDoc *doc, const char *path, const char *buf, size_t len, 
         struct scn_source source;
         source_open(&source, path, buf, len);
         struct mn_scn_elem e;
-        rc = walk(xmlDocGetRootElement(doc), &e, 0, &source, ops, nops, world, err);
+        rc = walk(xmlDocGetRootElement(doc), &e, path, 0, &source, ops, nops, world, err);
         source_close(&source);
     }
     xmlFreeDoc(doc);
