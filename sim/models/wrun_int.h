@@ -304,7 +304,9 @@ typedef struct wr {
     w_class *classes;
     size_t nclasses;
     mn_radio_cfg *radio_cfgs; /* owned: the radios' distinct PHY configurations */
-    size_t nradio_cfgs;
+    size_t nradio_cfgs, radio_cfgs_cap;
+    uint32_t *cfg_index;      /* owned: open-addressing table of radio_cfgs (index + 1, 0: empty) */
+    size_t cfg_index_cap;     /* a power of two, at least twice nradio_cfgs */
     /* spatial grid of boxes for association */
     double cell_m, min_x, min_y;
     uint32_t gx, gy;
