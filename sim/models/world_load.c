@@ -507,7 +507,50 @@ static int on_box(void *world, const mn_scn_elem *e, mn_err *err)
     return MN_OK;
 }
 
-/* count boxes <id>-<i>, uniform in a side x side square (stream "boxes:<id>"), uplinks spread over `node`. */
+/* Position along a Hilbert curve over a 65,536 x 65,536 grid (the usual xy2d, with rotations). */
+static uint64_t hilbert_key(uint32_t x, uint32_t y)
+{
+    const uint32_t n = 1u << 16;
+    uint64_t d = 0;
+    for (uint32_t s = n / 2; s > 0; s /= 2) {
+        uint32_t rx = (x & s) != 0, ry = (y & s) != 0;
+        d += (uint64_t)s * s * ((3 * rx) ^ ry);
+        if (ry == 0) {
+            if (rx == 1) {
+                x = n - 1 - x;
+                y = n - 1 - y;
+            }
+            uint32_t t = x;
+            x = y;
+            y = t;
+        }
+    }
+    return d;
+}
+
+typedef struct placed {
+    uint64_t key;
+    uint64_t draw; /* which draw: the order of two boxes in one cell of the grid */
+    mn_pos pos;
+} placed;
+
+static int by_key(const void *a, const void *b)
+{
+    const placed *p = a, *q = b;
+    if (p->key != q->key)
+        return p->key < q->key ? -1 : 1;
+    return p->draw < q->draw ? -1 : p->draw > q->draw;
+}
+
+/*
+ * count boxes <id>-<i>, uniform in a side x side square (stream "boxes:<id>"),
+ * uplinks spread over `node`. The positions are drawn first and then handed
+ * out in their order along a Hilbert curve, so boxes near each other in the
+ * city are near each other in memory: a user's association reads the boxes
+ * in its range, their radios and vAPs, and at city scale each was a miss of
+ * its own (docs/models.md, Performance, session 8). Which box gets which
+ * position is all that changes: the positions are the same draws.
+ */
 static int on_box_set(void *world, const mn_scn_elem *e, mn_err *err)
 {
     mn_net *n = world;
@@ -543,13 +586,26 @@ static int on_box_set(void *world, const mn_scn_elem *e, mn_err *err)
         mn_free(node_list);
         return MN_ERR(err, MN_ENOMEM, "out of memory for %llu boxes", count);
     }
+    placed *at = mn_alloc((count ? count : 1) * sizeof *at);
+    if (!at) {
+        mn_rng_destroy(r);
+        mn_free(node_list);
+        return MN_ERR(err, MN_ENOMEM, "out of memory for %llu boxes", count);
+    }
+    for (unsigned long long i = 0; i < count; i++) {
+        at[i].pos.x = mn_rng_uniform(r) * side / 1000;
+        at[i].pos.y = mn_rng_uniform(r) * side / 1000;
+        double gx = at[i].pos.x / (side / 1000) * 65535, gy = at[i].pos.y / (side / 1000) * 65535;
+        at[i].key = hilbert_key((uint32_t)gx, (uint32_t)gy);
+        at[i].draw = i;
+    }
+    qsort(at, count, sizeof *at, by_key);
     w->cur_first = (uint32_t)w->nboxes;
     w->cur_count = 0;
     for (unsigned long long i = 0; i < count && rc == MN_OK; i++) {
         mn_box *b = &w->boxes[w->nboxes];
         *b = proto;
-        b->pos.x = mn_rng_uniform(r) * side / 1000;
-        b->pos.y = mn_rng_uniform(r) * side / 1000;
+        b->pos = at[i].pos;
         b->node = nnodes ? node_list[i % nnodes] : MN_NONE;
         if (b->site == MN_NONE && b->node != MN_NONE && w->node_site && b->node < w->node_site_n)
             b->site = w->node_site[b->node];
@@ -561,6 +617,7 @@ static int on_box_set(void *world, const mn_scn_elem *e, mn_err *err)
             w->cur_count++;
         }
     }
+    mn_free(at);
     mn_rng_destroy(r);
     mn_free(node_list);
     return rc;
