@@ -562,79 +562,37 @@ static double left_after_reservations(double bps, double reserved)
     return (left > bps * 1e-9 ? left : bps * 1e-9) / 8;
 }
 
-/* Two PHY configurations alike, field by field (their padding is not compared). */
-static int same_cfg(const mn_radio_cfg *a, const mn_radio_cfg *b)
+/*
+ * A key naming every field of c exactly (doubles in hex, -0 as 0: two
+ * configurations are alike when their fields compare equal), for the run's
+ * map of distinct configurations.
+ */
+static void cfg_key(const mn_radio_cfg *c, char *out, size_t size)
 {
-    return a->std == b->std && a->width_mhz == b->width_mhz && a->streams == b->streams &&
-           a->tx_power_dbm == b->tx_power_dbm && a->freq_mhz == b->freq_mhz &&
-           a->path_loss_exp == b->path_loss_exp && a->ref_loss_db == b->ref_loss_db &&
-           a->gains_db == b->gains_db && a->noise_adjust_db == b->noise_adjust_db &&
-           a->beacon_dsss == b->beacon_dsss;
-}
-
-/* FNV-1a over a double's bits, -0 taken as 0 (same_cfg compares with ==). */
-static uint64_t hash_double(uint64_t h, double x)
-{
-    if (x == 0)
-        x = 0;
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    for (int i = 0; i < 8; i++, bits >>= 8)
-        h = (h ^ (bits & 0xff)) * 0x100000001b3ull;
-    return h;
-}
-
-/* A hash of the fields same_cfg compares. */
-static uint64_t hash_cfg(const mn_radio_cfg *c)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    h = hash_double(h, (double)c->std);
-    h = hash_double(h, c->width_mhz);
-    h = hash_double(h, (double)c->streams);
-    h = hash_double(h, c->tx_power_dbm);
-    h = hash_double(h, c->freq_mhz);
-    h = hash_double(h, c->path_loss_exp);
-    h = hash_double(h, c->ref_loss_db);
-    h = hash_double(h, c->gains_db);
-    h = hash_double(h, c->noise_adjust_db);
-    return hash_double(h, (double)c->beacon_dsss);
-}
-
-/* The slot of c in cfg_index: where it is, or the empty one where it would go. */
-static size_t cfg_slot(const wr *r, const mn_radio_cfg *c)
-{
-    size_t mask = r->cfg_index_cap - 1, at = (size_t)hash_cfg(c) & mask;
-    while (r->cfg_index[at] && !same_cfg(&r->radio_cfgs[r->cfg_index[at] - 1], c))
-        at = (at + 1) & mask;
-    return at;
+    const double v[] = {c->width_mhz, c->tx_power_dbm,  c->freq_mhz,       c->path_loss_exp,
+                        c->ref_loss_db, c->gains_db,    c->noise_adjust_db};
+    size_t n = (size_t)snprintf(out, size, "%d %u %d", (int)c->std, c->streams, (int)c->beacon_dsss);
+    for (size_t i = 0; i < sizeof v / sizeof *v && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, " %a", v[i] == 0 ? 0.0 : v[i]);
 }
 
 /*
  * The index of c in the run's table of distinct configurations, added if
- * new; MN_NONE: no memory. Found through a hash table: a scan of the
- * distinct ones made set-up quadratic in a world whose radios all differ.
+ * new; MN_NONE: no memory. Found by its key (cfg_key) in a map: a scan of
+ * the distinct ones made set-up quadratic in a world whose radios differ.
  */
 static uint32_t cfg_of(wr *r, const mn_radio_cfg *c)
 {
-    if (2 * (r->nradio_cfgs + 1) > r->cfg_index_cap) { /* grow and re-place every entry */
-        size_t cap = r->cfg_index_cap ? 2 * r->cfg_index_cap : 16;
-        uint32_t *grown = mn_calloc(cap, sizeof *grown);
-        if (!grown)
-            return MN_NONE;
-        mn_free(r->cfg_index);
-        r->cfg_index = grown;
-        r->cfg_index_cap = cap;
-        for (size_t i = 0; i < r->nradio_cfgs; i++)
-            r->cfg_index[cfg_slot(r, &r->radio_cfgs[i])] = (uint32_t)i + 1;
-    }
-    size_t at = cfg_slot(r, c);
-    if (r->cfg_index[at])
-        return r->cfg_index[at] - 1;
+    char key[256];
+    cfg_key(c, key, sizeof key);
+    uint32_t i;
+    if (mn_strmap_get(&r->cfg_index, key, &i))
+        return i;
     if (mn_array_reserve((void **)&r->radio_cfgs, &r->radio_cfgs_cap, r->nradio_cfgs + 1,
-                         sizeof *r->radio_cfgs) != MN_OK)
+                         sizeof *r->radio_cfgs) != MN_OK ||
+        mn_strmap_add(&r->cfg_index, key, (uint32_t)r->nradio_cfgs) < 0)
         return MN_NONE;
     r->radio_cfgs[r->nradio_cfgs] = *c;
-    r->cfg_index[at] = (uint32_t)r->nradio_cfgs + 1;
     return (uint32_t)r->nradio_cfgs++;
 }
 
@@ -971,7 +929,7 @@ static void destroy(wr *r)
     mn_free(r->vm_down_count);
     mn_free(r->classes);
     mn_free(r->radio_cfgs);
-    mn_free(r->cfg_index);
+    mn_strmap_fini(&r->cfg_index);
     mn_free(r->grid_start);
     mn_free(r->grid_boxes);
     mn_free(r->grid_pos);
@@ -1000,6 +958,7 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
     wr *r = &R;
     r->free_user = MN_NONE;
     r->free_sess = MN_NONE;
+    mn_strmap_init(&r->cfg_index);
     r->t0 = r->last_print = mn_sys_monotonic_s();
     mn_stat_sample_init(&r->delays);
     mn_stat_welford_init(&r->delayw);

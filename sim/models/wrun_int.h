@@ -28,6 +28,7 @@
 #include "core/engine.h"
 #include "core/rng.h"
 #include "core/stats.h"
+#include "core/strmap.h"
 #include "net.h"
 #include "netrun.h"
 #include "radio.h"
@@ -305,8 +306,7 @@ typedef struct wr {
     size_t nclasses;
     mn_radio_cfg *radio_cfgs; /* owned: the radios' distinct PHY configurations */
     size_t nradio_cfgs, radio_cfgs_cap;
-    uint32_t *cfg_index;      /* owned: open-addressing table of radio_cfgs (index + 1, 0: empty) */
-    size_t cfg_index_cap;     /* a power of two, at least twice nradio_cfgs */
+    mn_strmap cfg_index;      /* owned: each configuration's key (cfg_key) -> its index */
     /* spatial grid of boxes for association */
     double cell_m, min_x, min_y;
     uint32_t gx, gy;
