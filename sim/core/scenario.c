@@ -552,22 +552,14 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int include
     size_t open = 0, cap = 0;
     int rc = MN_OK;
     for (; n && rc == MN_OK; n = n->next) {
-        const char *here = open ? files[open - 1] : file;
         if (n->type == XML_XINCLUDE_START) {
             if (!included && !open)
                 next_tag(src, n); /* the xi:include element's own tag */
-            if (open == cap) {
-                size_t grown_cap = cap ? 2 * cap : 2;
-                char (*grown)[4096] = mn_realloc(files, grown_cap * sizeof *grown);
-                if (!grown) {
-                    rc = MN_ERR(err, MN_ENOMEM, "%s: out of memory", src->path);
-                    break;
-                }
-                files = grown;
-                cap = grown_cap;
-                here = open ? files[open - 1] : file; /* it may have moved */
+            if (mn_array_reserve((void **)&files, &cap, open + 1, sizeof *files) != 0) {
+                rc = MN_ERR(err, MN_ENOMEM, "%s: out of memory", src->path);
+                break;
             }
-            included_file(n, here, files[open], sizeof files[open]);
+            included_file(n, open ? files[open - 1] : file, files[open], sizeof files[open]);
             open++;
             continue;
         }
@@ -575,6 +567,7 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int include
             open--;
         if (n->type != XML_ELEMENT_NODE)
             continue;
+        const char *here = open ? files[open - 1] : file;
         int inside = included || open > 0;
         const scn_tag *tag = inside ? NULL : next_tag(src, n);
         for (size_t i = 0; i < nops && rc == MN_OK; i++)
