@@ -593,10 +593,9 @@ static int on_box_set(void *world, const mn_scn_elem *e, mn_err *err)
         return MN_ERR(err, MN_ENOMEM, "out of memory for %llu boxes", count);
     }
     for (unsigned long long i = 0; i < count; i++) {
-        at[i].pos.x = mn_rng_uniform(r) * side / 1000;
-        at[i].pos.y = mn_rng_uniform(r) * side / 1000;
-        double gx = at[i].pos.x / (side / 1000) * 65535, gy = at[i].pos.y / (side / 1000) * 65535;
-        at[i].key = hilbert_key((uint32_t)gx, (uint32_t)gy);
+        double u = mn_rng_uniform(r), v = mn_rng_uniform(r); /* [0, 1): the square's fractions */
+        at[i].pos = (mn_pos){u * side / 1000, v * side / 1000};
+        at[i].key = hilbert_key((uint32_t)(u * 65536), (uint32_t)(v * 65536));
         at[i].draw = i;
     }
     qsort(at, count, sizeof *at, by_key);
