@@ -114,11 +114,8 @@ void mn__radix_append_new_chunk(struct radix *r, unsigned j, unsigned v, const m
     bucket *b = &r->b[j][v];
     uint32_t c = r->free_chunk != NIL ? r->free_chunk : r->fresh++;
     chunk *fresh = &r->chunks[c];
-    if (c == r->free_chunk) {
+    if (c == r->free_chunk)
         r->free_chunk = fresh->next;
-        if (r->free_chunk != NIL) /* the next append's: its header is read then */
-            __builtin_prefetch(&r->chunks[r->free_chunk], 1);
-    }
     fresh->next = NIL;
     fresh->n = 0;
     if (b->tail != NIL) {
