@@ -91,9 +91,9 @@ _Static_assert(sizeof(w_sess) == 192, "a session is three cache lines");
  * this machine (0.45 GB/s, tests/bench/bench_firsttouch), and a miss also
  * brings in the next line, which was the user's own cold one. Now the
  * full city's hot lines are 6.4 MB of huge pages, and the cold records
- * 25.6 MB of small ones: perf counted 63 to 70 samples in the kernel's
- * page clearing where the one record took 111 to 680 (docs/models.md,
- * Performance, session 8).
+ * (200 bytes each) 20 MB of small ones: perf counted 63 to 70 samples in
+ * the kernel's page clearing where the one record took 111 to 680
+ * (docs/models.md, Performance, session 8).
  */
 typedef struct w_user {
     uint32_t gen; /* bumped when a visitor's slot is reused: older events for it are stale */
