@@ -717,7 +717,8 @@ static int schedule_arrival(wr *r, uint32_t u, uint32_t svc)
 
 int w_start_arrivals(wr *r, uint32_t u, uint32_t services)
 {
-    for (uint32_t m = services; m; m &= m - 1) {
+    size_t ns = r->w->nservices; /* only the world's services, as the loop over them it replaced */
+    for (uint32_t m = services & (ns >= 32 ? UINT32_MAX : (1u << ns) - 1); m; m &= m - 1) {
         int rc = schedule_arrival(r, u, (uint32_t)__builtin_ctz(m));
         if (rc != MN_OK)
             return rc;
