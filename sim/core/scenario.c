@@ -2,6 +2,7 @@
 #include "scenario.h"
 #include "alloc.h"
 #include "readfile.h"
+#include "xinclude.h"
 
 #include <math.h>
 
@@ -14,7 +15,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
-#include <libxml/xinclude.h>
 #include <libxml/xpath.h>
 
 extern const char mn_scn_schema_rng[]; /* generated from scenarios/schema/mnetsim.rng */
@@ -54,51 +54,17 @@ struct mn_scn_elem {
 };
 
 /*
- * XInclude leaves a START marker (a copy of the xi:include element, with its
- * href) before included content and an END marker after. The file of what
- * follows START marker p, which sits in file `outer`: its href, relative to
- * the file holding the include. Writes into out.
+ * The file a node was written in: the nearest element at or above it that
+ * came from an xi:include'd part names it (xinclude.h); else the main file.
  */
-static void included_file(const xmlNode *p, const char *outer, char *out, size_t size)
+static const char *node_file(const xmlNode *node, const char *main_path)
 {
-    /* xmlGetProp refuses non-element nodes: read the copy's attributes */
-    const char *href = NULL;
-    for (const xmlAttr *a = p->properties; a; a = a->next)
-        if (strcmp((const char *)a->name, "href") == 0 && a->children)
-            href = (const char *)a->children->content;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", outer);
-    if (href && href[0] == '/')
-        snprintf(out, size, "%s", href);
-    else
-        snprintf(out, size, "%s/%s", dirname(dir), href ? href : "?");
-}
-
-/*
- * The file a node was written in, found from the node alone: the nearest
- * unmatched START among its preceding siblings, then its ancestors'. For
- * errors about one node (libxml2's): the walk, which visits every element,
- * keeps the file as it goes instead, since this search is linear in the
- * siblings before the node (quadratic over a world of 10,000 boxes).
- * Writes into out; returns out.
- */
-static const char *node_file(xmlNode *node, const char *main_path, char *out, size_t size)
-{
-    for (xmlNode *cur = node; cur; cur = cur->parent) {
-        int depth = 0;
-        for (xmlNode *p = cur->prev; p; p = p->prev) {
-            if (p->type == XML_XINCLUDE_END) {
-                depth++;
-            } else if (p->type == XML_XINCLUDE_START && depth-- == 0) {
-                char outer[4096];
-                node_file(p, main_path, outer, sizeof outer);
-                included_file(p, outer, out, size);
-                return out;
-            }
-        }
+    for (const xmlNode *cur = node; cur; cur = cur->parent) {
+        const char *f = mn_xinc_file(cur);
+        if (f)
+            return f;
     }
-    snprintf(out, size, "%s", main_path);
-    return out;
+    return main_path;
 }
 
 static void locate(struct mn_scn_elem *e, xmlNode *node, const char *file)
@@ -418,11 +384,11 @@ static void capture_error(void *ctx, const xmlError *x)
     if (!x || (c->seen++ && (c->located || !x->node)))
         return;
     c->node = x->node;
-    char where[128], msg[256], file[4096];
+    char where[4200], msg[256];
     const char *in = c->path;
     long line = x->line;
     if (x->node && ((xmlNode *)x->node)->type == XML_ELEMENT_NODE) {
-        in = node_file(x->node, c->path, file, sizeof file);
+        in = node_file(x->node, c->path);
         if (line <= 0) /* e.g. an xi:include whose file is missing */
             line = xmlGetLineNo(x->node);
     }
@@ -501,9 +467,8 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
         snprintf(list, sizeof list, "%s", ops[i].required);
         for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
             if (!xmlHasProp(n, (const xmlChar *)a)) {
-                char where[128], file[4096];
-                snprintf(where, sizeof where, "%s:%ld", node_file(n, cap->path, file, sizeof file),
-                         xmlGetLineNo(n));
+                char where[4200];
+                snprintf(where, sizeof where, "%s:%ld", node_file(n, cap->path), xmlGetLineNo(n));
                 mn_err_set_at(cap->err, MN_EPARSE, where,
                               "%s: attribute %s is missing; <%s> needs %s", n->name, a, n->name,
                               ops[i].required);
@@ -539,27 +504,22 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
 /*
  * Hands each element to its handler, in document order, pairing the main
  * file's elements with their start tags on the way (included: inside an
- * xi:include'd file's content, which the main file's text does not hold).
- * `file` is the file these siblings were written in, up to the first
- * xi:include marker among them; each START marker opens its file (files,
- * innermost last) until its END.
+ * xi:include'd part's content, which the main file's text does not hold;
+ * each such element names its part, xinclude.h). `file` is the file these
+ * siblings were written in. An include's START marker stands for the
+ * xi:include element's own tag in the text; the elements up to its END
+ * are the part's.
  */
 static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int included,
                 struct scn_source *src, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
                 mn_err *err)
 {
-    char (*files)[4096] = NULL; /* owned: the files of the markers open among these siblings */
-    size_t open = 0, cap = 0;
+    size_t open = 0; /* include markers open among these siblings */
     int rc = MN_OK;
     for (; n && rc == MN_OK; n = n->next) {
         if (n->type == XML_XINCLUDE_START) {
             if (!included && !open)
                 next_tag(src, n); /* the xi:include element's own tag */
-            if (mn_array_reserve((void **)&files, &cap, open + 1, sizeof *files) != 0) {
-                rc = MN_ERR(err, MN_ENOMEM, "%s: out of memory", src->path);
-                break;
-            }
-            included_file(n, open ? files[open - 1] : file, files[open], sizeof files[open]);
             open++;
             continue;
         }
@@ -567,7 +527,7 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int include
             open--;
         if (n->type != XML_ELEMENT_NODE)
             continue;
-        const char *here = open ? files[open - 1] : file;
+        const char *here = mn_xinc_file(n) ? mn_xinc_file(n) : file;
         int inside = included || open > 0;
         const scn_tag *tag = inside ? NULL : next_tag(src, n);
         for (size_t i = 0; i < nops && rc == MN_OK; i++)
@@ -581,36 +541,62 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int include
         if (rc == MN_OK)
             rc = walk(n->children, e, here, inside, src, ops, nops, world, err);
     }
-    mn_free(files);
     return rc;
 }
 
-/* Reads with a parser whose errors land in err with their line; NULL on failure. */
-static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *err)
+#define PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOBLANKS)
+
+/* The capture errors go to now (read_doc's while it runs, a part's while it is read). */
+static _Thread_local struct capture *active_capture;
+
+static void capture_errors(struct capture *cap)
 {
-    struct capture cap = {path, err, 0, 0, NULL};
+    active_capture = cap;
+    xmlSetStructuredErrorFunc(cap, cap ? capture_error_compat : NULL);
+}
+
+/* Parses a file or buffer with a parser whose errors land in err with their line; NULL on failure. */
+static xmlDoc *parse_doc(const char *path, const char *buf, size_t len, mn_err *err)
+{
+    struct capture cap = {path, err, 0, 0, NULL}, *outer = active_capture;
     xmlParserCtxt *pctx = xmlNewParserCtxt();
     if (!pctx) {
         MN_ERR(err, MN_ENOMEM, "out of memory for the XML parser");
         return NULL;
     }
-    const int flags = XML_PARSE_NONET | XML_PARSE_NOBLANKS;
-    xmlSetStructuredErrorFunc(&cap, capture_error_compat);
-    xmlDoc *doc = buf ? xmlCtxtReadMemory(pctx, buf, (int)len, path, NULL, flags)
-                      : xmlCtxtReadFile(pctx, path, NULL, flags);
-    /* <xi:include href="part.xml"/>: reusable parts (catalogues, classes).
-     * NOBASEFIX: no xml:base attributes, which the schema would refuse. */
-    if (doc && xmlXIncludeProcessFlags(doc, flags | XML_PARSE_NOBASEFIX) < 0) {
-        if (!cap.seen)
-            mn_err_set_at(err, MN_EPARSE, path, "an xi:include could not be processed");
-        xmlFreeDoc(doc);
-        doc = NULL;
-        cap.seen = 1;
-    }
-    xmlSetStructuredErrorFunc(NULL, NULL);
+    capture_errors(&cap);
+    xmlDoc *doc = buf ? xmlCtxtReadMemory(pctx, buf, (int)len, path, NULL, PARSE_FLAGS)
+                      : xmlCtxtReadFile(pctx, path, NULL, PARSE_FLAGS);
+    capture_errors(outer);
     xmlFreeParserCtxt(pctx);
     if (!doc && !cap.seen)
         mn_err_set_at(err, MN_EPARSE, path, "not a well-formed XML document");
+    return doc;
+}
+
+/* An xi:include'd part (mn_xinc_read_fn). */
+static xmlDoc *parse_part(const char *path, mn_err *err)
+{
+    return parse_doc(path, NULL, 0, err);
+}
+
+/*
+ * Reads the scenario and its <xi:include href="part.xml"/> parts
+ * (catalogues, classes: xinclude.h); NULL on failure, with err set.
+ */
+static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *err)
+{
+    xmlDoc *doc = parse_doc(path, buf, len, err);
+    if (!doc)
+        return NULL;
+    struct capture cap = {path, err, 0, 0, NULL}; /* what libxml2 says while parts are chosen */
+    capture_errors(&cap);
+    int rc = mn_xinc_process(doc, path, parse_part, err);
+    capture_errors(NULL);
+    if (rc != MN_OK) {
+        mn_xinc_free_doc(doc);
+        return NULL;
+    }
     return doc;
 }
 
@@ -631,7 +617,7 @@ static int load_doc(xmlDoc *doc, const char *path, const char *buf, size_t len, 
         rc = walk(xmlDocGetRootElement(doc), &e, path, 0, &source, ops, nops, world, err);
         source_close(&source);
     }
-    xmlFreeDoc(doc);
+    mn_xinc_free_doc(doc);
     return rc;
 }
 

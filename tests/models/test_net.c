@@ -204,6 +204,36 @@ static void test_net_includes_parts_and_locates_their_errors(void)
     CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-missing.xml", NULL, 0, NULL, &n, &err),
                     MN_EPARSE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.where, "main-missing.xml:4"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "cannot read"));
+}
+
+/*
+ * A part that includes another part: its nodes load, and an error in the
+ * inner part names the inner file and its own line (libxml2's XInclude
+ * named the outer part: sim/core/xinclude.h).
+ */
+static void test_net_nested_includes_name_the_inner_part(void)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    int rc = mn_net_load(MN_TEST_DATA "/include/main-nested-ok.xml", NULL, 0, NULL, &n, &err);
+    if (rc != MN_OK)
+        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
+    CU_ASSERT_EQUAL(n->nnodes, 3); /* a, b from nodes.xml through parts/outer-ok.xml, c */
+    CU_ASSERT_EQUAL(n->nlinks, 2);
+    mn_net_destroy(n);
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-nested.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
+    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/parts/inner-bad.xml:5");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a rate"));
+    /* a cycle, however spelt (./cycle-a.xml), stops at the include that closes it */
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-cycle.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
+    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/parts/cycle-b.xml:5");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a cycle"));
+    /* an xpointer that selects nothing: the include's line */
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-nothing.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
+    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/main-nothing.xml:6");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "selects no nodes"));
 }
 
 static mn_net *load_seeded(const char *text, uint64_t seed)
@@ -369,6 +399,7 @@ void mn_test_register(void)
         MN_TEST(test_net_overrides_apply_before_checks),
         MN_TEST(test_net_imports_a_topology_with_a_prefix),
         MN_TEST(test_net_includes_parts_and_locates_their_errors),
+        MN_TEST(test_net_nested_includes_name_the_inner_part),
         MN_TEST(test_net_generates_topologies),
         MN_TEST(test_net_traffic_populations),
         MN_TEST(test_net_survives_running_out_of_memory),
