@@ -33,7 +33,8 @@ typedef struct scn_tag {
  * The main file's text and its start tags in document order, which the
  * walk pairs with the tree's elements one by one (checking each tag's name
  * and closing line): an element's line is then where its tag begins.
- * Elements from xi:include'd files keep libxml2's line.
+ * Elements from xi:include'd parts are found in their part's text instead
+ * (struct scn_parts).
  */
 struct scn_source {
     const char *path;
@@ -50,7 +51,7 @@ struct mn_scn_elem {
     const char *path, *dir; /* of the file the element was written in */
     char path_buf[4096], dir_buf[4096];
     const struct scn_source *source; /* borrowed */
-    const scn_tag *tag;              /* its start tag in the main file's text, or NULL */
+    const scn_tag *tag;              /* its start tag in source's text (the main file's or its part's), or NULL */
 };
 
 /*
@@ -510,9 +511,76 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
  * xi:include element's own tag in the text; the elements up to its END
  * are the part's.
  */
+/*
+ * The texts of the xi:include'd parts, read on first use, for their
+ * elements' lines: a part's content may be any selection of its elements,
+ * so they are not paired in order like the main file's but found by
+ * libxml2's line (where a start tag closes) and name; a tag that is not
+ * the only one of its name closing on that line gives no line from the
+ * text (libxml2's stays).
+ */
+struct scn_parts {
+    struct scn_source *v; /* owned, each (source_close) */
+    size_t n, cap;
+};
+
+static void parts_close(struct scn_parts *parts)
+{
+    for (size_t i = 0; i < parts->n; i++) {
+        mn_free((char *)parts->v[i].path);
+        source_close(&parts->v[i]);
+    }
+    mn_free(parts->v);
+}
+
+/* The source of part file `path`, opened on first use; NULL when out of memory. */
+static struct scn_source *part_source(struct scn_parts *parts, const char *path)
+{
+    for (size_t i = 0; i < parts->n; i++)
+        if (strcmp(parts->v[i].path, path) == 0)
+            return &parts->v[i];
+    char *copy = mn_strdup(path);
+    if (!copy || mn_array_reserve((void **)&parts->v, &parts->cap, parts->n + 1, sizeof *parts->v) != 0) {
+        mn_free(copy);
+        return NULL;
+    }
+    struct scn_source *src = &parts->v[parts->n++];
+    source_open(src, copy, NULL, 0);
+    return src;
+}
+
+/* Element n's start tag in its part's text, or NULL (see struct scn_parts). */
+static const scn_tag *part_tag(const struct scn_source *src, const xmlNode *n)
+{
+    if (!src || !src->usable)
+        return NULL;
+    long line = xmlGetLineNo(n);
+    size_t lo = 0, hi = src->ntags; /* the first tag closing on line or after: closings never decrease */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (src->tags[mid].closing < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const scn_tag *found = NULL;
+    size_t nl = strlen((const char *)n->name);
+    for (size_t i = lo; i < src->ntags && src->tags[i].closing == line; i++) {
+        size_t at = src->tags[i].at + 1;
+        if (at + nl <= src->len && memcmp(src->text + at, n->name, nl) == 0 &&
+            (at + nl == src->len || is_space(src->text[at + nl]) || src->text[at + nl] == '/' ||
+             src->text[at + nl] == '>')) {
+            if (found)
+                return NULL; /* two of them: the text cannot tell which */
+            found = &src->tags[i];
+        }
+    }
+    return found;
+}
+
 static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int included,
-                struct scn_source *src, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
-                mn_err *err)
+                struct scn_source *src, struct scn_parts *parts, const struct mn_scn_entity_ops *ops,
+                size_t nops, void *world, mn_err *err)
 {
     size_t open = 0; /* include markers open among these siblings */
     int rc = MN_OK;
@@ -530,16 +598,21 @@ static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int include
         const char *here = mn_xinc_file(n) ? mn_xinc_file(n) : file;
         int inside = included || open > 0;
         const scn_tag *tag = inside ? NULL : next_tag(src, n);
+        const struct scn_source *in = src;
+        if (mn_xinc_file(n)) {
+            in = part_source(parts, here);
+            tag = part_tag(in, n);
+        }
         for (size_t i = 0; i < nops && rc == MN_OK; i++)
             if (strcmp(ops[i].element, (const char *)n->name) == 0) {
                 locate(e, n, here);
-                e->source = src;
+                e->source = in;
                 e->tag = tag;
                 rc = ops[i].parse(world, e, err);
                 break;
             }
         if (rc == MN_OK)
-            rc = walk(n->children, e, here, inside, src, ops, nops, world, err);
+            rc = walk(n->children, e, here, inside, src, parts, ops, nops, world, err);
     }
     return rc;
 }
@@ -613,8 +686,10 @@ static int load_doc(xmlDoc *doc, const char *path, const char *buf, size_t len, 
     if (rc == MN_OK) {
         struct scn_source source;
         source_open(&source, path, buf, len);
+        struct scn_parts parts = {0};
         struct mn_scn_elem e;
-        rc = walk(xmlDocGetRootElement(doc), &e, path, 0, &source, ops, nops, world, err);
+        rc = walk(xmlDocGetRootElement(doc), &e, path, 0, &source, &parts, ops, nops, world, err);
+        parts_close(&parts);
         source_close(&source);
     }
     mn_xinc_free_doc(doc);

@@ -226,6 +226,9 @@ static void test_net_nested_includes_name_the_inner_part(void)
     CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-nested.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
     CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/parts/inner-bad.xml:5");
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a rate"));
+    /* in a part as in the main file, the offending attribute's line, not the tag's last (8) */
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-bad-lines.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
+    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/bad-link-lines.xml:7");
     /* a cycle, however spelt (./cycle-a.xml), stops at the include that closes it */
     CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-cycle.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
     CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/parts/cycle-b.xml:5");
