@@ -142,7 +142,7 @@ static void print_error(const mn_val_report *rep, const mn_err *err)
         line = colon + 1;
     }
     mn_val_report_path(rep, file, shown, sizeof shown);
-    snprintf(e.where, sizeof e.where, "%.100s%s%.20s", shown, *line ? ":" : "", line);
+    snprintf(e.where, sizeof e.where, "%.400s%s%.20s", shown, *line ? ":" : "", line);
     mn_cli_print_error(&e);
 }
 

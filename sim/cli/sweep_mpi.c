@@ -36,7 +36,7 @@
 #define TAG_JOB 1
 #define TAG_RESULT 2
 #define STOP UINT64_MAX
-#define HELLO_LEN 400
+#define HELLO_LEN (MN_ERR_WHERE + 300)
 
 /*
  * mpirun binds each rank to a core; rank 0 hosts local workers besides
@@ -267,7 +267,7 @@ static void worker_loop(const mn_sweep *sw, int rank)
         if (state >= 0 && mn_sweep_pack_dir(dir, &buf, &len, &err) != MN_OK)
             state = err.code < 0 ? err.code : -1;
         if (state < 0) {
-            char text[400];
+            char text[MN_ERR_WHERE + sizeof err.msg + 4];
             snprintf(text, sizeof text, "%s%s%s", err.where, err.where[0] ? ": " : "", err.msg);
             send_result(&out, run, -1, (const unsigned char *)text, strlen(text));
         } else {

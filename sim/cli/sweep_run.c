@@ -170,7 +170,7 @@ int mn_sweep_exec(const mn_sweep *sw, size_t r, const char *dir, mn_err *err)
     mn_sweep_sets_free(sets, nsets);
     if (rc == MN_OK && (rc = write_metrics(dir, s.metrics, &e)) == MN_OK)
         return MN_SWEEP_DONE;
-    char text[400];
+    char text[MN_ERR_WHERE + sizeof e.msg + 4];
     if (e.where[0])
         snprintf(text, sizeof text, "%s: %s", e.where, e.msg);
     else

@@ -40,7 +40,7 @@ static int fail_at(struct ctx *c, const xmlNode *n, int code, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 static int fail_at(struct ctx *c, const xmlNode *n, int code, const char *fmt, ...)
 {
-    char where[128], msg[256];
+    char where[MN_PATH_WHERE], msg[256];
     va_list ap;
     if (n)
         snprintf(where, sizeof where, "%s:%ld", c->path, xmlGetLineNo(n));
@@ -496,7 +496,7 @@ static void capture_error(void *ctx, xmlErrorPtr x)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    char where[128];
+    char where[MN_PATH_WHERE];
     if (x->line > 0)
         snprintf(where, sizeof where, "%s:%d", cap->c->path, x->line);
     else
@@ -531,7 +531,7 @@ static void xml_error(void *ctx, xmlErrorPtr x)
     struct capture *cap = ctx;
     if (!x || cap->seen++)
         return;
-    char msg[256], where[128];
+    char msg[256], where[MN_PATH_WHERE];
     snprintf(msg, sizeof msg, "%s", x->message ? x->message : "malformed XML");
     msg[strcspn(msg, "\n")] = '\0'; /* libxml2 quotes the text on the next lines */
     size_t n = strlen(msg);
@@ -775,7 +775,7 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
     mn_net *net = NULL;
     FILE *probe = fopen(sw->base, "r");
     if (!probe) {
-        char where[128];
+        char where[MN_PATH_WHERE];
         snprintf(where, sizeof where, "%s:%ld", sw->path, sw->base_line);
         return mn_err_set_at(err, MN_EINVAL, where, "base scenario %s: %s; base is relative to "
                              "the sweep file's directory", sw->base, strerror(errno));
@@ -788,7 +788,7 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
             /* a <set> that selects nothing: point at the sweep file */
             char msg[256];
             snprintf(msg, sizeof msg, "%s", err->msg);
-            char where[128];
+            char where[MN_PATH_WHERE];
             snprintf(where, sizeof where, "%s:%ld", sw->path,
                      sw->nsets ? sw->set_lines[0] : sw->base_line);
             mn_err_set_at(err, rc, where, "<set>: %s", msg);
@@ -796,7 +796,7 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
         return rc;
     }
     if (!net->world.present) {
-        char where[128];
+        char where[MN_PATH_WHERE];
         snprintf(where, sizeof where, "%s:%ld", sw->path, sw->base_line);
         mn_net_destroy(net);
         return mn_err_set_at(err, MN_EINVAL, where, "base scenario %s has no <world>; a sweep "
@@ -815,7 +815,7 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
     for (size_t i = 0; doc && i < sw->nparams; i++) {
         const mn_sweep_param *pm = &sw->params[i];
         if (pm->target == MN_SWEEP_XPATH && !selects_attributes(doc, pm->xpath)) {
-            char where[128];
+            char where[MN_PATH_WHERE];
             snprintf(where, sizeof where, "%s:%ld", sw->path, pm->line);
             xmlFreeDoc(doc);
             return mn_err_set_at(err, MN_EINVAL, where,

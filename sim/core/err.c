@@ -21,7 +21,11 @@ __attribute__((format(printf, 4, 0))) static void vfill(mn_err *err, int code, c
                                                         const char *fmt, va_list ap)
 {
     err->code = code;
-    snprintf(err->where, sizeof err->where, "%s", where);
+    size_t n = strlen(where);
+    if (n < sizeof err->where)
+        memcpy(err->where, where, n + 1);
+    else /* "..." and the end: the file's name and its line */
+        snprintf(err->where, sizeof err->where, "...%s", where + n - (sizeof err->where - 4));
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 }
 

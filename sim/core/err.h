@@ -31,9 +31,12 @@ enum mn_err_code {
 #undef MN_ERR_ENUM
 };
 
+#define MN_ERR_WHERE 512 /* bytes of a where; a longer one keeps its end (mn_err_set_at) */
+#define MN_PATH_WHERE 4200 /* a "path:line" built before mn_err_set_at: a path of PATH_MAX and a line */
+
 typedef struct mn_err {
     int code;
-    char where[128]; /* "scenarios/dc.xml:42" or "sim/core/pool.c:88" */
+    char where[MN_ERR_WHERE]; /* "scenarios/dc.xml:42" or "sim/core/pool.c:88" */
     char msg[256];
 } mn_err;
 
@@ -47,7 +50,12 @@ const char *mn_strerror(int code);
 int mn_err_set(mn_err *err, int code, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Same, with `where` given as a free string (a scenario file and line, a CLI option). */
+/*
+ * Same, with `where` given as a free string (a scenario file and line, a CLI
+ * option). A where longer than MN_ERR_WHERE - 1 bytes keeps its end, after
+ * "...": a deep path loses its first directories, never its file's name or
+ * the line.
+ */
 int mn_err_set_at(mn_err *err, int code, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

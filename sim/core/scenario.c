@@ -280,7 +280,7 @@ static const char *opening_attr(const mn_scn_elem *e, const char *msg, char *buf
 
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
 {
-    char where[128], msg[256], first[64];
+    char where[MN_PATH_WHERE], msg[256], first[64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -385,7 +385,7 @@ static void capture_error(void *ctx, const xmlError *x)
     if (!x || (c->seen++ && (c->located || !x->node)))
         return;
     c->node = x->node;
-    char where[4200], msg[256];
+    char where[MN_PATH_WHERE], msg[256];
     const char *in = c->path;
     long line = x->line;
     if (x->node && ((xmlNode *)x->node)->type == XML_ELEMENT_NODE) {
@@ -468,7 +468,7 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
         snprintf(list, sizeof list, "%s", ops[i].required);
         for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
             if (!xmlHasProp(n, (const xmlChar *)a)) {
-                char where[4200];
+                char where[MN_PATH_WHERE];
                 snprintf(where, sizeof where, "%s:%ld", node_file(n, cap->path), xmlGetLineNo(n));
                 mn_err_set_at(cap->err, MN_EPARSE, where,
                               "%s: attribute %s is missing; <%s> needs %s", n->name, a, n->name,

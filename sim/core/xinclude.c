@@ -81,7 +81,7 @@ static int fail_at(xinc *x, const xmlNode *inc, const char *file, const char *fm
     __attribute__((format(printf, 4, 5)));
 static int fail_at(xinc *x, const xmlNode *inc, const char *file, const char *fmt, ...)
 {
-    char where[4200], msg[512];
+    char where[MN_PATH_WHERE], msg[512];
     snprintf(where, sizeof where, "%s:%ld", file, xmlGetLineNo(inc));
     va_list ap;
     va_start(ap, fmt);

@@ -206,7 +206,7 @@ static int parse_header(const char *s, const char *e, const char *where, int col
 static int parse_trace(const char *path, const char *buf, size_t len, mn_geo_frame *frame,
                        mn_pos **pts, size_t *n, mn_err *err)
 {
-    char where[128];
+    char where[MN_PATH_WHERE];
     const char *p = buf, *end = buf + len;
     if (memchr(buf, '\0', len))
         return mn_err_set_at(err, MN_EPARSE, path, "contains a NUL byte: not a text file");

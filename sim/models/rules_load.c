@@ -186,7 +186,7 @@ static int isolation(const mn_scn_elem *e, mn_world *w, const char *rule, uint32
                 return rc;
             continue;
         }
-        char where[128];
+        char where[MN_PATH_WHERE];
         snprintf(where, sizeof where, "%s:%ld", mn_scn_elem_file(e), mn_scn_elem_line(e));
         uint32_t owner = inst_op(w, k, other);
         if (owner == MN_NONE)

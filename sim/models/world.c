@@ -93,8 +93,10 @@ void mn_world_fini(mn_world *w)
         mn_free(w->faults[i].targets);
     }
     mn_free(w->faults);
-    for (size_t i = 0; i < w->nrefs; i++)
+    for (size_t i = 0; i < w->nrefs; i++) {
         mn_free(w->refs[i].name);
+        mn_free(w->refs[i].where);
+    }
     mn_free(w->refs);
     mn_free(w->operators);
     mn_free(w->tunnels);
@@ -120,8 +122,13 @@ int mn_world_defer(mn_world *w, const mn_scn_elem *e, int kind, const char *name
     r->owner = owner;
     snprintf(r->attr, sizeof r->attr, "%s", attr);
     const char *id = mn_scn_attr(e, "id");
-    snprintf(r->where, sizeof r->where, "%s:%ld: %s %s", mn_scn_elem_file(e), mn_scn_elem_line(e),
+    char where[MN_PATH_WHERE + 128];
+    snprintf(where, sizeof where, "%s:%ld: %s %s", mn_scn_elem_file(e), mn_scn_elem_line(e),
              mn_scn_elem_name(e), id ? id : "");
+    if (!(r->where = mn_strdup(where))) {
+        mn_free(r->name);
+        return MN_ENOMEM;
+    }
     w->nrefs++;
     return MN_OK;
 }
@@ -129,7 +136,7 @@ int mn_world_defer(mn_world *w, const mn_scn_elem *e, int kind, const char *name
 /* "file:line" and "element id" halves of a ref's where, for mn_err_set_at. */
 static int ref_fail(const struct mn_world_ref *r, mn_err *err, int code, const char *msg)
 {
-    char where[200];
+    char where[MN_PATH_WHERE + 128];
     snprintf(where, sizeof where, "%s", r->where);
     char *colon = strstr(where, ": ");
     const char *what = "";
@@ -226,7 +233,7 @@ static int vnet_connects(const mn_world *w, uint32_t vnet, uint32_t a, uint32_t 
 
 static int where_fail(const mn_net *n, long line, mn_err *err, int code, const char *msg)
 {
-    char where[160];
+    char where[MN_PATH_WHERE];
     snprintf(where, sizeof where, "%s:%ld", n->path, line);
     return mn_err_set_at(err, code, where, "%s", msg);
 }
@@ -326,7 +333,7 @@ static int reserve_on(mn_net *n, mn_world *w, const mn_vlink *vl, uint32_t res, 
         snprintf(what, sizeof what, "the uplink of box %s", w->boxes[box].id);
     }
     if (*used + vl->bps > cap * (1 + 1e-12)) {
-        char where[160];
+        char where[MN_PATH_WHERE];
         snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
         return mn_err_set_at(err, MN_ERANGE, where,
                              "vlink %s: needs %.6g Mbps on %s, which has %.6g Mbps left of %.6g; "
@@ -356,7 +363,7 @@ static int map_vlinks(mn_net *n, mn_world *w, mn_err *err)
         uint32_t res[64];
         size_t len = 0;
         if ((A->node == MN_NONE) != (B->node == MN_NONE)) {
-            char where[160];
+            char where[MN_PATH_WHERE];
             snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
             rc = mn_err_set_at(err, MN_EINVAL, where,
                                "vlink %s: box %s is %s the topology and box %s %s; give both boxes a "
@@ -368,7 +375,7 @@ static int map_vlinks(mn_net *n, mn_world *w, mn_err *err)
         if (A->node != MN_NONE && B->node != MN_NONE) {
             int prc = mn_routes_path(r, A->node, B->node, res, 60, &len, &lat);
             if (prc != MN_OK) {
-                char where[160];
+                char where[MN_PATH_WHERE];
                 snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
                 rc = mn_err_set_at(err, prc == MN_ENOMEM ? MN_ENOMEM : MN_EINVAL, where,
                                    "vlink %s: no physical path joins boxes %s and %s", vl->id, A->id,

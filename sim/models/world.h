@@ -210,7 +210,7 @@ struct mn_world_ref {
     uint32_t owner;
     char attr[16];
     char *name;              /* owned */
-    char where[200];         /* "file:line: <element> <id>" */
+    char *where;             /* owned: "file:line: <element> <id>" */
 };
 
 #define MN_WORLD_ARRAY(T, name) \

@@ -1038,7 +1038,7 @@ static int lookup_fail(const wr *r, const mn_run_opts *o, int kind, mn_err *err)
     const mn_world_policies *p = &r->w->policies;
     if (o->policy[kind] || !p->line)
         return err->code;
-    char where[200], msg[sizeof err->msg + 16];
+    char where[MN_PATH_WHERE], msg[sizeof err->msg + 16];
     snprintf(where, sizeof where, "%s:%ld", p->file, p->line);
     snprintf(msg, sizeof msg, "policies: %s", err->msg);
     return mn_err_set_at(err, MN_EINVAL, where, "%s", msg);

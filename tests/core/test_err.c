@@ -30,11 +30,30 @@ static void test_err_set_fills_where_and_message(void)
     CU_ASSERT_EQUAL(MN_ERR(NULL, MN_ENOMEM, "ignored"), MN_ENOMEM);
 }
 
+/* A where too long for the record keeps its end: the file's name and the line, never cut off. */
+static void test_err_long_where_keeps_file_and_line(void)
+{
+    char where[1200];
+    memset(where, 'd', sizeof where);
+    memcpy(where + sizeof where - 16, "/parts/x.xml:42", 16); /* 15 characters and the NUL */
+    mn_err err;
+    mn_err_set_at(&err, MN_EPARSE, where, "bad");
+    CU_ASSERT_EQUAL(strlen(err.where), MN_ERR_WHERE - 1);
+    CU_ASSERT_EQUAL(strncmp(err.where, "...", 3), 0);
+    size_t n = strlen(err.where);
+    CU_ASSERT_STRING_EQUAL(err.where + n - 15, "/parts/x.xml:42");
+    /* one that fits is kept whole */
+    where[MN_ERR_WHERE - 1] = '\0';
+    mn_err_set_at(&err, MN_EPARSE, where, "bad");
+    CU_ASSERT_STRING_EQUAL(err.where, where);
+}
+
 void mn_test_register(void)
 {
     static const struct mn_test_case cases[] = {
         MN_TEST(test_err_every_code_has_its_own_text),
         MN_TEST(test_err_set_fills_where_and_message),
+        MN_TEST(test_err_long_where_keeps_file_and_line),
     };
     MN_SUITE("err", cases);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -208,6 +209,42 @@ static void test_net_includes_parts_and_locates_their_errors(void)
 }
 
 /*
+ * A scenario deep in directories (a path of 300 characters): its error still
+ * names the file and the line (the record used to keep 127 characters of
+ * the path, so the line was cut off).
+ */
+static void test_net_error_in_a_deep_path_keeps_its_line(void)
+{
+    char dir[512] = "/tmp/mn_test_net_deep_XXXXXX";
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    size_t base = strlen(dir);
+    for (int i = 0; strlen(dir) < base + 280; i++) {
+        strcat(dir, "/a-directory-with-a-long-name");
+        CU_ASSERT_FATAL(mkdir(dir, 0700) == 0);
+    }
+    char path[600];
+    snprintf(path, sizeof path, "%s/bad.xml", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(HEAD "<topology>\n  <node id=\"a\"/>\n  <node id=\"b\"/>\n"
+          "  <link id=\"ab\" from=\"a\" to=\"b\" capacity=\"fast\" latency=\"1ms\"/>\n"
+          "</topology>\n</scenario>\n", f);
+    fclose(f);
+    mn_net *n = NULL;
+    mn_err err = {0};
+    CU_ASSERT_EQUAL(mn_net_load(path, NULL, 0, NULL, &n, &err), MN_EPARSE);
+    char want[700];
+    snprintf(want, sizeof want, "%s:6", path);
+    CU_ASSERT_STRING_EQUAL(err.where, want);
+    unlink(path);
+    while (strlen(dir) > base) { /* the directories, innermost first */
+        rmdir(dir);
+        *strrchr(dir, '/') = '\0';
+    }
+    rmdir(dir);
+}
+
+/*
  * A part that includes another part: its nodes load, and an error in the
  * inner part names the inner file and its own line (libxml2's XInclude
  * named the outer part: sim/core/xinclude.h).
@@ -403,6 +440,7 @@ void mn_test_register(void)
         MN_TEST(test_net_imports_a_topology_with_a_prefix),
         MN_TEST(test_net_includes_parts_and_locates_their_errors),
         MN_TEST(test_net_nested_includes_name_the_inner_part),
+        MN_TEST(test_net_error_in_a_deep_path_keeps_its_line),
         MN_TEST(test_net_generates_topologies),
         MN_TEST(test_net_traffic_populations),
         MN_TEST(test_net_survives_running_out_of_memory),
