@@ -137,9 +137,27 @@ void mn__radix_append_new_chunk(struct radix *r, unsigned j, unsigned v, const m
  * by the caller). Entries arrive mostly in increasing order, so the scan runs
  * from the back.
  */
+/*
+ * Inserts e into the sorted front from whichever end moves fewer entries:
+ * one due in the front's first half (the usual push below bound, a
+ * transfer's end a few ms away in a front of a whole level-12 bucket, 4.3 s)
+ * moves the entries due before it one place towards the head, when there is
+ * room there; others move the entries due after it one place on.
+ */
 void mn__radix_front_insert(struct radix *r, const mn_evq_entry *e)
 {
     mn_evq_key k = mn_evq_key_of(e);
+    if (r->head > 0 && r->nfront > r->head &&
+        k < mn_evq_key_of(&r->front[r->head + (r->nfront - r->head) / 2])) {
+        size_t i = r->head;
+        while (i < r->nfront && mn_evq_key_of(&r->front[i]) < k) {
+            mn_evq_copy(&r->front[i - 1], &r->front[i]);
+            i++;
+        }
+        mn_evq_copy(&r->front[i - 1], e);
+        r->head--;
+        return;
+    }
     size_t i = r->nfront;
     while (i > r->head && mn_evq_key_of(&r->front[i - 1]) > k) {
         mn_evq_copy(&r->front[i], &r->front[i - 1]);
@@ -229,8 +247,8 @@ static void replace_chain(struct radix *r, uint32_t c, mn_evq_keep_fn keep, void
  * dumped buckets hold about 2 entries: 541 against 497 instructions per
  * event; 8 and 16 tie there, 16 costs 8 more per event at N = 1000). */
 #define DUMP_INSERT_MAX 8
-#define LIST_END 0xff
-_Static_assert(FRONT_MAX < LIST_END, "dump_to_front's lists index entries in a byte");
+#define LIST_END 0xffff
+_Static_assert(FRONT_MAX < LIST_END, "dump_to_front's lists index entries in 16 bits");
 
 static void dump_to_front(struct radix *r, unsigned j, uint32_t c, uint32_t count)
 {
@@ -258,7 +276,7 @@ static void dump_to_front(struct radix *r, unsigned j, uint32_t c, uint32_t coun
         }
     } else {
         const mn_evq_entry *src[FRONT_MAX];
-        uint8_t head[WAYS], link[FRONT_MAX];
+        uint16_t head[WAYS], link[FRONT_MAX];
         uint64_t used[4] = {0, 0, 0, 0};
         unsigned shift = 8 * (j - 9);
         for (; c != NIL; c = r->chunks[c].next) {
@@ -270,16 +288,16 @@ static void dump_to_front(struct radix *r, unsigned j, uint32_t c, uint32_t coun
                 src[n] = e;
                 if (__builtin_expect(!(used[sub / 64] & bit), 1)) {
                     used[sub / 64] |= bit;
-                    head[sub] = (uint8_t)n;
+                    head[sub] = (uint16_t)n;
                     link[n] = LIST_END;
                     continue;
                 }
                 /* after every entry of this sub-range with time <= e's: stable */
-                uint8_t *at = &head[sub];
+                uint16_t *at = &head[sub];
                 while (*at != LIST_END && src[*at]->t <= e->t)
                     at = &link[*at];
                 link[n] = *at;
-                *at = (uint8_t)n;
+                *at = (uint16_t)n;
             }
         }
         size_t out = 0;
