@@ -503,15 +503,6 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
 }
 
 /*
- * Hands each element to its handler, in document order, pairing the main
- * file's elements with their start tags on the way (included: inside an
- * xi:include'd part's content, which the main file's text does not hold;
- * each such element names its part, xinclude.h). `file` is the file these
- * siblings were written in. An include's START marker stands for the
- * xi:include element's own tag in the text; the elements up to its END
- * are the part's.
- */
-/*
  * The texts of the xi:include'd parts, read on first use, for their
  * elements' lines: a part's content may be any selection of its elements,
  * so they are not paired in order like the main file's but found by
@@ -578,6 +569,15 @@ static const scn_tag *part_tag(const struct scn_source *src, const xmlNode *n)
     return found;
 }
 
+/*
+ * Hands each element to its handler, in document order, pairing the main
+ * file's elements with their start tags on the way (included: inside an
+ * xi:include'd part's content, which the main file's text does not hold;
+ * each such element names its part, xinclude.h). `file` is the file these
+ * siblings were written in. An include's START marker stands for the
+ * xi:include element's own tag in the text; the elements up to its END
+ * are the part's.
+ */
 static int walk(xmlNode *n, struct mn_scn_elem *e, const char *file, int included,
                 struct scn_source *src, struct scn_parts *parts, const struct mn_scn_entity_ops *ops,
                 size_t nops, void *world, mn_err *err)
