@@ -40,16 +40,12 @@ static int fail_at(struct ctx *c, const xmlNode *n, int code, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 static int fail_at(struct ctx *c, const xmlNode *n, int code, const char *fmt, ...)
 {
-    char where[MN_PATH_WHERE], msg[256];
+    char msg[256];
     va_list ap;
-    if (n)
-        snprintf(where, sizeof where, "%s:%ld", c->path, xmlGetLineNo(n));
-    else
-        snprintf(where, sizeof where, "%s", c->path);
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return mn_err_set_at(c->err, code, where, "%s", msg);
+    return mn_err_set_line(c->err, code, c->path, n ? xmlGetLineNo(n) : 0, "%s", msg);
 }
 
 /* An attribute's text (owned by the caller: xmlFree), or NULL. */
@@ -496,12 +492,7 @@ static void capture_error(void *ctx, xmlErrorPtr x)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    char where[MN_PATH_WHERE];
-    if (x->line > 0)
-        snprintf(where, sizeof where, "%s:%d", cap->c->path, x->line);
-    else
-        snprintf(where, sizeof where, "%s", cap->c->path);
-    mn_err_set_at(cap->c->err, MN_EPARSE, where, "%s; see docs/sweeps.md for the format", msg);
+    mn_err_set_line(cap->c->err, MN_EPARSE, cap->c->path, x->line, "%s; see docs/sweeps.md for the format", msg);
 }
 
 static int validate(struct ctx *c, xmlDoc *doc)
@@ -531,14 +522,13 @@ static void xml_error(void *ctx, xmlErrorPtr x)
     struct capture *cap = ctx;
     if (!x || cap->seen++)
         return;
-    char msg[256], where[MN_PATH_WHERE];
+    char msg[256];
     snprintf(msg, sizeof msg, "%s", x->message ? x->message : "malformed XML");
     msg[strcspn(msg, "\n")] = '\0'; /* libxml2 quotes the text on the next lines */
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    snprintf(where, sizeof where, "%s:%d", cap->c->path, x->line);
-    mn_err_set_at(cap->c->err, MN_EPARSE, where, "malformed XML: %s", msg);
+    mn_err_set_line(cap->c->err, MN_EPARSE, cap->c->path, x->line, "malformed XML: %s", msg);
 }
 
 static int load_doc(struct ctx *c, xmlDoc *doc)
@@ -775,9 +765,7 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
     mn_net *net = NULL;
     FILE *probe = fopen(sw->base, "r");
     if (!probe) {
-        char where[MN_PATH_WHERE];
-        snprintf(where, sizeof where, "%s:%ld", sw->path, sw->base_line);
-        return mn_err_set_at(err, MN_EINVAL, where, "base scenario %s: %s; base is relative to "
+        return mn_err_set_line(err, MN_EINVAL, sw->path, sw->base_line, "base scenario %s: %s; base is relative to "
                              "the sweep file's directory", sw->base, strerror(errno));
     }
     fclose(probe);
@@ -788,18 +776,13 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
             /* a <set> that selects nothing: point at the sweep file */
             char msg[256];
             snprintf(msg, sizeof msg, "%s", err->msg);
-            char where[MN_PATH_WHERE];
-            snprintf(where, sizeof where, "%s:%ld", sw->path,
-                     sw->nsets ? sw->set_lines[0] : sw->base_line);
-            mn_err_set_at(err, rc, where, "<set>: %s", msg);
+            mn_err_set_line(err, rc, sw->path, sw->nsets ? sw->set_lines[0] : sw->base_line, "<set>: %s", msg);
         }
         return rc;
     }
     if (!net->world.present) {
-        char where[MN_PATH_WHERE];
-        snprintf(where, sizeof where, "%s:%ld", sw->path, sw->base_line);
         mn_net_destroy(net);
-        return mn_err_set_at(err, MN_EINVAL, where, "base scenario %s has no <world>; a sweep "
+        return mn_err_set_line(err, MN_EINVAL, sw->path, sw->base_line, "base scenario %s has no <world>; a sweep "
                              "needs the metrics of a world run", sw->base);
     }
     if (!sw->seed_given)
@@ -815,10 +798,8 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
     for (size_t i = 0; doc && i < sw->nparams; i++) {
         const mn_sweep_param *pm = &sw->params[i];
         if (pm->target == MN_SWEEP_XPATH && !selects_attributes(doc, pm->xpath)) {
-            char where[MN_PATH_WHERE];
-            snprintf(where, sizeof where, "%s:%ld", sw->path, pm->line);
             xmlFreeDoc(doc);
-            return mn_err_set_at(err, MN_EINVAL, where,
+            return mn_err_set_line(err, MN_EINVAL, sw->path, pm->line,
                                  "param \"%s\": xpath \"%s\" selects no attribute of %s; name "
                                  "attributes, e.g. //population[@id='u']/@count",
                                  pm->name, pm->xpath, sw->base);

@@ -53,6 +53,23 @@ int mn_err_set_at(mn_err *err, int code, const char *where, const char *fmt, ...
     return code;
 }
 
+int mn_err_set_line(mn_err *err, int code, const char *file, long line, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    char where[MN_ERR_WHERE + 32];
+    size_t n = strlen(file), room = sizeof where - 32; /* 32: ':' and the line */
+    if (line > 0)
+        snprintf(where, sizeof where, "%s:%ld", n > room ? file + n - room : file, line);
+    else
+        snprintf(where, sizeof where, "%s", n > room ? file + n - room : file);
+    va_list ap;
+    va_start(ap, fmt);
+    vfill(err, code, where, fmt, ap); /* a where past MN_ERR_WHERE keeps its end */
+    va_end(ap);
+    return code;
+}
+
 void mn_err_clear(mn_err *err)
 {
     if (!err)

@@ -59,6 +59,10 @@ int mn_err_set(mn_err *err, int code, const char *file, int line, const char *fm
 int mn_err_set_at(mn_err *err, int code, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Same, with where = "file:line" (line <= 0: file alone), however long the file's path. */
+int mn_err_set_line(mn_err *err, int code, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* Clears err to MN_OK with empty strings. */
 void mn_err_clear(mn_err *err);
 

@@ -280,16 +280,16 @@ static const char *opening_attr(const mn_scn_elem *e, const char *msg, char *buf
 
 int mn_scn_fail(const mn_scn_elem *e, mn_err *err, int code, const char *fmt, ...)
 {
-    char where[MN_PATH_WHERE], msg[256], first[64];
+    char msg[256], first[64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(where, sizeof where, "%s:%ld", e->path, error_line(e, opening_attr(e, msg, first, sizeof first)));
+    long line = error_line(e, opening_attr(e, msg, first, sizeof first));
     const char *id = mn_scn_attr(e, "id");
     if (id)
-        return mn_err_set_at(err, code, where, "%s \"%s\": %s", mn_scn_elem_name(e), id, msg);
-    return mn_err_set_at(err, code, where, "%s: %s", mn_scn_elem_name(e), msg);
+        return mn_err_set_line(err, code, e->path, line, "%s \"%s\": %s", mn_scn_elem_name(e), id, msg);
+    return mn_err_set_line(err, code, e->path, line, "%s: %s", mn_scn_elem_name(e), msg);
 }
 
 int mn_scn_attr_quantity(const mn_scn_elem *e, const char *name, const mn_quantity_kind *k,
@@ -385,7 +385,7 @@ static void capture_error(void *ctx, const xmlError *x)
     if (!x || (c->seen++ && (c->located || !x->node)))
         return;
     c->node = x->node;
-    char where[MN_PATH_WHERE], msg[256];
+    char msg[256];
     const char *in = c->path;
     long line = x->line;
     if (x->node && ((xmlNode *)x->node)->type == XML_ELEMENT_NODE) {
@@ -394,15 +394,11 @@ static void capture_error(void *ctx, const xmlError *x)
             line = xmlGetLineNo(x->node);
     }
     c->located = line > 0;
-    if (line > 0)
-        snprintf(where, sizeof where, "%s:%ld", in, line);
-    else
-        snprintf(where, sizeof where, "%s", in);
     snprintf(msg, sizeof msg, "%s", x->message ? x->message : "invalid");
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    mn_err_set_at(c->err, MN_EPARSE, where, "%s", msg);
+    mn_err_set_line(c->err, MN_EPARSE, in, line, "%s", msg);
 }
 
 /* libxml2 2.9 declares the handler with a non-const error pointer. */
@@ -468,9 +464,7 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
         snprintf(list, sizeof list, "%s", ops[i].required);
         for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
             if (!xmlHasProp(n, (const xmlChar *)a)) {
-                char where[MN_PATH_WHERE];
-                snprintf(where, sizeof where, "%s:%ld", node_file(n, cap->path), xmlGetLineNo(n));
-                mn_err_set_at(cap->err, MN_EPARSE, where,
+                mn_err_set_line(cap->err, MN_EPARSE, node_file(n, cap->path), xmlGetLineNo(n),
                               "%s: attribute %s is missing; <%s> needs %s", n->name, a, n->name,
                               ops[i].required);
                 return;
@@ -513,6 +507,8 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
 struct scn_parts {
     struct scn_source *v; /* owned, each (source_close) */
     size_t n, cap;
+    const char *last_key; /* the path pointer last asked for (xinclude.h's), and its source */
+    struct scn_source *last;
 };
 
 static void parts_close(struct scn_parts *parts)
@@ -527,9 +523,13 @@ static void parts_close(struct scn_parts *parts)
 /* The source of part file `path`, opened on first use; NULL when out of memory. */
 static struct scn_source *part_source(struct scn_parts *parts, const char *path)
 {
+    if (parts->last && parts->last_key == path) /* a part's elements come one after another */
+        return parts->last;
     for (size_t i = 0; i < parts->n; i++)
-        if (strcmp(parts->v[i].path, path) == 0)
-            return &parts->v[i];
+        if (strcmp(parts->v[i].path, path) == 0) {
+            parts->last_key = path;
+            return parts->last = &parts->v[i];
+        }
     char *copy = mn_strdup(path);
     if (!copy || mn_array_reserve((void **)&parts->v, &parts->cap, parts->n + 1, sizeof *parts->v) != 0) {
         mn_free(copy);
@@ -537,7 +537,8 @@ static struct scn_source *part_source(struct scn_parts *parts, const char *path)
     }
     struct scn_source *src = &parts->v[parts->n++];
     source_open(src, copy, NULL, 0);
-    return src;
+    parts->last_key = path;
+    return parts->last = src;
 }
 
 /* Element n's start tag in its part's text, or NULL (see struct scn_parts). */

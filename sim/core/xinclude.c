@@ -81,13 +81,12 @@ static int fail_at(xinc *x, const xmlNode *inc, const char *file, const char *fm
     __attribute__((format(printf, 4, 5)));
 static int fail_at(xinc *x, const xmlNode *inc, const char *file, const char *fmt, ...)
 {
-    char where[MN_PATH_WHERE], msg[512];
-    snprintf(where, sizeof where, "%s:%ld", file, xmlGetLineNo(inc));
+    char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return mn_err_set_at(x->err, MN_EPARSE, where, "%s", msg);
+    return mn_err_set_line(x->err, MN_EPARSE, file, xmlGetLineNo(inc), "%s", msg);
 }
 
 /* Every element of the tree at n that names no file yet names `file`. */

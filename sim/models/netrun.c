@@ -61,9 +61,7 @@ static int cmp_by_source(const void *a, const void *b, void *ctx)
 
 static int route_fail(const mn_net *n, uint32_t fi, mn_err *err, int code, const char *what)
 {
-    char where[MN_PATH_WHERE];
-    snprintf(where, sizeof where, "%s:%ld", n->path, n->flows[fi].line);
-    return mn_err_set_at(err, code, where, "flow \"%s\": %s", n->flows[fi].id, what);
+    return mn_err_set_line(err, code, n->path, n->flows[fi].line, "flow \"%s\": %s", n->flows[fi].id, what);
 }
 
 /* Lowest-latency path of every flow: one Dijkstra tree per source node. */

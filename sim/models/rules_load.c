@@ -186,15 +186,15 @@ static int isolation(const mn_scn_elem *e, mn_world *w, const char *rule, uint32
                 return rc;
             continue;
         }
-        char where[MN_PATH_WHERE];
-        snprintf(where, sizeof where, "%s:%ld", mn_scn_elem_file(e), mn_scn_elem_line(e));
+        const char *file = mn_scn_elem_file(e);
+        long line = mn_scn_elem_line(e);
         uint32_t owner = inst_op(w, k, other);
         if (owner == MN_NONE)
-            return mn_err_set_at(err, MN_EINVAL, where,
+            return mn_err_set_line(err, MN_EINVAL, file, line,
                                  "rule \"%s\" selects %s \"%s\", which belongs to no operator; "
                                  "rules of %s act only on %s's instances",
                                  rule, mn_rule_subject_name(k), inst_id(w, k, other), me, me);
-        return mn_err_set_at(err, MN_EINVAL, where,
+        return mn_err_set_line(err, MN_EINVAL, file, line,
                              "rule \"%s\" selects %s \"%s\" of operator \"%s\"; rules of %s act "
                              "only on %s's instances",
                              rule, mn_rule_subject_name(k), inst_id(w, k, other),

@@ -233,9 +233,7 @@ static int vnet_connects(const mn_world *w, uint32_t vnet, uint32_t a, uint32_t 
 
 static int where_fail(const mn_net *n, long line, mn_err *err, int code, const char *msg)
 {
-    char where[MN_PATH_WHERE];
-    snprintf(where, sizeof where, "%s:%ld", n->path, line);
-    return mn_err_set_at(err, code, where, "%s", msg);
+    return mn_err_set_line(err, code, n->path, line, "%s", msg);
 }
 
 /* A tunnelled vAP on box can reach its site: the box is on the topology, in a site joined to it. */
@@ -333,9 +331,7 @@ static int reserve_on(mn_net *n, mn_world *w, const mn_vlink *vl, uint32_t res, 
         snprintf(what, sizeof what, "the uplink of box %s", w->boxes[box].id);
     }
     if (*used + vl->bps > cap * (1 + 1e-12)) {
-        char where[MN_PATH_WHERE];
-        snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
-        return mn_err_set_at(err, MN_ERANGE, where,
+        return mn_err_set_line(err, MN_ERANGE, n->path, vl->line,
                              "vlink %s: needs %.6g Mbps on %s, which has %.6g Mbps left of %.6g; "
                              "lower its capacity or add capacity",
                              vl->id, vl->bps / 1e6, what, (cap - *used) / 1e6, cap / 1e6);
@@ -363,9 +359,7 @@ static int map_vlinks(mn_net *n, mn_world *w, mn_err *err)
         uint32_t res[64];
         size_t len = 0;
         if ((A->node == MN_NONE) != (B->node == MN_NONE)) {
-            char where[MN_PATH_WHERE];
-            snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
-            rc = mn_err_set_at(err, MN_EINVAL, where,
+            rc = mn_err_set_line(err, MN_EINVAL, n->path, vl->line,
                                "vlink %s: box %s is %s the topology and box %s %s; give both boxes a "
                                "node=", vl->id, A->id, A->node == MN_NONE ? "off" : "on", B->id,
                                B->node == MN_NONE ? "is off it" : "is on it");
@@ -375,9 +369,7 @@ static int map_vlinks(mn_net *n, mn_world *w, mn_err *err)
         if (A->node != MN_NONE && B->node != MN_NONE) {
             int prc = mn_routes_path(r, A->node, B->node, res, 60, &len, &lat);
             if (prc != MN_OK) {
-                char where[MN_PATH_WHERE];
-                snprintf(where, sizeof where, "%s:%ld", n->path, vl->line);
-                rc = mn_err_set_at(err, prc == MN_ENOMEM ? MN_ENOMEM : MN_EINVAL, where,
+                rc = mn_err_set_line(err, prc == MN_ENOMEM ? MN_ENOMEM : MN_EINVAL, n->path, vl->line,
                                    "vlink %s: no physical path joins boxes %s and %s", vl->id, A->id,
                                    B->id);
                 break;

@@ -947,9 +947,7 @@ int mn_world_run(const mn_net *n, const mn_run_opts *o, mn_run_summary *out, mn_
     memset(out, 0, sizeof *out);
     const mn_world *w = &n->world;
     if (n->duration <= 0) {
-        char where[MN_PATH_WHERE];
-        snprintf(where, sizeof where, "%s:%ld", n->path, n->line);
-        return mn_err_set_at(err, MN_EINVAL, where,
+        return mn_err_set_line(err, MN_EINVAL, n->path, n->line,
                              "scenario \"%s\": a world runs for a set time; add duration=\"1h\"",
                              n->name);
     }

@@ -118,6 +118,15 @@ static void sync_inst(wr *r, uint32_t i)
     V->airtime = is_vap(r, i) && r->vaps[i].res_air != MN_NONE ? r->vap_share[i] : 0;
 }
 
+/* What the policies see of user u: online as its mobility has it (at time 0, before the users start, too). */
+static mn_view_user view_user(const wr *r, uint32_t u)
+{
+    const w_user *U = &r->users[u];
+    const w_user_cold *C = &r->ucold[u];
+    return (mn_view_user){C->op, U->sla, U->vap, (uint8_t)(U->live && C->leg.online), U->outage,
+                          U->violating, U->stacks};
+}
+
 static mn_pos view_user_pos(const void *ctx, uint32_t u)
 {
     const wr *r = ctx;
@@ -205,13 +214,8 @@ static int view_refresh(wr *r, mn_err *err)
         r->vusers = grown;
         r->vusers_cap = cap;
     }
-    for (size_t u = 0; u < r->nusers; u++) {
-        const w_user *U = &r->users[u];
-        const w_user_cold *C = &r->ucold[u];
-        /* online as its mobility has it (at time 0, before the users start, too) */
-        r->vusers[u] = (mn_view_user){C->op, U->sla, U->vap, (uint8_t)(U->live && C->leg.online),
-                                      U->outage, U->violating, U->stacks};
-    }
+    for (size_t u = 0; u < r->nusers; u++)
+        r->vusers[u] = view_user(r, (uint32_t)u);
     r->view.users = r->vusers;
     r->view.nusers = r->nusers;
     return MN_OK;
@@ -833,10 +837,7 @@ const mn_view *w_lb_view(wr *r, uint32_t u)
         r->vusers = grown;
         r->vusers_cap = cap;
     }
-    const w_user *U = &r->users[u];
-    const w_user_cold *C = &r->ucold[u];
-    r->vusers[u] = (mn_view_user){C->op, U->sla, U->vap, (uint8_t)(U->live && C->leg.online), U->outage,
-                                  U->violating, U->stacks};
+    r->vusers[u] = view_user(r, u);
     r->view.users = r->vusers;
     r->view.nusers = r->nusers;
     r->view.now = mn_engine_now(r->eng);
@@ -1038,10 +1039,9 @@ static int lookup_fail(const wr *r, const mn_run_opts *o, int kind, mn_err *err)
     const mn_world_policies *p = &r->w->policies;
     if (o->policy[kind] || !p->line)
         return err->code;
-    char where[MN_PATH_WHERE], msg[sizeof err->msg + 16];
-    snprintf(where, sizeof where, "%s:%ld", p->file, p->line);
+    char msg[sizeof err->msg + 16];
     snprintf(msg, sizeof msg, "policies: %s", err->msg);
-    return mn_err_set_at(err, MN_EINVAL, where, "%s", msg);
+    return mn_err_set_line(err, MN_EINVAL, p->file, p->line, "%s", msg);
 }
 
 int w_policy_setup(wr *r, const mn_run_opts *o, mn_err *err)

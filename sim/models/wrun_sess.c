@@ -726,6 +726,14 @@ int w_start_arrivals(wr *r, uint32_t u, uint32_t services)
     return MN_OK;
 }
 
+/* A session of user u refused: its service's, its user's and the run's count of why. */
+static void blocked(wr *r, w_svc_stats *st, uint32_t u, uint64_t *why)
+{
+    st->blocked++;
+    r->ucold[u].blocked++;
+    ++*why;
+}
+
 void w_session_arrival(mn_engine *eng, void *ctx)
 {
     wr *r = mn_engine_user(eng);
@@ -747,29 +755,20 @@ void w_session_arrival(mn_engine *eng, void *ctx)
     st->attempted++;
     U->sessions++;
     if (U->vap == MN_NONE) {
-        st->blocked++;
-        r->ucold[u].blocked++;
-        r->sess_blocked_coverage++;
+        blocked(r, st, u, &r->sess_blocked_coverage);
         return;
     }
     path_b p;
     build_path(r, u, S, &p);
     if (p.fail) {
-        st->blocked++;
-        r->ucold[u].blocked++;
-        if (p.fail == MN_ERANGE)
-            r->sess_blocked_long++;
-        else if (p.fail == MN_ENOTFOUND && !r->any_link_down)
-            r->sess_blocked_route++;
-        else
-            r->sess_blocked_path++;
+        blocked(r, st, u, p.fail == MN_ERANGE ? &r->sess_blocked_long
+                          : p.fail == MN_ENOTFOUND && !r->any_link_down ? &r->sess_blocked_route
+                                                                        : &r->sess_blocked_path);
         return;
     }
     for (uint8_t i = 0; i < p.n; i++)
         if (r->res_dead[p.up[i]] || r->res_dead[p.down[i]]) {
-            st->blocked++;
-            r->ucold[u].blocked++;
-            r->sess_blocked_path++;
+            blocked(r, st, u, &r->sess_blocked_path);
             return;
         }
     uint32_t sid;
