@@ -134,11 +134,7 @@ void mn__radix_append_new_chunk(struct radix *r, unsigned j, unsigned v, const m
 
 /*
  * Inserts e into the sorted front (room for one more at the end is assured
- * by the caller). Entries arrive mostly in increasing order, so the scan runs
- * from the back.
- */
-/*
- * Inserts e into the sorted front from whichever end moves fewer entries:
+ * by the caller) from whichever end moves fewer entries:
  * one due in the front's first half (the usual push below bound, a
  * transfer's end a few ms away in a front of a whole level-12 bucket, 4.3 s)
  * moves the entries due before it one place towards the head, when there is

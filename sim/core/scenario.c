@@ -375,6 +375,7 @@ struct capture {
     int seen;
     int located;   /* the kept error has a line */
     xmlNode *node; /* the element of the kept error, when libxml2 says */
+    char msg[256]; /* the kept error's message */
 };
 
 static void capture_error(void *ctx, const xmlError *x)
@@ -398,6 +399,7 @@ static void capture_error(void *ctx, const xmlError *x)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
+    memcpy(c->msg, msg, sizeof c->msg);
     mn_err_set_line(c->err, MN_EPARSE, in, line, "%s", msg);
 }
 
@@ -447,12 +449,51 @@ done:
 
 /* ---- loading ---- */
 
+struct scn_parts;
+static struct scn_source *part_source(struct scn_parts *parts, const char *path);
+static const scn_tag *part_tag(const struct scn_source *src, const xmlNode *n);
+
+/*
+ * The line of a schema error about element n, from its file's text: the
+ * line of attribute attr's name in its start tag, when attr is given and
+ * there; else where the start tag begins. libxml2 gives the line where the
+ * start tag ends. 0 when the text cannot tell (see part_tag).
+ */
+static long schema_line(const xmlNode *n, const char *attr, struct scn_source *src, struct scn_parts *parts)
+{
+    const char *part = node_file(n, NULL);
+    const struct scn_source *in = part ? part_source(parts, part) : src;
+    const scn_tag *t = part_tag(in, n);
+    if (!t)
+        return 0;
+    long line = t->start, at = 0;
+    if (attr)
+        tag_end(in->text, in->len, t->at, &line, attr, &at);
+    return at ? at : t->start;
+}
+
+/*
+ * A schema error, moved to the line of the start tag it is about, or of
+ * the attribute it names ("Invalid attribute colour for element service").
+ */
+static void relocate_schema_error(const struct capture *cap, struct scn_source *src, struct scn_parts *parts)
+{
+    xmlNode *n = cap->node;
+    if (!n || n->type != XML_ELEMENT_NODE)
+        return;
+    char attr[64];
+    int named = sscanf(cap->msg, "Invalid attribute %63s for element", attr) == 1;
+    long line = schema_line(n, named ? attr : NULL, src, parts);
+    if (line > 0)
+        mn_err_set_line(cap->err, MN_EPARSE, node_file(n, cap->path), line, "%s", cap->msg);
+}
+
 /*
  * libxml2 says "Element link failed to validate attributes" for a missing
  * attribute; name it, from the entity's list of required attributes.
  */
 static void name_missing_attribute(const struct capture *cap, const struct mn_scn_entity_ops *ops,
-                                   size_t nops)
+                                   size_t nops, struct scn_source *src, struct scn_parts *parts)
 {
     xmlNode *n = cap->node;
     if (!n || n->type != XML_ELEMENT_NODE)
@@ -464,7 +505,8 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
         snprintf(list, sizeof list, "%s", ops[i].required);
         for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
             if (!xmlHasProp(n, (const xmlChar *)a)) {
-                mn_err_set_line(cap->err, MN_EPARSE, node_file(n, cap->path), xmlGetLineNo(n),
+                long line = schema_line(n, NULL, src, parts);
+                mn_err_set_line(cap->err, MN_EPARSE, node_file(n, cap->path), line > 0 ? line : xmlGetLineNo(n),
                               "%s: attribute %s is missing; <%s> needs %s", n->name, a, n->name,
                               ops[i].required);
                 return;
@@ -473,9 +515,9 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
 }
 
 static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_ops *ops,
-                    size_t nops, mn_err *err)
+                    size_t nops, struct scn_source *src, struct scn_parts *parts, mn_err *err)
 {
-    struct capture cap = {path, err, 0, 0, NULL};
+    struct capture cap = {path, err, 0, 0, NULL, ""};
     xmlRelaxNGParserCtxt *pc = xmlRelaxNGNewMemParserCtxt(mn_scn_schema_rng, (int)strlen(mn_scn_schema_rng));
     xmlRelaxNG *schema = pc ? xmlRelaxNGParse(pc) : NULL;
     xmlRelaxNGValidCtxt *vc = schema ? xmlRelaxNGNewValidCtxt(schema) : NULL;
@@ -487,8 +529,10 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
         rc = xmlRelaxNGValidateDoc(vc, doc) == 0 ? MN_OK : MN_EPARSE;
         if (rc != MN_OK && !cap.seen)
             mn_err_set_at(err, MN_EPARSE, path, "does not follow the scenario schema");
-        if (rc != MN_OK)
-            name_missing_attribute(&cap, ops, nops);
+        if (rc != MN_OK && cap.seen) {
+            relocate_schema_error(&cap, src, parts);
+            name_missing_attribute(&cap, ops, nops, src, parts);
+        }
     }
     xmlRelaxNGFreeValidCtxt(vc);
     xmlRelaxNGFree(schema);
@@ -632,7 +676,7 @@ static void capture_errors(struct capture *cap)
 /* Parses a file or buffer with a parser whose errors land in err with their line; NULL on failure. */
 static xmlDoc *parse_doc(const char *path, const char *buf, size_t len, mn_err *err)
 {
-    struct capture cap = {path, err, 0, 0, NULL}, *outer = active_capture;
+    struct capture cap = {path, err, 0, 0, NULL, ""}, *outer = active_capture;
     xmlParserCtxt *pctx = xmlNewParserCtxt();
     if (!pctx) {
         MN_ERR(err, MN_ENOMEM, "out of memory for the XML parser");
@@ -663,7 +707,7 @@ static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *e
     xmlDoc *doc = parse_doc(path, buf, len, err);
     if (!doc)
         return NULL;
-    struct capture cap = {path, err, 0, 0, NULL}; /* what libxml2 says while parts are chosen */
+    struct capture cap = {path, err, 0, 0, NULL, ""}; /* what libxml2 says while parts are chosen */
     capture_errors(&cap);
     int rc = mn_xinc_process(doc, path, parse_part, err);
     capture_errors(NULL);
@@ -682,17 +726,17 @@ static int load_doc(xmlDoc *doc, const char *path, const char *buf, size_t len, 
     int rc = MN_OK;
     for (size_t i = 0; i < nsets && rc == MN_OK; i++)
         rc = apply_set(doc, sets[i], path, err);
+    struct scn_source source;
+    source_open(&source, path, buf, len);
+    struct scn_parts parts = {0};
     if (rc == MN_OK)
-        rc = validate(doc, path, ops, nops, err);
+        rc = validate(doc, path, ops, nops, &source, &parts, err);
     if (rc == MN_OK) {
-        struct scn_source source;
-        source_open(&source, path, buf, len);
-        struct scn_parts parts = {0};
         struct mn_scn_elem e;
         rc = walk(xmlDocGetRootElement(doc), &e, path, 0, &source, &parts, ops, nops, world, err);
-        parts_close(&parts);
-        source_close(&source);
     }
+    parts_close(&parts);
+    source_close(&source);
     mn_xinc_free_doc(doc);
     return rc;
 }

@@ -144,6 +144,30 @@ static void test_net_reports_each_error_with_its_line(void)
                  NULL, 0, MN_EIO, 4, "no-such.graphml", "cannot open");
 }
 
+/* libxml2 gives the schema's errors the line where a start tag ends; ours are where it begins, or
+ * on the attribute named */
+static void test_net_schema_errors_name_the_line_of_the_tag_or_attribute(void)
+{
+    /* an unknown attribute, on the second line of its tag (libxml2: the third) */
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n"
+                      "<link id=\"l\" from=\"a\" to=\"b\"\n  colour=\"red\" capacity=\"1Gbps\"\n"
+                      "  latency=\"1ms\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_EPARSE, 6, "colour", NULL);
+    /* a missing attribute, and an unknown element: where their tags begin */
+    expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n"
+                      "<link id=\"l\"\n  from=\"a\" to=\"b\"\n  latency=\"1ms\"/>\n</topology>\n</scenario>\n",
+                 NULL, 0, MN_EPARSE, 5, "capacity", NULL);
+    expect_error(HEAD "<topology>\n<node id=\"a\"/>\n<nod\n  id=\"b\"/>\n</topology>\n</scenario>\n", NULL, 0,
+                 MN_EPARSE, 5, "nod", NULL);
+    /* the same in an included part: the part's own line */
+    mn_net *n = NULL;
+    mn_err err = {0};
+    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-schema-lines.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
+    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/schema-lines.xml:7");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "colour"));
+    CU_ASSERT_PTR_NULL(n);
+}
+
 static void test_net_overrides_apply_before_checks(void)
 {
     const char *sets[] = {"//link[@id='ab']/@capacity=5Gbps", "//flow/@start=2s"};
@@ -436,6 +460,7 @@ void mn_test_register(void)
     static const struct mn_test_case cases[] = {
         MN_TEST(test_net_loads_a_good_scenario),
         MN_TEST(test_net_reports_each_error_with_its_line),
+        MN_TEST(test_net_schema_errors_name_the_line_of_the_tag_or_attribute),
         MN_TEST(test_net_overrides_apply_before_checks),
         MN_TEST(test_net_imports_a_topology_with_a_prefix),
         MN_TEST(test_net_includes_parts_and_locates_their_errors),
