@@ -11,11 +11,12 @@
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
-#include <libxml/xinclude.h>
 #include <libxml/xpath.h>
 
 #include "../core/alloc.h"
+#include "../core/scenario.h"
 #include "../core/sha256.h"
+#include "../core/xinclude.h"
 #include "../models/net.h"
 #include "../policies/policy.h"
 
@@ -789,23 +790,23 @@ int mn_sweep_check_base(mn_sweep *sw, mn_err *err)
         sw->seed = net->has_seed ? net->seed : 1;
     mn_net_destroy(net);
 
-    /* every xpath parameter must select attributes of the base (with its XIncludes) */
-    xmlDoc *doc = xmlReadFile(sw->base, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS |
-                                                  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (doc)
-        xmlXIncludeProcessFlags(doc, XML_PARSE_NONET | XML_PARSE_NOBASEFIX | XML_PARSE_NOERROR |
-                                         XML_PARSE_NOWARNING);
-    for (size_t i = 0; doc && i < sw->nparams; i++) {
+    /* every xpath parameter must select attributes of the base, as the scenario loader reads it
+       (its xi:include'd parts in: core/xinclude.h); it has just loaded, so this read succeeds
+       unless the file changed since or memory ran out */
+    xmlDoc *doc = mn_scn_read_doc(sw->base, err);
+    if (!doc)
+        return err && err->code ? err->code : MN_EPARSE;
+    for (size_t i = 0; i < sw->nparams; i++) {
         const mn_sweep_param *pm = &sw->params[i];
         if (pm->target == MN_SWEEP_XPATH && !selects_attributes(doc, pm->xpath)) {
-            xmlFreeDoc(doc);
+            mn_xinc_free_doc(doc);
             return mn_err_set_line(err, MN_EINVAL, sw->path, pm->line,
                                  "param \"%s\": xpath \"%s\" selects no attribute of %s; name "
                                  "attributes, e.g. //population[@id='u']/@count",
                                  pm->name, pm->xpath, sw->base);
         }
     }
-    xmlFreeDoc(doc);
+    mn_xinc_free_doc(doc);
 
     char sha[65];
     if ((rc = mn_sha256_file_hex(sw->base, sha, err)) != MN_OK)

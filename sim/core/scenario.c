@@ -741,14 +741,21 @@ static int load_doc(xmlDoc *doc, const char *path, const char *buf, size_t len, 
     return rc;
 }
 
+xmlDoc *mn_scn_read_doc(const char *path, mn_err *err)
+{
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        mn_err_set_at(err, MN_EIO, path, "cannot read the scenario: %s", strerror(errno));
+        return NULL;
+    }
+    fclose(probe);
+    return read_doc(path, NULL, 0, err);
+}
+
 int mn_scn_load(const char *path, const char *const *sets, size_t nsets,
                 const struct mn_scn_entity_ops *ops, size_t nops, void *world, mn_err *err)
 {
-    FILE *probe = fopen(path, "r");
-    if (!probe)
-        return mn_err_set_at(err, MN_EIO, path, "cannot read the scenario: %s", strerror(errno));
-    fclose(probe);
-    xmlDoc *doc = read_doc(path, NULL, 0, err);
+    xmlDoc *doc = mn_scn_read_doc(path, err);
     if (!doc)
         return err && err->code ? err->code : MN_EPARSE;
     return load_doc(doc, path, NULL, 0, sets, nsets, ops, nops, world, err);

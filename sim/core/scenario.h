@@ -50,9 +50,18 @@ int mn_scn_load_memory(const char *buf, size_t len, const char *name, const char
                        size_t nsets, const struct mn_scn_entity_ops *ops, size_t nops, void *world,
                        mn_err *err);
 
-/* The element's name and line (where its start tag begins; in an
- * xi:include'd file, where libxml2 says: where it ends), and the scenario
- * file's directory (for relative paths). */
+/*
+ * Reads path as mn_scn_load does (its xi:include'd parts in, with the same
+ * errors), without overrides, schema or handlers: for a caller that queries
+ * the tree (a sweep's xpath parameters). Free it with mn_xinc_free_doc
+ * (xinclude.h). NULL on failure, with err set.
+ */
+struct _xmlDoc *mn_scn_read_doc(const char *path, mn_err *err);
+
+/* The element's name and line (where its start tag begins, in the main
+ * file and in xi:include'd parts; where libxml2 says, where it ends, when
+ * a part's text has two tags of that name ending on that line), and the
+ * scenario file's directory (for relative paths). */
 const char *mn_scn_elem_name(const mn_scn_elem *e);
 long mn_scn_elem_line(const mn_scn_elem *e);
 const char *mn_scn_elem_dir(const mn_scn_elem *e);

@@ -164,6 +164,18 @@ printf '<sweep>\n  <param name="a" xpath="//x/@y" values="1"/>\n</sweep>\n' | ex
 printf '<sweep base="%s">\n  <parameter name="a"/>\n</sweep>\n' "$base" | expect_bad element 2 "unknown element"
 printf '<sweep base="%s">\n  <param name="a" xpath="//population/@count" values=" "/>\n</sweep>\n' "$base" | expect_bad empty 2 "values is empty"
 printf '<sweep base="%s">\n  <param name="a" xpath="//scenario/@seed" values="1"/>\n</sweep>\n' "$SRC/scenarios/tree-flows.xml" | expect_bad noworld 1 "no <world>"
+# an xpath parameter may name an attribute of an xi:include'd part: the check reads the base as the loader does
+mkdir -p "$tmp/inc/parts"
+sed -n '/<population /p' "$base" | sed 's/^ *//' | { echo '<part>'; cat; echo '</part>'; } >"$tmp/inc/parts/people.xml"
+sed -e 's|<scenario |<scenario xmlns:xi="http://www.w3.org/2001/XInclude" |' \
+    -e 's|^\( *\)<population .*|\1<xi:include href="parts/people.xml" xpointer="xpointer(/part/*)"/>|' "$base" >"$tmp/inc/base.xml"
+grep -q 'xi:include' "$tmp/inc/base.xml" || bad "the included base was not written"
+printf '<sweep base="%s">\n  <param name="users" xpath="//population/@count" values="100 200"/>\n</sweep>\n' "$tmp/inc/base.xml" >"$tmp/inc/sweep.xml"
+if "$MNETSIM" sweep "$tmp/inc/sweep.xml" --list >"$tmp/inc/list" 2>&1 && [ "$(grep -c -v '^#\|^point ' "$tmp/inc/list")" -eq 2 ]; then
+    ok "an xpath parameter naming an attribute of an included part is accepted"
+else
+    bad "an xpath parameter into an included part: $(cat "$tmp/inc/list")"
+fi
 "$MNETSIM" sweep "$tmp/nosuch.xml" >"$tmp/nf.out" 2>&1
 [ $? -eq 2 ] && grep -q "nosuch.xml" "$tmp/nf.out" || bad "a missing sweep file: $(cat "$tmp/nf.out")"
 "$MNETSIM" sweep >/dev/null 2>&1
