@@ -245,18 +245,24 @@ static const scn_tag *next_tag(struct scn_source *src, xmlNode *node)
     return t;
 }
 
+/* The line of attribute attr's name in start tag t of src (NULL or not there: the tag's first line). */
+static long tag_line(const struct scn_source *src, const scn_tag *t, const char *attr)
+{
+    long line = t->start, at = 0;
+    if (attr)
+        tag_end(src->text, src->len, t->at, &line, attr, &at);
+    return at ? at : t->start;
+}
+
 /*
  * The line of attribute attr's name in e's start tag (which may span
- * several lines), or the element's line when the text cannot tell (an
- * element from an xi:include'd file, an attribute from --set).
+ * several lines), or the element's line when the text cannot tell (a part
+ * whose text has two such tags ending on one line: part_tag; an attribute
+ * from --set).
  */
 static long error_line(const mn_scn_elem *e, const char *attr)
 {
-    if (!attr || !e->tag)
-        return mn_scn_elem_line(e);
-    long line = e->tag->start, at = 0;
-    tag_end(e->source->text, e->source->len, e->tag->at, &line, attr, &at);
-    return at ? at : e->tag->start;
+    return e->tag ? tag_line(e->source, e->tag, attr) : mn_scn_elem_line(e);
 }
 
 /*
@@ -374,8 +380,7 @@ struct capture {
     mn_err *err;
     int seen;
     int located;   /* the kept error has a line */
-    xmlNode *node; /* the element of the kept error, when libxml2 says */
-    char msg[256]; /* the kept error's message */
+    xmlNode *node; /* the element of the kept error, when libxml2 says; its message is err's */
 };
 
 static void capture_error(void *ctx, const xmlError *x)
@@ -399,7 +404,6 @@ static void capture_error(void *ctx, const xmlError *x)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
-    memcpy(c->msg, msg, sizeof c->msg);
     mn_err_set_line(c->err, MN_EPARSE, in, line, "%s", msg);
 }
 
@@ -454,50 +458,26 @@ static struct scn_source *part_source(struct scn_parts *parts, const char *path)
 static const scn_tag *part_tag(const struct scn_source *src, const xmlNode *n);
 
 /*
- * The line of a schema error about element n, from its file's text: the
- * line of attribute attr's name in its start tag, when attr is given and
- * there; else where the start tag begins. libxml2 gives the line where the
- * start tag ends. 0 when the text cannot tell (see part_tag).
+ * A schema error about element n, moved from libxml2's line (where the start
+ * tag ends) to the line of the attribute it names ("Invalid attribute colour
+ * for element service") or else where the tag begins, when its file's text
+ * tells (see part_tag). libxml2 says "Element link failed to validate
+ * attributes" for a missing attribute: that one is named, from the entity's
+ * list of required attributes.
  */
-static long schema_line(const xmlNode *n, const char *attr, struct scn_source *src, struct scn_parts *parts)
+static void relocate_schema_error(const struct capture *cap, const struct mn_scn_entity_ops *ops,
+                                  size_t nops, struct scn_source *src, struct scn_parts *parts)
 {
+    xmlNode *n = cap->node;
+    if (!cap->err || !n || n->type != XML_ELEMENT_NODE)
+        return;
     const char *part = node_file(n, NULL);
     const struct scn_source *in = part ? part_source(parts, part) : src;
     const scn_tag *t = part_tag(in, n);
-    if (!t)
-        return 0;
-    long line = t->start, at = 0;
-    if (attr)
-        tag_end(in->text, in->len, t->at, &line, attr, &at);
-    return at ? at : t->start;
-}
-
-/*
- * A schema error, moved to the line of the start tag it is about, or of
- * the attribute it names ("Invalid attribute colour for element service").
- */
-static void relocate_schema_error(const struct capture *cap, struct scn_source *src, struct scn_parts *parts)
-{
-    xmlNode *n = cap->node;
-    if (!n || n->type != XML_ELEMENT_NODE)
-        return;
     char attr[64];
-    int named = sscanf(cap->msg, "Invalid attribute %63s for element", attr) == 1;
-    long line = schema_line(n, named ? attr : NULL, src, parts);
-    if (line > 0)
-        mn_err_set_line(cap->err, MN_EPARSE, node_file(n, cap->path), line, "%s", cap->msg);
-}
-
-/*
- * libxml2 says "Element link failed to validate attributes" for a missing
- * attribute; name it, from the entity's list of required attributes.
- */
-static void name_missing_attribute(const struct capture *cap, const struct mn_scn_entity_ops *ops,
-                                   size_t nops, struct scn_source *src, struct scn_parts *parts)
-{
-    xmlNode *n = cap->node;
-    if (!n || n->type != XML_ELEMENT_NODE)
-        return;
+    int named = sscanf(cap->err->msg, "Invalid attribute %63s for element", attr) == 1;
+    long line = t ? tag_line(in, t, named ? attr : NULL) : xmlGetLineNo(n);
+    const char *file = node_file(n, cap->path);
     for (size_t i = 0; i < nops; i++) {
         if (strcmp(ops[i].element, (const char *)n->name) != 0 || !ops[i].required)
             continue;
@@ -505,19 +485,22 @@ static void name_missing_attribute(const struct capture *cap, const struct mn_sc
         snprintf(list, sizeof list, "%s", ops[i].required);
         for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
             if (!xmlHasProp(n, (const xmlChar *)a)) {
-                long line = schema_line(n, NULL, src, parts);
-                mn_err_set_line(cap->err, MN_EPARSE, node_file(n, cap->path), line > 0 ? line : xmlGetLineNo(n),
-                              "%s: attribute %s is missing; <%s> needs %s", n->name, a, n->name,
-                              ops[i].required);
+                mn_err_set_line(cap->err, MN_EPARSE, file, line, "%s: attribute %s is missing; <%s> needs %s",
+                                n->name, a, n->name, ops[i].required);
                 return;
             }
     }
+    if (!t)
+        return; /* libxml2's line stays */
+    char msg[sizeof cap->err->msg]; /* err's message, copied: it is the argument as well as the target */
+    memcpy(msg, cap->err->msg, sizeof msg);
+    mn_err_set_line(cap->err, MN_EPARSE, file, line, "%s", msg);
 }
 
 static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_ops *ops,
                     size_t nops, struct scn_source *src, struct scn_parts *parts, mn_err *err)
 {
-    struct capture cap = {path, err, 0, 0, NULL, ""};
+    struct capture cap = {path, err, 0, 0, NULL};
     xmlRelaxNGParserCtxt *pc = xmlRelaxNGNewMemParserCtxt(mn_scn_schema_rng, (int)strlen(mn_scn_schema_rng));
     xmlRelaxNG *schema = pc ? xmlRelaxNGParse(pc) : NULL;
     xmlRelaxNGValidCtxt *vc = schema ? xmlRelaxNGNewValidCtxt(schema) : NULL;
@@ -529,10 +512,8 @@ static int validate(xmlDoc *doc, const char *path, const struct mn_scn_entity_op
         rc = xmlRelaxNGValidateDoc(vc, doc) == 0 ? MN_OK : MN_EPARSE;
         if (rc != MN_OK && !cap.seen)
             mn_err_set_at(err, MN_EPARSE, path, "does not follow the scenario schema");
-        if (rc != MN_OK && cap.seen) {
-            relocate_schema_error(&cap, src, parts);
-            name_missing_attribute(&cap, ops, nops, src, parts);
-        }
+        if (rc != MN_OK && cap.seen)
+            relocate_schema_error(&cap, ops, nops, src, parts);
     }
     xmlRelaxNGFreeValidCtxt(vc);
     xmlRelaxNGFree(schema);
@@ -676,7 +657,7 @@ static void capture_errors(struct capture *cap)
 /* Parses a file or buffer with a parser whose errors land in err with their line; NULL on failure. */
 static xmlDoc *parse_doc(const char *path, const char *buf, size_t len, mn_err *err)
 {
-    struct capture cap = {path, err, 0, 0, NULL, ""}, *outer = active_capture;
+    struct capture cap = {path, err, 0, 0, NULL}, *outer = active_capture;
     xmlParserCtxt *pctx = xmlNewParserCtxt();
     if (!pctx) {
         MN_ERR(err, MN_ENOMEM, "out of memory for the XML parser");
@@ -707,7 +688,7 @@ static xmlDoc *read_doc(const char *path, const char *buf, size_t len, mn_err *e
     xmlDoc *doc = parse_doc(path, buf, len, err);
     if (!doc)
         return NULL;
-    struct capture cap = {path, err, 0, 0, NULL, ""}; /* what libxml2 says while parts are chosen */
+    struct capture cap = {path, err, 0, 0, NULL}; /* what libxml2 says while parts are chosen */
     capture_errors(&cap);
     int rc = mn_xinc_process(doc, path, parse_part, err);
     capture_errors(NULL);

@@ -102,6 +102,28 @@ static void expect_error(const char *text, const char *const *sets, size_t nsets
     unlink(p);
 }
 
+/* file loaded (its parts are beside it), or NULL with the error printed. */
+static mn_net *load_file(const char *file)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    if (mn_net_load(file, NULL, 0, NULL, &n, &err) != MN_OK)
+        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
+    return n;
+}
+
+/* Loading file (no temporary copy: its parts are beside it) fails with code, at where, saying part. */
+static void expect_file_error(const char *file, int code, const char *where, const char *part)
+{
+    mn_net *n = NULL;
+    mn_err err = {0};
+    CU_ASSERT_EQUAL(mn_net_load(file, NULL, 0, NULL, &n, &err), code);
+    CU_ASSERT_PTR_NULL(n);
+    CU_ASSERT_STRING_EQUAL(err.where, where);
+    if (part)
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, part));
+}
+
 static void test_net_reports_each_error_with_its_line(void)
 {
     /* not well-formed: the parser's message and line */
@@ -160,12 +182,8 @@ static void test_net_schema_errors_name_the_line_of_the_tag_or_attribute(void)
     expect_error(HEAD "<topology>\n<node id=\"a\"/>\n<nod\n  id=\"b\"/>\n</topology>\n</scenario>\n", NULL, 0,
                  MN_EPARSE, 5, "nod", NULL);
     /* the same in an included part: the part's own line */
-    mn_net *n = NULL;
-    mn_err err = {0};
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-schema-lines.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
-    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/schema-lines.xml:7");
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "colour"));
-    CU_ASSERT_PTR_NULL(n);
+    expect_file_error(MN_TEST_DATA "/include/main-schema-lines.xml", MN_EPARSE,
+                      MN_TEST_DATA "/include/schema-lines.xml:7", "colour");
 }
 
 static void test_net_overrides_apply_before_checks(void)
@@ -210,26 +228,19 @@ static void test_net_imports_a_topology_with_a_prefix(void)
 
 static void test_net_includes_parts_and_locates_their_errors(void)
 {
-    mn_net *n = NULL;
-    mn_err err = {0};
-    int rc = mn_net_load(MN_TEST_DATA "/include/main.xml", NULL, 0, NULL, &n, &err);
-    if (rc != MN_OK)
-        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
-    CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
+    mn_net *n = load_file(MN_TEST_DATA "/include/main.xml");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
     CU_ASSERT_EQUAL(n->nnodes, 3); /* a, b from the part, c from the main file */
     CU_ASSERT_EQUAL(n->nlinks, 2);
     CU_ASSERT_EQUAL(n->links[0].latency, 2 * MN_MS);
     CU_ASSERT_EQUAL(n->nflows, 1);
     mn_net_destroy(n);
     /* an error inside the part names the part and its own line */
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-bad.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
-    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/bad-link.xml:6");
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a rate"));
+    expect_file_error(MN_TEST_DATA "/include/main-bad.xml", MN_EPARSE, MN_TEST_DATA "/include/bad-link.xml:6",
+                      "not a rate");
     /* a missing part: the include's line in the main file */
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-missing.xml", NULL, 0, NULL, &n, &err),
-                    MN_EPARSE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.where, "main-missing.xml:4"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "cannot read"));
+    expect_file_error(MN_TEST_DATA "/include/main-missing.xml", MN_EPARSE,
+                      MN_TEST_DATA "/include/main-missing.xml:4", "cannot read");
 }
 
 /*
@@ -275,29 +286,22 @@ static void test_net_error_in_a_deep_path_keeps_its_line(void)
  */
 static void test_net_nested_includes_name_the_inner_part(void)
 {
-    mn_net *n = NULL;
-    mn_err err = {0};
-    int rc = mn_net_load(MN_TEST_DATA "/include/main-nested-ok.xml", NULL, 0, NULL, &n, &err);
-    if (rc != MN_OK)
-        fprintf(stderr, "\n%s: %s\n", err.where, err.msg);
-    CU_ASSERT_EQUAL_FATAL(rc, MN_OK);
+    mn_net *n = load_file(MN_TEST_DATA "/include/main-nested-ok.xml");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
     CU_ASSERT_EQUAL(n->nnodes, 3); /* a, b from nodes.xml through parts/outer-ok.xml, c */
     CU_ASSERT_EQUAL(n->nlinks, 2);
     mn_net_destroy(n);
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-nested.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
-    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/parts/inner-bad.xml:5");
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a rate"));
+    expect_file_error(MN_TEST_DATA "/include/main-nested.xml", MN_EPARSE,
+                      MN_TEST_DATA "/include/parts/inner-bad.xml:5", "not a rate");
     /* in a part as in the main file, the offending attribute's line, not the tag's last (8) */
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-bad-lines.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
-    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/bad-link-lines.xml:7");
+    expect_file_error(MN_TEST_DATA "/include/main-bad-lines.xml", MN_EPARSE,
+                      MN_TEST_DATA "/include/bad-link-lines.xml:7", NULL);
     /* a cycle, however spelt (./cycle-a.xml), stops at the include that closes it */
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-cycle.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
-    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/parts/cycle-b.xml:5");
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a cycle"));
+    expect_file_error(MN_TEST_DATA "/include/main-cycle.xml", MN_EPARSE,
+                      MN_TEST_DATA "/include/parts/cycle-b.xml:5", "a cycle");
     /* an xpointer that selects nothing: the include's line */
-    CU_ASSERT_EQUAL(mn_net_load(MN_TEST_DATA "/include/main-nothing.xml", NULL, 0, NULL, &n, &err), MN_EPARSE);
-    CU_ASSERT_STRING_EQUAL(err.where, MN_TEST_DATA "/include/main-nothing.xml:6");
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "selects no nodes"));
+    expect_file_error(MN_TEST_DATA "/include/main-nothing.xml", MN_EPARSE,
+                      MN_TEST_DATA "/include/main-nothing.xml:6", "selects no nodes");
 }
 
 static mn_net *load_seeded(const char *text, uint64_t seed)
