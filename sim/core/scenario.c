@@ -485,8 +485,15 @@ static void relocate_schema_error(const struct capture *cap, const struct mn_scn
         snprintf(list, sizeof list, "%s", ops[i].required);
         for (char *a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
             if (!xmlHasProp(n, (const xmlChar *)a)) {
+                xmlChar *id = xmlGetProp(n, (const xmlChar *)"id"); /* named as mn_scn_fail names it */
+                char who[96];
+                if (id)
+                    snprintf(who, sizeof who, "%s \"%s\"", (const char *)n->name, (const char *)id);
+                else
+                    snprintf(who, sizeof who, "%s", (const char *)n->name);
+                xmlFree(id);
                 mn_err_set_line(cap->err, MN_EPARSE, file, line, "%s: attribute %s is missing; <%s> needs %s",
-                                n->name, a, n->name, ops[i].required);
+                                who, a, n->name, ops[i].required);
                 return;
             }
     }

@@ -178,7 +178,7 @@ static void test_net_schema_errors_name_the_line_of_the_tag_or_attribute(void)
     /* a missing attribute, and an unknown element: where their tags begin */
     expect_error(HEAD "<topology>\n<node id=\"a\"/><node id=\"b\"/>\n"
                       "<link id=\"l\"\n  from=\"a\" to=\"b\"\n  latency=\"1ms\"/>\n</topology>\n</scenario>\n",
-                 NULL, 0, MN_EPARSE, 5, "capacity", NULL);
+                 NULL, 0, MN_EPARSE, 5, "link \"l\": attribute capacity is missing", NULL);
     expect_error(HEAD "<topology>\n<node id=\"a\"/>\n<nod\n  id=\"b\"/>\n</topology>\n</scenario>\n", NULL, 0,
                  MN_EPARSE, 5, "nod", NULL);
     /* the same in an included part: the part's own line */
